@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+/** COS's own limits: parts of 1 MiB..5 GiB, at most 10,000 of them. */
+export const COS_MAX_PART_BYTES = 5 * GiB;
+export const COS_MAX_PARTS = 10_000;
+
+const int = (def: number, min = 1, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+const optionalString = z.string().trim().min(1).optional();
+
+/** Every variable of API.md's configuration table, parsed once. */
+export const configSchema = z
+  .object({
+    PORT: int(8787, 1, 65535),
+    COS_LOCAL_PORT: int(8788, 1, 65535),
+    DATA_DIR: z.string().min(1).default('.data'),
+    UPLOADS_STORE: z.enum(['sqlite', 'dynamodb']).default('dynamodb'),
+    UPLOADS_TABLE: z.string().min(3).max(255).default('uploads'),
+    DYNAMODB_ENDPOINT: z.url().optional(),
+    COS_BUCKET: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*-\d+$/, 'must be <name>-<APPID>')
+      .default('uploads-1250000000'),
+    COS_REGION: z
+      .string()
+      .regex(/^[a-z]+(-[a-z]+)+$/, 'must look like ap-guangzhou')
+      .default('ap-guangzhou'),
+    COS_ENDPOINT: z.url().optional(),
+    COS_SECRET_ID: z.string().min(1, 'is required'),
+    COS_SECRET_KEY: z.string().min(1, 'is required'),
+    COS_SESSION_TOKEN: optionalString,
+    STS_ENDPOINT: z.string().min(1).default('sts.tencentcloudapi.com'),
+    STS_REGION: optionalString,
+    STS_ROLE_ARN: optionalString,
+    KEY_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/$/, 'must be path segments ending in "/"')
+      .default('u/'),
+    MAX_UPLOAD_BYTES: int(50 * GiB, 1, 48.8 * 1024 * GiB),
+    MAX_PARTS: int(COS_MAX_PARTS, 1, COS_MAX_PARTS),
+    MIN_PART_BYTES: int(MiB, MiB, COS_MAX_PART_BYTES),
+    DEFAULT_PART_BYTES: int(8 * MiB, MiB, COS_MAX_PART_BYTES),
+    SINGLE_PUT_MAX_BYTES: int(20 * MiB, 0, COS_MAX_PART_BYTES),
+    ALLOWED_CONTENT_TYPES: z.string().min(1).default('*/*'),
+    MAX_OPEN_UPLOADS_PER_OWNER: int(100, 1),
+    URL_EXPIRES_SECONDS: int(3600, 60, 7 * 24 * 3600),
+    STS_DURATION_SECONDS: int(1800, 900, 7200),
+    STALE_AFTER_SECONDS: int(86_400, 60),
+    UPLOAD_TTL_SECONDS: int(604_800, 60),
+    AUTH_JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    AUTH_JWKS_URL: z.url().optional(),
+    AUTH_ISSUER: optionalString,
+    AUTH_AUDIENCE: optionalString,
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  })
+  .superRefine((c, ctx) => {
+    if (!c.AUTH_JWT_SECRET && !c.AUTH_JWKS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_JWT_SECRET'], message: 'set AUTH_JWT_SECRET or AUTH_JWKS_URL' });
+    }
+    if (c.DEFAULT_PART_BYTES < c.MIN_PART_BYTES) {
+      ctx.addIssue({ code: 'custom', path: ['DEFAULT_PART_BYTES'], message: 'must be >= MIN_PART_BYTES' });
+    }
+    if (c.MAX_UPLOAD_BYTES > COS_MAX_PART_BYTES * c.MAX_PARTS) {
+      ctx.addIssue({ code: 'custom', path: ['MAX_UPLOAD_BYTES'], message: 'cannot fit in MAX_PARTS parts of 5 GiB' });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment; throws a ConfigError whose message names every bad variable. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  // Empty strings mean "unset" (serverless.yml renders missing parameters as '').
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = configSchema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
+  throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+}
+
+let cached: Config | undefined;
+
+/** The process-wide configuration, parsed once at first use (Lambda init). */
+export function config(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+/** For tests and the local runtime, which set the environment before handlers load. */
+export function resetConfig(): void {
+  cached = undefined;
+}
+
+/** COS base URL for the bucket: path-style locally, virtual-hosted in the cloud. */
+export function cosEndpoint(c: Pick<Config, 'COS_ENDPOINT' | 'COS_BUCKET' | 'COS_REGION'>): string {
+  return (c.COS_ENDPOINT ?? `https://${c.COS_BUCKET}.cos.${c.COS_REGION}.myqcloud.com`).replace(/\/+$/, '');
+}
+
+/** The APPID is the numeric suffix of the bucket name (`name-1250000000`). */
+export function appIdOf(bucket: string): string {
+  return bucket.slice(bucket.lastIndexOf('-') + 1);
+}

@@ -1,0 +1,89 @@
+/**
+ * The project's one error family. Adapters translate foreign errors (DynamoDB conditional
+ * failures, COS error XML, STS errors) into an UploadError at their boundary; the outermost
+ * HTTP middleware turns it into the contract body. Anything else is a bug and becomes an opaque
+ * 500 without details.
+ */
+export type ErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'MALFORMED_JSON'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'UPLOAD_NOT_OPEN'
+  | 'PARTS_INVALID'
+  | 'UPLOAD_TOO_LARGE'
+  | 'CONTENT_TYPE_NOT_ALLOWED'
+  | 'TOO_MANY_OPEN_UPLOADS'
+  | 'STORAGE_UNAVAILABLE'
+  | 'INTERNAL';
+
+export type ErrorDetails = Record<string, unknown>;
+
+export class UploadError extends Error {
+  override readonly name = 'UploadError';
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly details: ErrorDetails;
+
+  constructor(status: number, code: ErrorCode, message: string, details: ErrorDetails = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export interface ValidationIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+export const validationFailed = (issues: ValidationIssue[], message = 'request failed validation') =>
+  new UploadError(400, 'VALIDATION_FAILED', message, { issues });
+
+export const malformedJson = () => new UploadError(400, 'MALFORMED_JSON', 'request body is not valid JSON');
+
+export const payloadTooLarge = (limit: number) =>
+  new UploadError(413, 'PAYLOAD_TOO_LARGE', `request body exceeds ${limit} bytes`, { limit });
+
+export const unauthorized = (message = 'missing, invalid or expired token') =>
+  new UploadError(401, 'UNAUTHORIZED', message);
+
+export const forbidden = (message = 'this route needs the uploads:admin scope') =>
+  new UploadError(403, 'FORBIDDEN', message);
+
+export const notFound = (message = 'not found') => new UploadError(404, 'NOT_FOUND', message);
+
+export const methodNotAllowed = () => new UploadError(405, 'METHOD_NOT_ALLOWED', 'method not allowed on this route');
+
+export const uploadNotOpen = (state: string, message = `upload is ${state}`) =>
+  new UploadError(409, 'UPLOAD_NOT_OPEN', message, { state });
+
+export interface PartsInvalidDetails {
+  missing: number[];
+  wrongSize: { partNumber: number; expected: number; actual: number }[];
+  etagMismatch: { partNumber: number; recorded: string; stored: string | null }[];
+  crc64Mismatch?: { expected: string; actual: string };
+  [key: string]: unknown;
+}
+
+export const partsInvalid = (details: PartsInvalidDetails, message = 'parts do not match the upload plan') =>
+  new UploadError(409, 'PARTS_INVALID', message, details);
+
+export const uploadTooLarge = (message: string, details: ErrorDetails = {}) =>
+  new UploadError(413, 'UPLOAD_TOO_LARGE', message, details);
+
+export const contentTypeNotAllowed = (contentType: string) =>
+  new UploadError(415, 'CONTENT_TYPE_NOT_ALLOWED', `content type ${contentType} is not allowed`, { contentType });
+
+export const tooManyOpenUploads = (limit: number) =>
+  new UploadError(429, 'TOO_MANY_OPEN_UPLOADS', `owner already has ${limit} open uploads`, { limit });
+
+/** COS or STS failed after retries. `cause` keeps the upstream error for logs, never for the body. */
+export const storageUnavailable = (message = 'object storage is unavailable, try again', cause?: unknown, status = 503) =>
+  new UploadError(status, 'STORAGE_UNAVAILABLE', message, {}, { cause });
+
+export const isUploadError = (e: unknown): e is UploadError => e instanceof UploadError;

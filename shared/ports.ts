@@ -1,0 +1,196 @@
+/**
+ * The interfaces the core needs. The core decides; these do. Adapters implement only primitive
+ * reads and conditional writes — the rules (state machine, limits, expiry) live once in the core.
+ */
+
+export type UploadState = 'open' | 'completing' | 'completed' | 'aborted' | 'expired';
+export type Strategy = 'single' | 'multipart';
+
+export interface UploadRecord {
+  id: string;
+  /** The JWT `sub` that created it. Never returned to clients other than admins. */
+  owner: string;
+  state: UploadState;
+  strategy: Strategy;
+  bucket: string;
+  region: string;
+  key: string;
+  /** COS multipart UploadId; null for `single`. */
+  cosUploadId: string | null;
+  fileName: string;
+  contentType: string;
+  /** null while unknown (multipart with unknown size until `finalPartSize` fixes it). */
+  size: number | null;
+  maxSize: number;
+  partSize: number;
+  partCount: number | null;
+  metadata: Record<string, string>;
+  /** Declared CRC64-ECMA of the whole file (decimal); after completion, the object's. */
+  crc64: string | null;
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: string;
+  /** Moves on create, part-urls and part recording; the stale sweep reads it. */
+  lastActivityAt: string;
+  completedAt: string | null;
+  etag: string | null;
+  location: string | null;
+}
+
+export interface PartRecord {
+  partNumber: number;
+  etag: string;
+  size: number | null;
+  crc64: string | null;
+}
+
+/** Fields a transition may write together with the new state. */
+export type UploadPatch = Partial<
+  Pick<UploadRecord, 'cosUploadId' | 'size' | 'partCount' | 'crc64' | 'completedAt' | 'etag' | 'location'>
+>;
+
+export interface Transition {
+  /** The write happens only while the current state is one of these. */
+  from: readonly UploadState[];
+  to: UploadState;
+  set?: UploadPatch;
+  /** ISO time written to `updatedAt`. */
+  at: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface ListFilter {
+  state?: UploadState;
+  owner?: string;
+  /** ISO time; only uploads created strictly before it. */
+  createdBefore?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface UploadStore {
+  /** Inserts a new upload. Ids are fresh; a duplicate id is a bug and throws. */
+  create(upload: UploadRecord): Promise<void>;
+  get(id: string): Promise<UploadRecord | null>;
+  /**
+   * Conditional state change: applied only while the current state is in `t.from`.
+   * Returns the updated record, or null when the id is unknown or the condition failed —
+   * this is what makes two concurrent completes, or a complete racing an abort, have one winner.
+   */
+  transition(id: string, t: Transition): Promise<UploadRecord | null>;
+  /**
+   * Records parts (a part number recorded again is replaced) and moves `lastActivityAt` to `now`,
+   * only while the upload is open and `now < expiresAt`. False when that condition failed.
+   */
+  putParts(id: string, parts: readonly PartRecord[], now: string): Promise<boolean>;
+  /**
+   * Moves `lastActivityAt` (and `updatedAt`) to `now` while open and unexpired. With `fix`, also
+   * sets size and partCount — only if size is still null or already equal (first finalPartSize wins).
+   * False when the condition failed.
+   */
+  touch(id: string, now: string, fix?: { size: number; partCount: number }): Promise<boolean>;
+  /** Recorded parts, ascending by part number. */
+  listParts(id: string): Promise<PartRecord[]>;
+  /** Open uploads of one owner, for the quota. */
+  countOpenByOwner(owner: string): Promise<number>;
+  /** Admin listing, newest first. */
+  list(filter: ListFilter): Promise<Page<UploadRecord>>;
+  /** Open uploads with `lastActivityAt < before` (the stale sweep). */
+  listOpenInactiveSince(before: string, limit: number, cursor?: string): Promise<Page<UploadRecord>>;
+  /** Open uploads with `expiresAt <= now` (the expiry sweep). */
+  listOpenExpired(now: string, limit: number, cursor?: string): Promise<Page<UploadRecord>>;
+}
+
+export interface StoredPart {
+  partNumber: number;
+  etag: string;
+  size: number;
+  lastModified: string;
+}
+
+export interface ObjectHead {
+  size: number;
+  etag: string;
+  crc64: string | null;
+  contentType: string | null;
+}
+
+export interface CompletedObject {
+  etag: string;
+  location: string;
+  /** COS's `x-cos-hash-crc64ecma` of the assembled object when it sent one. */
+  crc64: string | null;
+}
+
+export interface MultipartUploadListing {
+  uploads: { key: string; uploadId: string; initiated: string }[];
+  isTruncated: boolean;
+  nextKeyMarker: string | null;
+  nextUploadIdMarker: string | null;
+}
+
+export interface PresignedRequest {
+  method: 'PUT';
+  url: string;
+  /** Headers the client must send exactly (the signature binds them). */
+  headers: Record<string, string>;
+  expiresAt: string;
+}
+
+export interface ObjectStorage {
+  readonly bucket: string;
+  readonly region: string;
+  initiateMultipart(key: string, opts: { contentType: string; metadata: Record<string, string> }): Promise<string>;
+  /** Every page of List Parts, ascending. Throws NOT_FOUND-mapped error if the upload is gone. */
+  listParts(key: string, uploadId: string): Promise<StoredPart[]>;
+  completeMultipart(key: string, uploadId: string, parts: readonly { partNumber: number; etag: string }[]): Promise<CompletedObject>;
+  /** Idempotent: an unknown upload is not an error. */
+  abortMultipart(key: string, uploadId: string): Promise<void>;
+  /** null when the object does not exist. */
+  headObject(key: string): Promise<ObjectHead | null>;
+  /** Idempotent. */
+  deleteObject(key: string): Promise<void>;
+  listMultipartUploads(prefix: string, opts?: { keyMarker?: string; uploadIdMarker?: string; maxUploads?: number }): Promise<MultipartUploadListing>;
+  presignUploadPart(key: string, uploadId: string, partNumber: number, contentLength: number, now: Date, expiresSeconds: number): PresignedRequest;
+  presignPutObject(key: string, contentLength: number, contentType: string, metadata: Record<string, string>, now: Date, expiresSeconds: number): PresignedRequest;
+}
+
+export interface TemporaryCredentials {
+  tmpSecretId: string;
+  tmpSecretKey: string;
+  sessionToken: string;
+  /** unix seconds */
+  startTime: number;
+  /** unix seconds */
+  expiredTime: number;
+  expiration: string;
+}
+
+/** A Tencent CAM policy (version 2.0) — see shared/sts/policy.ts. */
+export interface StsPolicy {
+  version: '2.0';
+  statement: {
+    effect: 'allow' | 'deny';
+    action: string[];
+    resource: string[];
+    condition?: Record<string, Record<string, string | number>>;
+  }[];
+}
+
+export interface CredentialIssuer {
+  issue(req: { name: string; policy: StsPolicy; durationSeconds: number }): Promise<TemporaryCredentials>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface IdSource {
+  /** `upl_` + ≥128 bits of randomness, URL-safe. */
+  uploadId(): string;
+}
