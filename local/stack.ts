@@ -1,0 +1,120 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type Config, parseConfig, resetConfig } from '../shared/config.ts';
+import type { CoreDeps } from '../shared/core/deps.ts';
+import { resetVerifier } from '../shared/http/route.ts';
+import { createLogger } from '../shared/logger.ts';
+import type { Clock } from '../shared/ports.ts';
+import { limitsFrom, setCoreDeps, storageFrom, storeFrom } from '../shared/runtime/core-deps.ts';
+import { randomIds, systemClock } from '../shared/runtime/ids.ts';
+import { startApiServer, type StaticAsset } from './api-server.ts';
+import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_SECRET_ID, LOCAL_SECRET_KEY } from './cos/defaults.ts';
+import { type CosEmulator, startCosEmulator } from './cos/server.ts';
+import { LOCAL_JWT_SECRET, mintToken } from './dev-auth.ts';
+import { ROUTES, type RouteEntry } from './routes.ts';
+
+export interface LocalStackOptions {
+  dataDir: string;
+  /** 0 = a free port. Defaults: PORT / COS_LOCAL_PORT from env, else 8787 / 8788. */
+  port?: number;
+  cosPort?: number;
+  /** Configuration overrides (API.md variables), on top of process.env and the local defaults. */
+  env?: Record<string, string>;
+  /** A controllable clock for the API (the emulator keeps real time unless `cosNow` is given). */
+  clock?: Clock;
+  cosNow?: () => number;
+  /** Extra routes (admin, credentials) and static assets (the web page). */
+  routes?: readonly RouteEntry[];
+  assets?: Record<string, StaticAsset>;
+  quiet?: boolean;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  cosUrl: string;
+  bucketUrl: string;
+  bucket: string;
+  region: string;
+  config: Config;
+  emulator: CosEmulator;
+  deps: CoreDeps;
+  token(sub: string, opts?: { admin?: boolean; expiresIn?: string }): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole product on one machine: the local COS + STS emulator, the SQLite (or DynamoDB Local)
+ * store and the API server calling the same Lambda handlers. `npm start` and every integration
+ * test run exactly this.
+ */
+export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
+  const dataDir = resolve(opts.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const base = { ...process.env, ...opts.env };
+  const emulator = await startCosEmulator({
+    port: opts.cosPort ?? Number(base.COS_LOCAL_PORT ?? 8788),
+    dataDir: join(dataDir, 'cos'),
+    secretId: base.COS_SECRET_ID || LOCAL_SECRET_ID,
+    secretKey: base.COS_SECRET_KEY || LOCAL_SECRET_KEY,
+    bucket: base.COS_BUCKET || LOCAL_BUCKET,
+    region: base.COS_REGION || LOCAL_REGION,
+    now: opts.cosNow,
+    log: opts.quiet ? () => undefined : undefined,
+  });
+
+  const env: Record<string, string | undefined> = {
+    UPLOADS_STORE: 'sqlite',
+    AUTH_JWT_SECRET: LOCAL_JWT_SECRET,
+    COS_SECRET_ID: LOCAL_SECRET_ID,
+    COS_SECRET_KEY: LOCAL_SECRET_KEY,
+    ...base,
+    DATA_DIR: dataDir,
+    COS_ENDPOINT: emulator.bucketUrl,
+    STS_ENDPOINT: `127.0.0.1:${emulator.port}`,
+    COS_LOCAL_PORT: String(emulator.port),
+  };
+  let config: Config;
+  try {
+    config = parseConfig(env);
+  } catch (e) {
+    await emulator.close();
+    throw e;
+  }
+  // Handlers read config() and build their verifier lazily: point them at this stack.
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) process.env[k] = v;
+  resetConfig();
+  resetVerifier();
+  const [store, storage] = await Promise.all([storeFrom(config), storageFrom(config)]);
+  const deps: CoreDeps = {
+    store,
+    storage,
+    clock: opts.clock ?? systemClock,
+    ids: randomIds,
+    limits: limitsFrom(config),
+    log: createLogger(opts.quiet ? 'silent' : config.LOG_LEVEL),
+  };
+  setCoreDeps(deps);
+
+  const api = await startApiServer({
+    port: opts.port ?? Number(base.PORT ?? 8787),
+    routes: [...ROUTES, ...(opts.routes ?? [])],
+    assets: opts.assets,
+  });
+  return {
+    apiUrl: api.url,
+    cosUrl: emulator.url,
+    bucketUrl: emulator.bucketUrl,
+    bucket: config.COS_BUCKET,
+    region: config.COS_REGION,
+    config,
+    emulator,
+    deps,
+    token: (sub, t = {}) => mintToken({ secret: config.AUTH_JWT_SECRET ?? LOCAL_JWT_SECRET, sub, ...t, issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE }),
+    close: async () => {
+      await api.close();
+      await emulator.close();
+      setCoreDeps(undefined);
+      (store as { close?: () => void }).close?.();
+    },
+  };
+}

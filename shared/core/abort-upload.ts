@@ -1,0 +1,41 @@
+import { uploadNotOpen } from '../errors.ts';
+import type { UploadRecord, UploadState } from '../ports.ts';
+import type { CoreDeps } from './deps.ts';
+
+/** States from which an abort (user, admin or sweep) may end an upload. */
+const ABORTABLE: readonly UploadState[] = ['open'];
+
+/**
+ * Marks the upload aborted (conditionally — a complete that already started wins) and then
+ * cleans COS: aborts the multipart upload, or deletes a single PUT's object. The store goes
+ * first so no client can keep uploading into an upload being removed; if the COS call then
+ * fails, the DELETE can be retried (it is idempotent) and the sweep's reconciliation catches
+ * whatever is left.
+ */
+export async function abortUpload(
+  deps: CoreDeps,
+  upload: UploadRecord,
+  opts: { to?: Extract<UploadState, 'aborted' | 'expired'>; reason?: string } = {},
+): Promise<UploadRecord> {
+  const to = opts.to ?? 'aborted';
+  let current = upload;
+  if (current.state === 'completed' || current.state === 'completing') throw uploadNotOpen(current.state);
+  if (ABORTABLE.includes(current.state)) {
+    const updated = await deps.store.transition(upload.id, { from: ABORTABLE, to, at: deps.clock.now().toISOString() });
+    if (!updated) {
+      const fresh = await deps.store.get(upload.id);
+      if (!fresh || fresh.state === 'completed' || fresh.state === 'completing') throw uploadNotOpen(fresh?.state ?? 'gone');
+      current = fresh;
+    } else {
+      current = updated;
+    }
+  }
+  await cleanCos(deps, current);
+  deps.log.info('upload ended', { uploadId: upload.id, state: current.state, reason: opts.reason ?? 'abort' });
+  return current;
+}
+
+export async function cleanCos(deps: Pick<CoreDeps, 'storage'>, upload: UploadRecord): Promise<void> {
+  if (upload.strategy === 'multipart' && upload.cosUploadId) await deps.storage.abortMultipart(upload.key, upload.cosUploadId);
+  else if (upload.strategy === 'single') await deps.storage.deleteObject(upload.key);
+}

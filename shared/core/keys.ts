@@ -1,0 +1,35 @@
+import { createHash } from 'node:crypto';
+
+/** Keys stay well under COS's 850-byte limit even with a long prefix. */
+const MAX_NAME_BYTES = 200;
+
+/**
+ * A file name made safe to be the last segment of an object key: no path separators, no `..`,
+ * no control characters, and no `*` or `?` — a `*` in a key would become a wildcard in the STS
+ * policy resource that names it.
+ */
+export function sanitizeFileName(name: string): string {
+  let s = name
+    .normalize('NFC')
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
+    .replace(/[/\\*?]/g, '_')
+    .replace(/\.{2,}/g, '.')
+    .trim()
+    .replace(/^[.\s]+|[.\s]+$/g, '');
+  while (Buffer.byteLength(s, 'utf8') > MAX_NAME_BYTES) s = Array.from(s).slice(0, -1).join('');
+  return s || 'file';
+}
+
+/** A short stable hash so keys group by owner without putting the raw `sub` (maybe an email) in the bucket. */
+export const ownerHash = (owner: string): string => createHash('sha256').update(owner, 'utf8').digest('hex').slice(0, 16);
+
+/** `u/<owner-hash>/<id>/<sanitized fileName>` — chosen by the server, never by the client. */
+export const objectKey = (prefix: string, owner: string, id: string, fileName: string): string =>
+  `${prefix}${ownerHash(owner)}/${id}/${sanitizeFileName(fileName)}`;
+
+/** The upload id inside a managed key, for reconciling COS uploads with the store. */
+export function uploadIdFromKey(prefix: string, key: string): string | null {
+  if (!key.startsWith(prefix)) return null;
+  const [, id] = key.slice(prefix.length).split('/');
+  return id && /^upl_[0-9a-z]+$/.test(id) ? id : null;
+}

@@ -1,0 +1,25 @@
+import { notFound, uploadNotOpen } from '../errors.ts';
+import type { UploadRecord } from '../ports.ts';
+import type { CoreDeps } from './deps.ts';
+import { effectiveState } from './upload-view.ts';
+
+export interface Caller {
+  sub: string;
+  admin: boolean;
+}
+
+/**
+ * Loads an upload the caller may see. Another owner's id answers exactly like an unknown id
+ * (404) so ids cannot be probed for existence.
+ */
+export async function loadOwned(deps: Pick<CoreDeps, 'store'>, caller: Caller, id: string): Promise<UploadRecord> {
+  const upload = await deps.store.get(id);
+  if (!upload || (upload.owner !== caller.sub && !caller.admin)) throw notFound('upload not found');
+  return upload;
+}
+
+/** Throws UPLOAD_NOT_OPEN unless the upload is open and not past `expiresAt`. */
+export function assertOpen(upload: UploadRecord, now: Date): void {
+  const state = effectiveState(upload, now);
+  if (state !== 'open') throw uploadNotOpen(state);
+}

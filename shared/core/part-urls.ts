@@ -1,0 +1,75 @@
+import { uploadNotOpen, uploadTooLarge, validationFailed } from '../errors.ts';
+import type { PresignedRequest, UploadRecord } from '../ports.ts';
+import type { CoreDeps } from './deps.ts';
+import { assertOpen } from './owned-upload.ts';
+import { maxPartNumber, partLength } from './plan.ts';
+
+export interface PartUrlsInput {
+  partNumbers: number[];
+  finalPartSize?: number;
+}
+
+export interface PartUrl extends PresignedRequest {
+  partNumber: number;
+}
+
+/**
+ * Presigns one PUT per requested part, each binding the part's exact length (and for a single
+ * PUT the content type and metadata), so COS itself refuses any other size. For an upload of
+ * unknown size, `finalPartSize` fixes the size: the highest number asked for becomes the last part.
+ */
+export async function partUrls(deps: CoreDeps, upload: UploadRecord, input: PartUrlsInput): Promise<PartUrl[]> {
+  const now = deps.clock.now();
+  assertOpen(upload, now);
+  const plan = await fixSizeIfFinal(deps, upload, input, now);
+
+  const limit = maxPartNumber(plan);
+  const outOfPlan = input.partNumbers.filter((n) => n > limit);
+  if (outOfPlan.length > 0) {
+    throw validationFailed(
+      outOfPlan.slice(0, 20).map((n) => ({ path: ['body', 'partNumbers'], message: `part ${n} is beyond the plan's ${limit} parts` })),
+    );
+  }
+
+  const expires = deps.limits.urlExpiresSeconds;
+  const urls = input.partNumbers.map((n): PartUrl => {
+    const length = partLength(plan, n) ?? plan.partSize;
+    const signed =
+      upload.strategy === 'single'
+        ? deps.storage.presignPutObject(upload.key, length, upload.contentType, upload.metadata, now, expires)
+        : deps.storage.presignUploadPart(upload.key, upload.cosUploadId!, n, length, now, expires);
+    return { partNumber: n, ...signed };
+  });
+
+  // Asking for URLs is activity: a client still fetching URLs is not stale.
+  if (!plan.touched && !(await deps.store.touch(upload.id, now.toISOString()))) throw uploadNotOpen('not open');
+  return urls;
+}
+
+interface EffectivePlan {
+  size: number | null;
+  partSize: number;
+  partCount: number | null;
+  maxSize: number;
+  touched: boolean;
+}
+
+async function fixSizeIfFinal(deps: CoreDeps, upload: UploadRecord, input: PartUrlsInput, now: Date): Promise<EffectivePlan> {
+  const base = { size: upload.size, partSize: upload.partSize, partCount: upload.partCount, maxSize: upload.maxSize, touched: false };
+  if (input.finalPartSize === undefined) return base;
+  const last = Math.max(...input.partNumbers);
+  if (input.finalPartSize > upload.partSize || (input.finalPartSize === 0 && last > 1)) {
+    throw validationFailed([{ path: ['body', 'finalPartSize'], message: `must be 1..${upload.partSize} (the part size)` }]);
+  }
+  const size = (last - 1) * upload.partSize + input.finalPartSize;
+  if (upload.size !== null) {
+    // Already fixed: the same answer again is fine (a retry), a different one is a client bug.
+    if (upload.size === size) return base;
+    throw validationFailed([{ path: ['body', 'finalPartSize'], message: `size is already fixed at ${upload.size}` }]);
+  }
+  if (size > upload.maxSize) throw uploadTooLarge(`size ${size} exceeds maxSize ${upload.maxSize}`, { maxSize: upload.maxSize });
+  if (!(await deps.store.touch(upload.id, now.toISOString(), { size, partCount: last }))) {
+    throw validationFailed([{ path: ['body', 'finalPartSize'], message: 'size was fixed concurrently with another value' }]);
+  }
+  return { ...base, size, partCount: last, touched: true };
+}

@@ -1,0 +1,37 @@
+import { uploadNotOpen, validationFailed } from '../errors.ts';
+import type { PartRecord, UploadRecord } from '../ports.ts';
+import type { CoreDeps } from './deps.ts';
+import { assertOpen } from './owned-upload.ts';
+import { maxPartNumber } from './plan.ts';
+import { quoteEtag } from './verify-parts.ts';
+
+export interface PartInput {
+  partNumber: number;
+  etag: string;
+  size?: number;
+  crc64?: string;
+}
+
+/** Records part ETags in the ledger; the same part number again replaces it (a re-uploaded part). */
+export async function recordParts(deps: CoreDeps, upload: UploadRecord, parts: readonly PartInput[]): Promise<number> {
+  const now = deps.clock.now();
+  assertOpen(upload, now);
+  const limit = maxPartNumber(upload);
+  const beyond = parts.map((p, i) => ({ p, i })).filter(({ p }) => p.partNumber > limit);
+  if (beyond.length > 0) {
+    throw validationFailed(
+      beyond.slice(0, 20).map(({ p, i }) => ({ path: ['body', 'parts', i, 'partNumber'], message: `part ${p.partNumber} is beyond the plan's ${limit} parts` })),
+    );
+  }
+  // Within one request the last entry for a number wins, as it would across requests.
+  const byNumber = new Map<number, PartRecord>();
+  for (const p of parts) {
+    byNumber.set(p.partNumber, { partNumber: p.partNumber, etag: quoteEtag(p.etag), size: p.size ?? null, crc64: p.crc64 ?? null });
+  }
+  const records = [...byNumber.values()].sort((a, b) => a.partNumber - b.partNumber);
+  if (!(await deps.store.putParts(upload.id, records, now.toISOString()))) {
+    const fresh = await deps.store.get(upload.id);
+    throw uploadNotOpen(fresh?.state ?? 'gone');
+  }
+  return records.length;
+}

@@ -1,0 +1,49 @@
+import type { PartRecord, UploadRecord, UploadState } from '../ports.ts';
+
+/** An open upload past `expiresAt` is expired for every purpose, even before the sweep marks it. */
+export function effectiveState(u: Pick<UploadRecord, 'state' | 'expiresAt'>, now: Date): UploadState {
+  return u.state === 'open' && u.expiresAt <= now.toISOString() ? 'expired' : u.state;
+}
+
+/** The public upload object of API.md (no owner, no internal activity stamp). */
+export function toPublicUpload(u: UploadRecord, now: Date) {
+  return {
+    id: u.id,
+    state: effectiveState(u, now),
+    strategy: u.strategy,
+    bucket: u.bucket,
+    region: u.region,
+    key: u.key,
+    cosUploadId: u.cosUploadId,
+    fileName: u.fileName,
+    contentType: u.contentType,
+    size: u.size,
+    maxSize: u.maxSize,
+    partSize: u.partSize,
+    partCount: u.partCount,
+    metadata: u.metadata,
+    createdAt: u.createdAt,
+    updatedAt: u.updatedAt,
+    expiresAt: u.expiresAt,
+    completedAt: u.completedAt,
+    etag: u.etag,
+    crc64: u.crc64,
+    location: u.location,
+  };
+}
+
+/** Admins also see who owns it and when it last moved. */
+export const toAdminUpload = (u: UploadRecord, now: Date) => ({
+  ...toPublicUpload(u, now),
+  owner: u.owner,
+  lastActivityAt: u.lastActivityAt,
+});
+
+export const toPublicPart = (p: PartRecord) => ({
+  partNumber: p.partNumber,
+  etag: p.etag,
+  size: p.size,
+  ...(p.crc64 ? { crc64: p.crc64 } : {}),
+});
+
+export type PublicUpload = ReturnType<typeof toPublicUpload>;

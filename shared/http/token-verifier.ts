@@ -1,0 +1,45 @@
+import { createRemoteJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
+import { unauthorized } from '../errors.ts';
+import type { Principal } from './route-event.ts';
+
+export const ADMIN_SCOPE = 'uploads:admin';
+
+export interface VerifierOptions {
+  secret?: string;
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+}
+
+export type TokenVerifier = (token: string) => Promise<Principal>;
+
+/**
+ * HS256 with the shared secret and/or RS256/ES256 against a JWKS (jose caches the key set and
+ * refetches on an unknown `kid`). The algorithm allow-lists are what stop `alg: none` and
+ * key-confusion (an RS256 public key used as an HMAC secret).
+ */
+export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
+  const secret = opts.secret ? new TextEncoder().encode(opts.secret) : undefined;
+  const jwks = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl)) : undefined;
+  const common = { issuer: opts.issuer, audience: opts.audience, requiredClaims: ['exp', 'sub'] };
+
+  return async (token) => {
+    let payload: JWTPayload;
+    try {
+      const { alg } = decodeProtectedHeader(token);
+      if (alg === 'HS256' && secret) {
+        ({ payload } = await jwtVerify(token, secret, { ...common, algorithms: ['HS256'] }));
+      } else if ((alg === 'RS256' || alg === 'ES256') && jwks) {
+        ({ payload } = await jwtVerify(token, jwks, { ...common, algorithms: ['RS256', 'ES256'] }));
+      } else {
+        throw new Error(`algorithm ${String(alg)} not accepted`);
+      }
+    } catch {
+      throw unauthorized();
+    }
+    const sub = payload.sub;
+    if (typeof sub !== 'string' || sub.length === 0 || sub.length > 256) throw unauthorized('token has no usable sub');
+    const scope = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
+    return { sub, admin: scope.includes(ADMIN_SCOPE) };
+  };
+}
