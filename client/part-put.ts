@@ -1,0 +1,96 @@
+import { describe } from './api-client.ts';
+import { isAbortError, UploadClientError } from './errors.ts';
+import { type RetryPolicy, withRetry } from './retry.ts';
+import type { FetchLike } from './types.ts';
+import type { PartUrlCache } from './url-cache.ts';
+
+export interface PutPartDeps {
+  fetch: FetchLike;
+  urls: PartUrlCache;
+  retry: RetryPolicy;
+}
+
+/** What COS confirmed for one stored part. */
+export interface PutPartResult {
+  etag: string;
+  crc64: string;
+}
+
+/**
+ * PUTs one part to its presigned URL with exactly the headers the signature binds. Network errors,
+ * 5xx and a CRC mismatch (bytes damaged on the way) are retried with backoff; a 403 — usually an
+ * expired URL — refetches the URL once and tries again at once; anything else fails fast.
+ */
+export async function putPart(
+  deps: PutPartDeps,
+  partNumber: number,
+  bytes: Uint8Array,
+  localCrc64: string,
+  signal: AbortSignal,
+): Promise<PutPartResult> {
+  let refetched = false;
+  return withRetry(
+    async () => {
+      for (;;) {
+        const url = await deps.urls.get(partNumber, signal);
+        let res: Response;
+        let text: string;
+        try {
+          res = await deps.fetch(url.url, {
+            method: url.method,
+            headers: url.headers,
+            body: bytes as Uint8Array<ArrayBuffer>,
+            signal,
+          });
+          text = await res.text();
+        } catch (e) {
+          if (isAbortError(e) || signal.aborted) throw e;
+          throw new UploadClientError(null, 'NETWORK_ERROR', `part ${partNumber}: PUT failed: ${describe(e)}`, {
+            partNumber,
+          });
+        }
+        if (res.status === 403 && !refetched) {
+          refetched = true;
+          deps.urls.invalidate(partNumber);
+          continue;
+        }
+        if (!res.ok) throw cosError(res.status, text, partNumber);
+        const etag = res.headers.get('etag');
+        if (!etag) {
+          throw new UploadClientError(
+            res.status,
+            'ETAG_MISSING',
+            `part ${partNumber}: COS sent no ETag header (the bucket's CORS rule must expose ETag)`,
+            { partNumber },
+            { retryable: false },
+          );
+        }
+        const remoteCrc = res.headers.get('x-cos-hash-crc64ecma');
+        if (remoteCrc !== null && remoteCrc !== localCrc64) {
+          throw new UploadClientError(
+            res.status,
+            'CRC64_MISMATCH',
+            `part ${partNumber}: COS stored CRC64 ${remoteCrc}, the local bytes have ${localCrc64}`,
+            { partNumber, expected: localCrc64, actual: remoteCrc },
+            { retryable: true },
+          );
+        }
+        return { etag, crc64: localCrc64 };
+      }
+    },
+    deps.retry,
+    signal,
+  );
+}
+
+/** COS error XML is tiny and flat; two regexes spare the browser bundle an XML parser. */
+function cosError(status: number, body: string, partNumber: number): UploadClientError {
+  const code = /<Code>([^<]*)<\/Code>/.exec(body)?.[1] ?? `HTTP ${status}`;
+  const message = /<Message>([^<]*)<\/Message>/.exec(body)?.[1] ?? '';
+  return new UploadClientError(
+    status,
+    'COS_ERROR',
+    `part ${partNumber}: COS answered ${status} ${code}${message ? `: ${message}` : ''}`,
+    { partNumber, cosCode: code, cosMessage: message },
+  );
+}

@@ -1,0 +1,63 @@
+/**
+ * What the client checks in API responses. zod/mini keeps the browser bundle small; objects are
+ * loose so fields a newer server adds pass through untouched.
+ */
+import * as z from 'zod/mini';
+
+const state = z.enum(['open', 'completing', 'completed', 'aborted', 'expired']);
+
+export const uploadSchema = z.looseObject({
+  id: z.string(),
+  state,
+  strategy: z.enum(['single', 'multipart']),
+  bucket: z.string(),
+  region: z.string(),
+  key: z.string(),
+  cosUploadId: z.nullish(z.string()),
+  fileName: z.string(),
+  contentType: z.string(),
+  size: z.nullable(z.number()),
+  maxSize: z.optional(z.number()),
+  partSize: z.number(),
+  partCount: z.nullable(z.number()),
+  metadata: z.optional(z.record(z.string(), z.string())),
+  etag: z.nullish(z.string()),
+  crc64: z.nullish(z.string()),
+  location: z.nullish(z.string()),
+});
+
+export const recordedPartSchema = z.looseObject({
+  partNumber: z.number(),
+  etag: z.string(),
+  size: z.nullish(z.number()),
+  crc64: z.nullish(z.string()),
+});
+
+export const uploadEnvelope = z.looseObject({ upload: uploadSchema });
+
+export const uploadWithPartsEnvelope = z.looseObject({
+  upload: uploadSchema,
+  parts: z.array(recordedPartSchema),
+});
+
+export const partUrlsEnvelope = z.looseObject({
+  urls: z.array(
+    z.looseObject({
+      partNumber: z.number(),
+      method: z.literal('PUT'),
+      url: z.string(),
+      headers: z.record(z.string(), z.string()),
+      expiresAt: z.string(),
+    }),
+  ),
+});
+
+export const recordedEnvelope = z.looseObject({ recorded: z.number() });
+
+export const errorEnvelope = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.optional(z.record(z.string(), z.unknown())),
+  }),
+});

@@ -1,0 +1,105 @@
+import { Crc64 } from '../shared/core/crc64.ts';
+import type { ApiClient } from './api-client.ts';
+import { throwIfAborted, UploadClientError } from './errors.ts';
+import { type PartRange, partRanges } from './part-plan.ts';
+import type { UploadSource } from './sources.ts';
+import type { RecordedPart, Upload, UploadOptions } from './types.ts';
+
+/** Where one planned part stands before this run. */
+export interface PartSlot extends PartRange {
+  /** The ledger's record, when the server has one for this number and the right size. */
+  recorded: RecordedPart | null;
+  /** Set once the part is known to be in COS with our bytes. */
+  done: { etag: string; crc64: string } | null;
+}
+
+export interface Session {
+  upload: Upload;
+  slots: PartSlot[];
+}
+
+const READ_CHUNK = 8 * 1024 * 1024;
+
+/** CRC64 of the whole source, reading it in chunks (only with `declareCrc64`). */
+export async function sourceCrc64(source: UploadSource, signal?: AbortSignal): Promise<string> {
+  const crc = new Crc64();
+  for (let at = 0; at < source.size; at += READ_CHUNK) {
+    throwIfAborted(signal);
+    crc.update(await source.read(at, Math.min(at + READ_CHUNK, source.size)));
+  }
+  return crc.toString();
+}
+
+/** Creates a new upload session for `source`. */
+export async function createSession(
+  api: ApiClient,
+  source: UploadSource,
+  options: UploadOptions,
+  signal?: AbortSignal,
+): Promise<Session> {
+  const upload = await api.create(
+    {
+      fileName: options.fileName ?? source.name ?? 'upload.bin',
+      size: source.size,
+      contentType: options.contentType ?? source.type ?? 'application/octet-stream',
+      ...(options.metadata ? { metadata: options.metadata } : {}),
+      ...(options.partSize ? { partSize: options.partSize } : {}),
+      ...(options.declareCrc64 ? { crc64: await sourceCrc64(source, signal) } : {}),
+    },
+    signal,
+  );
+  checkSize(upload, source);
+  return { upload, slots: partRanges(upload).map((r) => ({ ...r, recorded: null, done: null })) };
+}
+
+/**
+ * Reopens an existing session. Recorded parts are only candidates: each is re-read and its CRC64
+ * compared with the ledger's before it is skipped (see the task), because the local file may have
+ * changed since. A record without a CRC or with the wrong size is re-sent.
+ */
+export async function resumeSession(
+  api: ApiClient,
+  id: string,
+  source: UploadSource,
+  signal?: AbortSignal,
+): Promise<Session> {
+  const { upload, parts } = await api.get(id, signal);
+  checkSize(upload, source);
+  if (upload.state === 'aborted' || upload.state === 'expired') {
+    throw new UploadClientError(409, 'UPLOAD_NOT_OPEN', `upload ${id} is ${upload.state}; start a new one`, {
+      state: upload.state,
+    });
+  }
+  const byNumber = new Map(parts.map((p) => [p.partNumber, p]));
+  const slots = partRanges(upload).map((r): PartSlot => {
+    const rec = byNumber.get(r.partNumber) ?? null;
+    const usable = rec !== null && rec.crc64 != null && (rec.size == null || rec.size === r.end - r.start);
+    return { ...r, recorded: usable ? rec : null, done: null };
+  });
+  return { upload, slots };
+}
+
+function checkSize(upload: Upload, source: UploadSource): void {
+  if (upload.size !== source.size) {
+    throw new UploadClientError(
+      null,
+      'SOURCE_MISMATCH',
+      `upload ${upload.id} is for ${upload.size} bytes but the source has ${source.size}`,
+      { uploadSize: upload.size, sourceSize: source.size },
+    );
+  }
+}
+
+/** Part numbers a PARTS_INVALID refusal names, so they can be sent again. */
+export function partsToRepair(details: Record<string, unknown>): number[] {
+  const out = new Set<number>();
+  const add = (v: unknown) => {
+    if (typeof v === 'number' && Number.isInteger(v)) out.add(v);
+  };
+  if (Array.isArray(details.missing)) details.missing.forEach(add);
+  for (const key of ['wrongSize', 'etagMismatch']) {
+    const list = details[key];
+    if (Array.isArray(list)) for (const item of list) add((item as { partNumber?: unknown } | null)?.partNumber);
+  }
+  return [...out].sort((a, b) => a - b);
+}
