@@ -1,0 +1,179 @@
+import { z } from 'zod';
+import { CosError, CosNetworkError, isRetriable, toUploadError } from './cos-error.ts';
+import { errorSchema } from './schemas.ts';
+import { authorization } from './signer.ts';
+import { type Endpoint, requestUrl, signedPath } from './url.ts';
+import { isCosXmlError, parseXml } from './xml.ts';
+
+export interface RetryOptions {
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  /** Backoff cap before jitter doubles from here: base·2^(n-1), at most maxDelayMs. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Per attempt, covering the answer's body too. */
+  attemptTimeoutMs: number;
+  /** All attempts and sleeps together; the last attempt is cut to what is left. */
+  budgetMs: number;
+}
+
+/** budgetMs stays under API Gateway's 29 s integration timeout. */
+export const DEFAULT_RETRY: RetryOptions = {
+  maxAttempts: 4,
+  baseDelayMs: 100,
+  maxDelayMs: 2000,
+  attemptTimeoutMs: 15_000,
+  budgetMs: 25_000,
+};
+
+const retrySchema = z.object({
+  maxAttempts: z.number().int().min(1).max(20),
+  baseDelayMs: z.number().min(0),
+  maxDelayMs: z.number().min(0),
+  attemptTimeoutMs: z.number().int().min(1),
+  budgetMs: z.number().int().min(1),
+});
+
+/** Defaults overlaid with `over`, checked once at construction so a typo fails at start-up. */
+export function retryOptions(over: Partial<RetryOptions> = {}): RetryOptions {
+  const r = retrySchema.safeParse({ ...DEFAULT_RETRY, ...over });
+  if (!r.success)
+    throw new TypeError(
+      `invalid COS retry options: ${r.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+    );
+  return r.data;
+}
+
+/** Complete answers at once but streams whitespace while COS assembles; a big object takes minutes. */
+export const COMPLETE_TIMEOUTS = { attemptTimeoutMs: 120_000, budgetMs: 300_000 } as const;
+
+export interface CosClientContext {
+  endpoint: Endpoint;
+  secretId: string;
+  secretKey: string;
+  sessionToken?: string;
+  fetch: typeof fetch;
+  /** Signing clock (the KeyTime window). Budgets use the monotonic clock, not this. */
+  now: () => Date;
+  retry: RetryOptions;
+  /** Full jitter source, injectable so tests can pin delays. */
+  random: () => number;
+  /** Retry notices; carries op, attempt, status, code, request id and delay — nothing secret. */
+  log?: (line: Record<string, unknown>) => void;
+}
+
+export type CosMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
+
+export interface CosRequest {
+  /** COS operation name, for logs. */
+  op: string;
+  method: CosMethod;
+  /** Object key, or '' for the bucket root. */
+  key: string;
+  /** Every param is signed (q-url-param-list). '' renders bare, as `?uploads`. */
+  query?: Record<string, string | number>;
+  /** Signed too; only content-type and x-cos-* are expected here. */
+  headers?: Record<string, string>;
+  body?: string;
+  /** Statuses handed to `read` instead of being errors, e.g. 404 for HEAD. */
+  passStatuses?: readonly number[];
+  timeouts?: Partial<Pick<RetryOptions, 'attemptTimeoutMs' | 'budgetMs'>>;
+}
+
+export interface CosAnswer {
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
+/** The signature window; a minute back tolerates clock skew between us and COS. */
+const SKEW_SECONDS = 60;
+const SIGN_SECONDS = 900;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Signs and sends one COS request, retrying transient failures with exponential backoff and full
+ * jitter inside a time budget. `read` runs inside the attempt, so an error it throws (Complete's
+ * `<Error>` in a 200) is retried by the same policy. Failures leave as UploadErrors
+ * (see toUploadError); bugs are rethrown as they are.
+ */
+export async function sendCos<T>(ctx: CosClientContext, req: CosRequest, read: (a: CosAnswer) => T): Promise<T> {
+  const attemptTimeoutMs = req.timeouts?.attemptTimeoutMs ?? ctx.retry.attemptTimeoutMs;
+  const budgetMs = req.timeouts?.budgetMs ?? ctx.retry.budgetMs;
+  const started = performance.now();
+  let last: unknown;
+  for (let attempt = 1; attempt <= ctx.retry.maxAttempts; attempt++) {
+    // Timers fire late, so a sleep may end with the budget spent; the first attempt always runs.
+    const remaining = Math.floor(budgetMs - (performance.now() - started));
+    if (attempt > 1 && remaining < 1) break;
+    try {
+      return read(await attemptOnce(ctx, req, Math.max(1, Math.min(attemptTimeoutMs, remaining))));
+    } catch (e) {
+      if (!isRetriable(e)) throw toUploadError(e);
+      last = e;
+      if (attempt === ctx.retry.maxAttempts) break;
+      const cap = Math.min(ctx.retry.maxDelayMs, ctx.retry.baseDelayMs * 2 ** (attempt - 1));
+      const delayMs = Math.floor(ctx.random() * cap);
+      // Not worth another attempt if the sleep alone would use up the budget.
+      if (performance.now() - started + delayMs >= budgetMs) break;
+      ctx.log?.({ msg: 'cos retry', op: req.op, attempt, delayMs, ...describe(e) });
+      await sleep(delayMs);
+    }
+  }
+  throw toUploadError(last);
+}
+
+async function attemptOnce(ctx: CosClientContext, req: CosRequest, timeoutMs: number): Promise<CosAnswer> {
+  const query = req.query ?? {};
+  const headers = req.headers ?? {};
+  const nowSeconds = Math.floor(ctx.now().getTime() / 1000);
+  const auth = authorization({
+    secretId: ctx.secretId,
+    secretKey: ctx.secretKey,
+    method: req.method,
+    path: signedPath(req.key),
+    query,
+    headers: { ...headers, host: ctx.endpoint.host },
+    startSeconds: nowSeconds - SKEW_SECONDS,
+    endSeconds: nowSeconds + SIGN_SECONDS,
+  });
+  const sent: Record<string, string> = { ...headers, authorization: auth };
+  // Added after signing and left out of q-header-list, as COS's SDKs do.
+  if (ctx.sessionToken) sent['x-cos-security-token'] = ctx.sessionToken;
+  const url = requestUrl(ctx.endpoint, req.key, query);
+  const signal = AbortSignal.timeout(timeoutMs);
+
+  let res: Response;
+  let body: string;
+  try {
+    res = await ctx.fetch(url, { method: req.method, headers: sent, body: req.body, signal, redirect: 'manual' });
+    body = await res.text();
+  } catch (e) {
+    throw new CosNetworkError(signal.aborted, e);
+  }
+  if ((res.status >= 200 && res.status < 300) || req.passStatuses?.includes(res.status)) {
+    return { status: res.status, headers: res.headers, body };
+  }
+  throw errorFromAnswer(res.status, res.headers, body);
+}
+
+/** A COS error answer; a body that is not COS error XML (HEAD, a proxy's page) still gives a CosError. */
+export function errorFromAnswer(status: number, headers: Headers, body: string): CosError {
+  const headerRequestId = headers.get('x-cos-request-id');
+  if (body.trim() !== '') {
+    try {
+      const e = parseXml(body, errorSchema);
+      return new CosError({ status, code: e.code, requestId: headerRequestId ?? e.requestId, cosMessage: e.message });
+    } catch (err) {
+      if (!isCosXmlError(err)) throw err;
+    }
+  }
+  return new CosError({ status, code: `Http${status}`, requestId: headerRequestId });
+}
+
+function describe(e: unknown): Record<string, unknown> {
+  if (e instanceof CosError) return { status: e.status, code: e.code, requestId: e.requestId };
+  if (e instanceof CosNetworkError) return { code: e.timeout ? 'Timeout' : 'NetworkError' };
+  return {};
+}
