@@ -252,7 +252,12 @@ export class FakeBackend {
       }
       const stored = Uint8Array.from(bytes);
       if (f === 'corrupt' && stored.length > 0) stored[0] = stored[0]! ^ 0xff;
-      const part: Part = { etag: `"${crc64(stored)}-${this.putAttempts}"`, size: stored.length, crc64: '', bytes: stored };
+      const part: Part = {
+        etag: `"${crc64(stored)}-${this.putAttempts}"`,
+        size: stored.length,
+        crc64: '',
+        bytes: stored,
+      };
       part.crc64 = crc64(stored).toString();
       s.cos.set(partNumber, part);
       this.puts.set(partNumber, (this.puts.get(partNumber) ?? 0) + 1);

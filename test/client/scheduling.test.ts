@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { crc64 } from '../../shared/core/crc64.ts';
 import { createUpload, type UploadProgress, upload } from '../../client/upload.ts';
+import { crc64 } from '../../shared/core/crc64.ts';
 import { FakeBackend, testBytes } from './fake-backend.ts';
 
 const opts = (fake: FakeBackend) => ({ api: fake.api, token: 't0k', fetch: fake.fetch });
