@@ -1,0 +1,255 @@
+import { validationFailed } from '../errors.ts';
+import type {
+  CompletedObject,
+  MultipartUploadListing,
+  ObjectHead,
+  ObjectStorage,
+  PresignedRequest,
+  StoredPart,
+} from '../ports.ts';
+import { CosError, isNoSuchUpload, toUploadError } from './cos-error.ts';
+import { checkHeaderValue, metadataHeaders } from './headers.ts';
+import { Presigner } from './presign.ts';
+import { COMPLETE_TIMEOUTS, type CosClientContext, type RetryOptions, retryOptions, sendCos } from './request.ts';
+import {
+  completeAnswerSchema,
+  initiateMultipartUploadResultSchema,
+  listMultipartUploadsResultSchema,
+  listPartsResultSchema,
+} from './schemas.ts';
+import { isAddressableKey, parseEndpoint } from './url.ts';
+import { buildCompleteXml, CosXmlError, parseXml } from './xml.ts';
+
+export interface CosObjectStorageOptions {
+  /** Bucket base URL: `https://<bucket>.cos.<region>.myqcloud.com` or `http://127.0.0.1:<port>/<bucket>`. */
+  endpoint: string;
+  bucket: string;
+  region: string;
+  secretId: string;
+  secretKey: string;
+  sessionToken?: string;
+  fetch?: typeof fetch;
+  retry?: Partial<RetryOptions>;
+  now?: () => Date;
+  /** Retry notices (op, attempt, status, code, request id, delay); never credentials or URLs. */
+  log?: (line: Record<string, unknown>) => void;
+}
+
+const MAX_PART_NUMBER = 10_000;
+/** Guards against a COS answer whose marker never advances. */
+const MAX_LIST_PAGES = 100;
+const DECIMAL = /^\d+$/;
+
+/**
+ * ObjectStorage over COS's XML API with fetch. Every server-side call is signed per attempt and
+ * retried on transient failures (see request.ts); failures leave as UploadErrors (cos-error.ts
+ * toUploadError): refusals the core branches on carry `details.reason` (isStorageRejection),
+ * and `cause` is the CosError for logs.
+ */
+export class CosObjectStorage implements ObjectStorage {
+  readonly bucket: string;
+  readonly region: string;
+  readonly #ctx: CosClientContext;
+  readonly #presigner: Presigner;
+
+  constructor(opts: CosObjectStorageOptions) {
+    if (!opts.secretId || !opts.secretKey) throw new TypeError('CosObjectStorage needs secretId and secretKey');
+    const endpoint = parseEndpoint(opts.endpoint);
+    this.bucket = opts.bucket;
+    this.region = opts.region;
+    this.#ctx = {
+      endpoint,
+      secretId: opts.secretId,
+      secretKey: opts.secretKey,
+      sessionToken: opts.sessionToken,
+      fetch: opts.fetch ?? globalThis.fetch,
+      now: opts.now ?? (() => new Date()),
+      retry: retryOptions(opts.retry),
+      random: Math.random,
+      log: opts.log,
+    };
+    this.#presigner = new Presigner(endpoint, opts.secretId, opts.secretKey, opts.sessionToken);
+  }
+
+  async initiateMultipart(
+    key: string,
+    opts: { contentType: string; metadata: Record<string, string> },
+  ): Promise<string> {
+    checkKey(key);
+    const headers = {
+      'content-type': checkHeaderValue('contentType', opts.contentType),
+      ...metadataHeaders(opts.metadata),
+    };
+    const req = { op: 'InitiateMultipartUpload', method: 'POST', key, query: { uploads: '' }, headers } as const;
+    return sendCos(this.#ctx, req, (a) => parseXml(a.body, initiateMultipartUploadResultSchema).uploadId);
+  }
+
+  async listParts(key: string, uploadId: string): Promise<StoredPart[]> {
+    checkKey(key);
+    const parts: StoredPart[] = [];
+    let marker: string | null = null;
+    for (let page = 0; page < MAX_LIST_PAGES; page++) {
+      const query: Record<string, string> = marker ? { uploadId, 'part-number-marker': marker } : { uploadId };
+      const req = { op: 'ListParts', method: 'GET', key, query } as const;
+      const res = await sendCos(this.#ctx, req, (a) => parseXml(a.body, listPartsResultSchema));
+      parts.push(...res.parts);
+      if (!res.isTruncated) return parts.sort((a, b) => a.partNumber - b.partNumber);
+      if (!res.nextPartNumberMarker || res.nextPartNumberMarker === marker) break;
+      marker = res.nextPartNumberMarker;
+    }
+    throw toUploadError(garbage('COS List Parts paging does not advance'));
+  }
+
+  /**
+   * Completes the upload. Retries are safe for the parts but not always for the answer: if an
+   * attempt reached COS and only its answer was lost, the next one sees NoSuchUpload (a
+   * `storageRejected('NoSuchUpload')`) although the object exists — the core then HEADs the key.
+   */
+  async completeMultipart(
+    key: string,
+    uploadId: string,
+    parts: readonly { partNumber: number; etag: string }[],
+  ): Promise<CompletedObject> {
+    checkKey(key);
+    const req = {
+      op: 'CompleteMultipartUpload',
+      method: 'POST',
+      key,
+      query: { uploadId },
+      headers: { 'content-type': 'application/xml' },
+      body: buildCompleteXml(parts),
+      timeouts: COMPLETE_TIMEOUTS,
+    } as const;
+    return sendCos(this.#ctx, req, (a) => {
+      const answer = parseXml(a.body, completeAnswerSchema);
+      if (!answer.ok) {
+        // COS already said 200 when assembly failed late; the status is all we have.
+        const { code, message, requestId } = answer.error;
+        throw new CosError({
+          status: a.status,
+          code,
+          requestId: a.headers.get('x-cos-request-id') ?? requestId,
+          cosMessage: message,
+        });
+      }
+      return { etag: answer.etag, location: answer.location, crc64: decimalHeader(a.headers, 'x-cos-hash-crc64ecma') };
+    });
+  }
+
+  async abortMultipart(key: string, uploadId: string): Promise<void> {
+    checkKey(key);
+    try {
+      await sendCos(
+        this.#ctx,
+        { op: 'AbortMultipartUpload', method: 'DELETE', key, query: { uploadId } },
+        () => undefined,
+      );
+    } catch (e) {
+      // Already aborted, completed, or never there: the caller's goal holds either way.
+      if (!isNoSuchUpload(e)) throw e;
+    }
+  }
+
+  async headObject(key: string): Promise<ObjectHead | null> {
+    checkKey(key);
+    const req = { op: 'HeadObject', method: 'HEAD', key, passStatuses: [404] } as const;
+    return sendCos(this.#ctx, req, (a) => {
+      if (a.status === 404) return null;
+      const size = decimalHeader(a.headers, 'content-length');
+      const etag = a.headers.get('etag');
+      if (size === null || !etag) throw garbage('COS HEAD answer lacks Content-Length or ETag');
+      return {
+        size: Number(size),
+        etag,
+        crc64: decimalHeader(a.headers, 'x-cos-hash-crc64ecma'),
+        contentType: a.headers.get('content-type'),
+      };
+    });
+  }
+
+  async deleteObject(key: string): Promise<void> {
+    checkKey(key);
+    await sendCos(this.#ctx, { op: 'DeleteObject', method: 'DELETE', key, passStatuses: [404] }, () => undefined);
+  }
+
+  async listMultipartUploads(
+    prefix: string,
+    opts: { keyMarker?: string; uploadIdMarker?: string; maxUploads?: number } = {},
+  ): Promise<MultipartUploadListing> {
+    const query: Record<string, string | number> = { uploads: '' };
+    if (prefix) query.prefix = prefix;
+    if (opts.keyMarker) query['key-marker'] = opts.keyMarker;
+    if (opts.uploadIdMarker) query['upload-id-marker'] = opts.uploadIdMarker;
+    if (opts.maxUploads !== undefined) {
+      if (!Number.isInteger(opts.maxUploads) || opts.maxUploads < 1 || opts.maxUploads > 1000) {
+        throw validationFailed([{ path: ['maxUploads'], message: 'must be an integer 1..1000' }]);
+      }
+      query['max-uploads'] = opts.maxUploads;
+    }
+    const req = { op: 'ListMultipartUploads', method: 'GET', key: '', query } as const;
+    return sendCos(this.#ctx, req, (a) => parseXml(a.body, listMultipartUploadsResultSchema));
+  }
+
+  presignUploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    contentLength: number,
+    now: Date,
+    expiresSeconds: number,
+  ): PresignedRequest {
+    checkKey(key);
+    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
+      throw validationFailed([{ path: ['partNumber'], message: `must be an integer 1..${MAX_PART_NUMBER}` }]);
+    }
+    checkPresign(contentLength, expiresSeconds);
+    return this.#presigner.presignPut({
+      key,
+      query: { partNumber, uploadId },
+      headers: { 'Content-Length': String(contentLength) },
+      now,
+      expiresSeconds,
+    });
+  }
+
+  presignPutObject(
+    key: string,
+    contentLength: number,
+    contentType: string,
+    metadata: Record<string, string>,
+    now: Date,
+    expiresSeconds: number,
+  ): PresignedRequest {
+    checkKey(key);
+    checkPresign(contentLength, expiresSeconds);
+    const headers = {
+      'Content-Length': String(contentLength),
+      'Content-Type': checkHeaderValue('contentType', contentType),
+      ...metadataHeaders(metadata),
+    };
+    return this.#presigner.presignPut({ key, query: {}, headers, now, expiresSeconds });
+  }
+}
+
+function checkKey(key: string): void {
+  if (!isAddressableKey(key)) {
+    throw validationFailed([{ path: ['key'], message: 'not a valid COS object key' }]);
+  }
+}
+
+function checkPresign(contentLength: number, expiresSeconds: number): void {
+  if (!Number.isSafeInteger(contentLength) || contentLength < 0) {
+    throw validationFailed([{ path: ['contentLength'], message: 'must be a non-negative integer' }]);
+  }
+  if (!Number.isInteger(expiresSeconds) || expiresSeconds < 1) {
+    throw validationFailed([{ path: ['expiresSeconds'], message: 'must be a positive integer' }]);
+  }
+}
+
+function decimalHeader(headers: Headers, name: string): string | null {
+  const v = headers.get(name);
+  return v !== null && DECIMAL.test(v) ? v : null;
+}
+
+/** An answer COS would never give; mapped to 502 like unparseable XML. */
+const garbage = (message: string) => new CosXmlError(message, '');

@@ -1,0 +1,276 @@
+import COS from 'cos-nodejs-sdk-v5';
+import { describe, expect, it } from 'vitest';
+import { isNoSuchUpload, isPartListRejected } from '../../shared/cos/cos-error.ts';
+import { CosObjectStorage, type CosObjectStorageOptions } from '../../shared/cos/cos-object-storage.ts';
+import { authorizationFields } from '../../shared/cos/signer.ts';
+import { isStorageRejection, UploadError } from '../../shared/errors.ts';
+
+const base = {
+  endpoint: 'https://uploads-1250000000.cos.ap-guangzhou.myqcloud.com',
+  bucket: 'uploads-1250000000',
+  region: 'ap-guangzhou',
+  secretId: 'AKIDunit',
+  secretKey: 'unit-secret-key-0000000000000000',
+};
+const now = new Date('2024-05-01T12:00:00.500Z');
+const nowSec = Math.floor(now.getTime() / 1000);
+
+interface Seen {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  body: string | undefined;
+}
+
+/** Answers by a handler; records every request. */
+function storage(handler: (r: Seen, n: number) => Response, over: Partial<CosObjectStorageOptions> = {}) {
+  const seen: Seen[] = [];
+  const fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+    const r = {
+      method: init?.method ?? 'GET',
+      url: new URL(String(input)),
+      headers: { ...(init?.headers as Record<string, string>) },
+      body: init?.body as string | undefined,
+    };
+    seen.push(r);
+    return handler(r, seen.length);
+  }) as typeof globalThis.fetch;
+  const s = new CosObjectStorage({ ...base, fetch, retry: { baseDelayMs: 1, maxDelayMs: 2 }, now: () => now, ...over });
+  return { s, seen };
+}
+
+const xml = (body: string, status = 200, headers: Record<string, string> = {}) =>
+  new Response(body, { status, headers });
+const errorXml = (code: string, status: number) =>
+  xml(`<Error><Code>${code}</Code><Message>m</Message><RequestId>r</RequestId></Error>`, status);
+
+async function rejection(p: Promise<unknown>): Promise<UploadError> {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(UploadError);
+  return e as UploadError;
+}
+
+describe('presigned URLs', () => {
+  it('an UploadPart URL signs partNumber, uploadId, content-length and host exactly as the SDK does', () => {
+    const { s } = storage(() => xml(''), { sessionToken: 'tok+/=' });
+    const key = 'u/my file (1)/照片.jpg';
+    const p = s.presignUploadPart(key, 'up+id', 3, 5_242_880, now, 600);
+    const url = new URL(p.url);
+    expect(`${url.origin}${url.pathname}`).toBe(`${base.endpoint}/u/my%20file%20(1)/%E7%85%A7%E7%89%87.jpg`);
+    const q = Object.fromEntries(url.searchParams);
+    expect(q).toMatchObject({
+      partNumber: '3',
+      uploadId: 'up+id',
+      'q-header-list': 'content-length;host',
+      'q-url-param-list': 'partnumber;uploadid',
+    });
+    expect(q['x-cos-security-token']).toBe('tok+/=');
+    expect(p).toMatchObject({
+      method: 'PUT',
+      headers: { 'Content-Length': '5242880' },
+      expiresAt: new Date((nowSec + 600) * 1000).toISOString(),
+    });
+
+    const sdk = COS.getAuthorization({
+      SecretId: base.secretId,
+      SecretKey: base.secretKey,
+      Method: 'PUT',
+      Key: key,
+      Query: { partNumber: 3, uploadId: 'up+id' },
+      Headers: { 'Content-Length': 5_242_880, Host: url.host },
+      KeyTime: q['q-key-time'],
+    });
+    expect(q['q-signature']).toBe(authorizationFields(sdk)['q-signature']);
+    expect(q['q-key-time']!.split(';').map(Number)[1]).toBe(nowSec + 600);
+  });
+
+  it('a PutObject URL also binds content-type and metadata, and lists them for the client', () => {
+    const { s } = storage(() => xml(''));
+    const p = s.presignPutObject('u/a.txt', 12, 'text/plain', { source: 'ios app' }, now, 60);
+    const q = Object.fromEntries(new URL(p.url).searchParams);
+    expect(q['q-header-list']).toBe('content-length;content-type;host;x-cos-meta-source');
+    expect(q['q-url-param-list']).toBe('');
+    expect(q['x-cos-security-token']).toBeUndefined();
+    expect(p.headers).toEqual({ 'Content-Length': '12', 'Content-Type': 'text/plain', 'x-cos-meta-source': 'ios app' });
+  });
+
+  it('many parts in one window share the window and differ only in what they sign', () => {
+    const { s } = storage(() => xml(''));
+    const urls = Array.from(
+      { length: 3 },
+      (_, i) => new URL(s.presignUploadPart('u/k', 'id', i + 1, 1024, now, 60).url),
+    );
+    expect(new Set(urls.map((u) => u.searchParams.get('q-key-time'))).size).toBe(1);
+    expect(new Set(urls.map((u) => u.searchParams.get('q-signature'))).size).toBe(3);
+  });
+
+  it('bad input is a 400, never a crash', () => {
+    const { s } = storage(() => xml(''));
+    const bad: (() => unknown)[] = [
+      () => s.presignUploadPart('u/k', 'id', 0, 1, now, 60),
+      () => s.presignUploadPart('u/k', 'id', 10_001, 1, now, 60),
+      () => s.presignUploadPart('u/../k', 'id', 1, 1, now, 60),
+      () => s.presignUploadPart('', 'id', 1, 1, now, 60),
+      () => s.presignUploadPart('u/\ud800', 'id', 1, 1, now, 60),
+      () => s.presignUploadPart('u/k', 'id', 1, -1, now, 60),
+      () => s.presignUploadPart('u/k', 'id', 1, 1, now, 0),
+      () => s.presignPutObject('u/k', 1, 'text/plain', { note: 'café' }, now, 60),
+      () => s.presignPutObject('u/k', 1, 'text/plain', { 'bad name': 'x' }, now, 60),
+      () => s.presignPutObject('u/k', 1, 'text/plain\r\nx: y', {}, now, 60),
+    ];
+    for (const fn of bad) {
+      let e: unknown;
+      try {
+        fn();
+      } catch (err) {
+        e = err;
+      }
+      expect(e).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    }
+  });
+});
+
+describe('server-side calls', () => {
+  it('initiate sends POST ?uploads with content-type and metadata, returns the UploadId', async () => {
+    const { s, seen } = storage(() =>
+      xml(
+        '<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><UploadId>0123</UploadId></InitiateMultipartUploadResult>',
+      ),
+    );
+    await expect(s.initiateMultipart('u/k', { contentType: 'video/mp4', metadata: { Owner: 'a' } })).resolves.toBe(
+      '0123',
+    );
+    const r = seen[0]!;
+    expect([r.method, r.url.search]).toEqual(['POST', '?uploads']);
+    expect(r.headers).toMatchObject({ 'content-type': 'video/mp4', 'x-cos-meta-owner': 'a' });
+    expect(authorizationFields(r.headers.authorization!)['q-header-list']).toBe('content-type;host;x-cos-meta-owner');
+  });
+
+  it('listParts follows NextPartNumberMarker across pages', async () => {
+    const part = (n: number) => `<Part><PartNumber>${n}</PartNumber><ETag>"e${n}"</ETag><Size>${n}</Size></Part>`;
+    const { s, seen } = storage((r) =>
+      r.url.searchParams.get('part-number-marker') === '2'
+        ? xml(`<ListPartsResult>${part(3)}<IsTruncated>false</IsTruncated></ListPartsResult>`)
+        : xml(
+            `<ListPartsResult>${part(2)}${part(1)}<IsTruncated>true</IsTruncated><NextPartNumberMarker>2</NextPartNumberMarker></ListPartsResult>`,
+          ),
+    );
+    const parts = await s.listParts('u/k', 'id');
+    expect(parts.map((p) => p.partNumber)).toEqual([1, 2, 3]);
+    expect(seen.map((r) => r.url.search)).toEqual(['?uploadId=id', '?uploadId=id&part-number-marker=2']);
+  });
+
+  it('listParts refuses a marker that does not advance (502), and maps NoSuchUpload', async () => {
+    const stuck = storage(() =>
+      xml(
+        '<ListPartsResult><IsTruncated>true</IsTruncated><NextPartNumberMarker>5</NextPartNumberMarker></ListPartsResult>',
+      ),
+    );
+    expect(await rejection(stuck.s.listParts('u/k', 'id'))).toMatchObject({ status: 502, code: 'STORAGE_UNAVAILABLE' });
+    expect(stuck.seen).toHaveLength(2);
+    const gone = storage(() => errorXml('NoSuchUpload', 404));
+    const e = await rejection(gone.s.listParts('u/k', 'id'));
+    expect(isStorageRejection(e, 'NoSuchUpload')).toBe(true);
+    expect(isNoSuchUpload(e)).toBe(true);
+  });
+
+  it('complete posts the XML, retries a transient <Error> in the 200 body, reads the CRC header', async () => {
+    const result =
+      '<CompleteMultipartUploadResult><Location>b/u/k</Location><Bucket>b</Bucket><Key>u/k</Key><ETag>"x-2"</ETag></CompleteMultipartUploadResult>';
+    const { s, seen } = storage((_r, n) =>
+      n === 1
+        ? xml('   \n<Error><Code>InternalError</Code><Message>late</Message><RequestId>r</RequestId></Error>')
+        : xml(`  \n${result}`, 200, { 'x-cos-hash-crc64ecma': '11051210869376104954' }),
+    );
+    const done = await s.completeMultipart('u/k', 'id', [
+      { partNumber: 1, etag: '"a"' },
+      { partNumber: 2, etag: 'b' },
+    ]);
+    expect(done).toEqual({ etag: '"x-2"', location: 'b/u/k', crc64: '11051210869376104954' });
+    expect(seen).toHaveLength(2);
+    expect(seen[0]!.body).toContain('<Part><PartNumber>2</PartNumber><ETag>"b"</ETag></Part>');
+    expect(seen[0]!.headers['content-type']).toBe('application/xml');
+  });
+
+  it('complete surfaces a part-list refusal in the 200 body without retrying', async () => {
+    const { s, seen } = storage(() => xml('<Error><Code>InvalidPart</Code><Message>m</Message></Error>'));
+    const e = await rejection(s.completeMultipart('u/k', 'id', [{ partNumber: 1, etag: 'a' }]));
+    expect(seen).toHaveLength(1);
+    expect(isPartListRejected(e)).toBe(true);
+    expect(e).toMatchObject({ status: 502, details: { reason: 'InvalidPart' } });
+  });
+
+  it('complete without a CRC header gives crc64 null', async () => {
+    const { s } = storage(() =>
+      xml('<CompleteMultipartUploadResult><Location>l</Location><ETag>"e"</ETag></CompleteMultipartUploadResult>'),
+    );
+    await expect(s.completeMultipart('u/k', 'id', [{ partNumber: 1, etag: 'a' }])).resolves.toMatchObject({
+      crc64: null,
+    });
+  });
+
+  it('abort treats NoSuchUpload as done; other refusals still throw', async () => {
+    await expect(storage(() => errorXml('NoSuchUpload', 404)).s.abortMultipart('u/k', 'id')).resolves.toBeUndefined();
+    await expect(
+      storage(() => new Response(null, { status: 204 })).s.abortMultipart('u/k', 'id'),
+    ).resolves.toBeUndefined();
+    expect(await rejection(storage(() => errorXml('AccessDenied', 403)).s.abortMultipart('u/k', 'id'))).toMatchObject({
+      details: { reason: 'AccessDenied' },
+    });
+  });
+
+  it('headObject: 404 → null, 200 → size, etag, crc64, content-type', async () => {
+    await expect(storage(() => new Response(null, { status: 404 })).s.headObject('u/k')).resolves.toBeNull();
+    const head = new Response(null, {
+      status: 200,
+      headers: { 'content-length': '42', etag: '"abc"', 'x-cos-hash-crc64ecma': '7', 'content-type': 'image/png' },
+    });
+    await expect(storage(() => head).s.headObject('u/k')).resolves.toEqual({
+      size: 42,
+      etag: '"abc"',
+      crc64: '7',
+      contentType: 'image/png',
+    });
+  });
+
+  it('deleteObject accepts 204 and 404', async () => {
+    await expect(storage(() => new Response(null, { status: 204 })).s.deleteObject('u/k')).resolves.toBeUndefined();
+    await expect(storage(() => errorXml('NoSuchKey', 404)).s.deleteObject('u/k')).resolves.toBeUndefined();
+  });
+
+  it('listMultipartUploads queries the bucket root with markers', async () => {
+    const { s, seen } = storage(() =>
+      xml(
+        '<ListMultipartUploadsResult><Upload><Key>u/a</Key><UploadId>1</UploadId><Initiated>t</Initiated></Upload><IsTruncated>true</IsTruncated><NextKeyMarker>u/a</NextKeyMarker><NextUploadIdMarker>1</NextUploadIdMarker></ListMultipartUploadsResult>',
+      ),
+    );
+    const page = await s.listMultipartUploads('u/', { keyMarker: 'u/0', uploadIdMarker: '0', maxUploads: 1 });
+    expect(page).toEqual({
+      uploads: [{ key: 'u/a', uploadId: '1', initiated: 't' }],
+      isTruncated: true,
+      nextKeyMarker: 'u/a',
+      nextUploadIdMarker: '1',
+    });
+    expect(`${seen[0]!.url.pathname}${seen[0]!.url.search}`).toBe(
+      '/?uploads&prefix=u%2F&key-marker=u%2F0&upload-id-marker=0&max-uploads=1',
+    );
+    expect(await rejection(s.listMultipartUploads('u/', { maxUploads: 0 }))).toMatchObject({ status: 400 });
+  });
+});
+
+describe('construction', () => {
+  it('refuses a bad endpoint, missing secrets and bad retry options', () => {
+    expect(() => new CosObjectStorage({ ...base, endpoint: 'not a url' })).toThrow(TypeError);
+    expect(() => new CosObjectStorage({ ...base, endpoint: 'ftp://x' })).toThrow(TypeError);
+    expect(() => new CosObjectStorage({ ...base, secretKey: '' })).toThrow(TypeError);
+    expect(() => new CosObjectStorage({ ...base, retry: { maxAttempts: 0 } })).toThrow(/maxAttempts/);
+  });
+
+  it('exposes bucket and region', () => {
+    const s = new CosObjectStorage(base);
+    expect([s.bucket, s.region]).toEqual([base.bucket, base.region]);
+  });
+});
