@@ -1,0 +1,188 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { combineParts } from '../../shared/core/crc64.ts';
+import { type CompletionOutcome, type EmulatorContext, MIN_PART_BYTES, type RequestInfo } from './context.ts';
+import { CosError, malformedXml } from './cos-error.ts';
+import type { PartRow, UploadRow } from './meta-store.ts';
+import { uploadFor } from './multipart.ts';
+import { header } from './request.ts';
+import { newTraceId, readSmallBody } from './respond.ts';
+import { el, errorXml, wrap } from './xml.ts';
+
+/**
+ * Complete Multipart Upload as COS does it: validate (4xx before anything is sent), then answer
+ * 200 at once with a chunked body, keep the connection alive with whitespace while the part files
+ * are concatenated, then write the result XML — or, for a late failure, an <Error> in that 200.
+ */
+
+const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, isArray: (name) => name === 'Part' });
+/** 10,000 parts of ~80 bytes of XML each, with room to spare. */
+const MAX_BODY = 2 * 1024 * 1024;
+const KEEPALIVE_MS = 500;
+
+interface Listed {
+  partNumber: number;
+  etag: string;
+}
+
+function parseBody(body: Buffer): Listed[] {
+  const text = body.toString('utf8');
+  if (XMLValidator.validate(text) !== true) throw malformedXml();
+  const doc = parser.parse(text) as { CompleteMultipartUpload?: { Part?: unknown } };
+  const parts = doc.CompleteMultipartUpload?.Part;
+  if (!Array.isArray(parts) || parts.length === 0) throw malformedXml('You must specify at least one part.');
+  return parts.map((p: unknown) => {
+    const r = (typeof p === 'object' && p !== null ? p : {}) as Record<string, unknown>;
+    const pn = typeof r.PartNumber === 'string' ? r.PartNumber.trim() : '';
+    if (!/^\d+$/.test(pn) || typeof r.ETag !== 'string')
+      throw malformedXml('Each Part needs a PartNumber and an ETag.');
+    return { partNumber: Number(pn), etag: r.ETag };
+  });
+}
+
+const bareEtag = (e: string): string => e.trim().replace(/^"|"$/g, '').toLowerCase();
+
+/** InvalidPartOrder, InvalidPart, EntityTooSmall: the checks COS makes before it merges. */
+function validate(listed: Listed[], stored: PartRow[]): PartRow[] {
+  for (let i = 1; i < listed.length; i++) {
+    if (listed[i]!.partNumber <= listed[i - 1]!.partNumber) {
+      throw new CosError(
+        400,
+        'InvalidPartOrder',
+        'The list of parts was not in ascending order. Parts must be ordered by part number.',
+      );
+    }
+  }
+  const byNumber = new Map(stored.map((p) => [p.partNumber, p]));
+  const chosen = listed.map((l) => {
+    const p = byNumber.get(l.partNumber);
+    if (!p || bareEtag(p.etag) !== bareEtag(l.etag)) {
+      throw new CosError(
+        400,
+        'InvalidPart',
+        `One or more of the specified parts could not be found or its ETag did not match (part ${l.partNumber}).`,
+      );
+    }
+    return p;
+  });
+  chosen.slice(0, -1).forEach((p) => {
+    if (p.size < MIN_PART_BYTES) {
+      throw new CosError(
+        400,
+        'EntityTooSmall',
+        `Your proposed upload is smaller than the minimum allowed size: part ${p.partNumber} is ${p.size} bytes.`,
+      );
+    }
+  });
+  return chosen;
+}
+
+/** `"<md5 of the concatenated binary part MD5s>-<N>"`, COS's multipart ETag. */
+const multipartEtag = (parts: PartRow[]): string => {
+  const h = createHash('md5');
+  for (const p of parts) h.update(Buffer.from(bareEtag(p.etag), 'hex'));
+  return `"${h.digest('hex')}-${parts.length}"`;
+};
+
+async function assemble(
+  ctx: EmulatorContext,
+  upload: UploadRow,
+  parts: PartRow[],
+  etag: string,
+  crc64: string,
+): Promise<CompletionOutcome> {
+  const size = parts.reduce((n, p) => n + p.size, 0);
+  let blob: string | null = null;
+  try {
+    blob = await ctx.blobs.concat(parts.map((p) => p.blob));
+    const garbage = ctx.store.commitUpload(upload.uploadId, {
+      bucket: upload.bucket,
+      key: upload.key,
+      blob,
+      size,
+      etag,
+      crc64,
+      headers: upload.headers,
+      storageClass: upload.storageClass,
+      lastModified: ctx.now(),
+    });
+    if (garbage === null) {
+      await ctx.blobs.remove([blob]);
+      return { ok: false, code: 'NoSuchUpload', message: 'The specified multipart upload does not exist.' };
+    }
+    await ctx.blobs.remove(garbage);
+    return { ok: true, etag, crc64, size };
+  } catch (e) {
+    ctx.log({ level: 'error', msg: 'complete failed', uploadId: upload.uploadId, error: String(e) });
+    if (blob) await ctx.blobs.remove([blob]);
+    return {
+      ok: false,
+      code: 'InternalError',
+      message: 'We encountered an internal error while merging the parts. Please try again.',
+    };
+  }
+}
+
+export async function complete(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: EmulatorContext,
+  info: RequestInfo,
+  lateErrorCode?: string,
+): Promise<void> {
+  const body = await readSmallBody(req, MAX_BODY);
+  const md5 = header(req, 'content-md5');
+  if (md5 !== undefined && createHash('md5').update(body).digest('base64') !== md5) {
+    throw new CosError(400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.');
+  }
+  const upload = uploadFor(ctx, info);
+  const parts = validate(parseBody(body), ctx.store.allParts(upload.uploadId));
+  const etag = multipartEtag(parts);
+  // Known before the merge, so it can go in the header of the streamed 200.
+  const crc64 = combineParts(parts.map((p) => ({ crc64: p.crc64, size: p.size })));
+
+  res.writeHead(200, { 'Content-Type': 'application/xml', 'x-cos-hash-crc64ecma': crc64 });
+  res.write(' ');
+  const keepAlive = setInterval(() => {
+    if (!res.destroyed) res.write(' ');
+  }, KEEPALIVE_MS);
+  let outcome: CompletionOutcome;
+  try {
+    if (lateErrorCode !== undefined) {
+      outcome = {
+        ok: false,
+        code: lateErrorCode,
+        message: 'Injected fault: the merge failed after the response started.',
+      };
+    } else {
+      let running = ctx.completing.get(upload.uploadId);
+      if (!running) {
+        running = assemble(ctx, upload, parts, etag, crc64).finally(() => ctx.completing.delete(upload.uploadId));
+        ctx.completing.set(upload.uploadId, running);
+      }
+      outcome = await running;
+    }
+  } finally {
+    clearInterval(keepAlive);
+  }
+  const xml = outcome.ok
+    ? wrap(
+        'CompleteMultipartUploadResult',
+        el('Location', `${header(req, 'host') ?? '127.0.0.1'}/${info.bucket}/${info.key}`),
+        el('Bucket', info.bucket),
+        el('Key', info.key),
+        el('ETag', outcome.etag),
+      )
+    : errorXml(
+        {
+          code: outcome.code,
+          message: outcome.message,
+          resource: info.resource,
+          requestId: info.requestId,
+          traceId: newTraceId(),
+        },
+        false,
+      );
+  res.end(`\n${xml}`);
+}

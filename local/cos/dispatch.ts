@@ -1,0 +1,168 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ADMIN_PATH, handleAdmin, preflight } from './admin.ts';
+import { authenticate, type Principal } from './auth.ts';
+import { complete } from './complete.ts';
+import type { EmulatorContext, RequestInfo } from './context.ts';
+import { accessDenied, CosError, isCosError } from './cos-error.ts';
+import { type CosOp, type FaultAction, faultStatus } from './faults.ts';
+import { abort, initiate, listParts, listUploads, uploadPart } from './multipart.ts';
+import { deleteObject, getObject, putObject } from './objects.ts';
+import { cosResources, evaluate, type Policy, parsePolicy } from './policy.ts';
+import { header, parseTarget, resolveOp } from './request.ts';
+import { drain, newRequestId, sendCosError, setCommonHeaders } from './respond.ts';
+import { handleSts, sendStsError } from './sts.ts';
+
+/** One request, start to end: route, faults, authentication, policy, handler, errors, log line. */
+
+const policies = new Map<string, Policy>();
+const policyOf = (text: string): Policy => {
+  let p = policies.get(text);
+  if (!p) {
+    p = parsePolicy(text);
+    policies.set(text, p);
+  }
+  return p;
+};
+
+function authorize(
+  principal: Principal,
+  op: CosOp,
+  req: IncomingMessage,
+  ctx: EmulatorContext,
+  info: RequestInfo,
+): void {
+  if (principal.kind === 'account' || principal.token.policy === null) return;
+  const decision = evaluate(policyOf(principal.token.policy), {
+    action: `name/cos:${op}`,
+    resources: cosResources(ctx.region, info.bucket, info.key),
+    context: { 'cos:content-length': header(req, 'content-length'), 'cos:content-type': header(req, 'content-type') },
+  });
+  if (decision !== 'allow') {
+    throw accessDenied(
+      decision === 'deny'
+        ? 'Access Denied: an explicit deny in the temporary key policy.'
+        : 'Access Denied: the temporary key policy does not allow this request.',
+    );
+  }
+}
+
+const FAULT_MESSAGES: Record<string, string> = {
+  SlowDown: 'Please reduce your request rate.',
+  ServiceUnavailable: 'Please reduce your request rate or try again later.',
+  InternalError: 'We encountered an internal error. Please try again.',
+};
+
+/** Applies a fault; returns true when the request is finished (dropped), or the late-error code. */
+async function applyFault(
+  req: IncomingMessage,
+  a: FaultAction,
+  sts: boolean,
+  res: ServerResponse,
+): Promise<{ done: boolean; late?: string }> {
+  switch (a.type) {
+    case 'delay':
+      await sleep(a.ms);
+      return { done: false };
+    case 'drop':
+      await drain(req);
+      req.socket.destroy();
+      return { done: true };
+    case 'completeError':
+      return { done: false, late: a.code ?? 'InternalError' };
+    case 'error': {
+      const code = a.code ?? 'ServiceUnavailable';
+      if (sts) {
+        await drain(req);
+        sendStsError(res, code, FAULT_MESSAGES[code]!, faultStatus(a));
+        return { done: true };
+      }
+      throw new CosError(faultStatus(a), code, FAULT_MESSAGES[code]!);
+    }
+  }
+}
+
+export async function dispatch(req: IncomingMessage, res: ServerResponse, ctx: EmulatorContext): Promise<void> {
+  const requestId = newRequestId();
+  const started = Date.now();
+  const method = req.method ?? 'GET';
+  const path = (req.url ?? '/').split('?')[0]!;
+  let op = '-';
+  let resource = `${ctx.bucket}.cos.${ctx.region}.myqcloud.com${path}`;
+  res.on('close', () =>
+    ctx.log({
+      requestId,
+      method,
+      path,
+      op,
+      status: res.statusCode,
+      ms: Date.now() - started,
+      aborted: !res.writableFinished,
+    }),
+  );
+  setCommonHeaders(req, res, requestId);
+  try {
+    if (method === 'OPTIONS') return preflight(req, res);
+    if (path === ADMIN_PATH) return await handleAdmin(req, res, ctx);
+    const tcAction = header(req, 'x-tc-action');
+    if (method === 'POST' && tcAction !== undefined) {
+      op = tcAction;
+      const fault =
+        op === 'GetFederationToken' || op === 'AssumeRole' ? ctx.faults.take({ op, method, key: '' }) : null;
+      if (fault && (await applyFault(req, fault, true, res)).done) return;
+      return await handleSts(req, res, ctx, tcAction);
+    }
+    const target = parseTarget(req.url ?? '/', ctx.bucket, ctx.buckets);
+    resource = `${target.bucket}.cos.${ctx.region}.myqcloud.com/${target.key}`;
+    const info: RequestInfo = { requestId, bucket: target.bucket, key: target.key, query: target.query, resource };
+    const cosOp = resolveOp(req, target);
+    op = cosOp;
+    const fault = ctx.faults.take({ op: cosOp, method, key: target.key });
+    const applied = fault ? await applyFault(req, fault, false, res) : { done: false };
+    if (applied.done) return;
+    const principal = authenticate({
+      method,
+      path: `/${target.key}`,
+      query: target.query,
+      headers: req.headers,
+      nowMs: ctx.now(),
+      account: ctx.account,
+      findToken: (t) => ctx.store.getToken(t),
+    });
+    authorize(principal, cosOp, req, ctx, info);
+    switch (cosOp) {
+      case 'PutObject':
+        return await putObject(req, res, ctx, info);
+      case 'HeadObject':
+      case 'GetObject':
+        return await getObject(req, res, ctx, info, cosOp === 'HeadObject');
+      case 'DeleteObject':
+        return await deleteObject(res, ctx, info);
+      case 'InitiateMultipartUpload':
+        return initiate(req, res, ctx, info);
+      case 'UploadPart':
+        return await uploadPart(req, res, ctx, info);
+      case 'ListParts':
+        return listParts(res, ctx, info);
+      case 'CompleteMultipartUpload':
+        return await complete(req, res, ctx, info, applied.late);
+      case 'AbortMultipartUpload':
+        return await abort(res, ctx, info);
+      case 'ListMultipartUploads':
+        return listUploads(res, ctx, info);
+      default:
+        throw new CosError(501, 'NotImplemented', `${cosOp} is not emulated.`);
+    }
+  } catch (e) {
+    if (!isCosError(e))
+      ctx.log({ level: 'error', requestId, op, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const err = isCosError(e)
+      ? e
+      : new CosError(500, 'InternalError', 'We encountered an internal error. Please try again.');
+    await sendCosError(req, res, err, resource, requestId);
+  }
+}

@@ -1,0 +1,169 @@
+import { invalidArgument } from './cos-error.ts';
+
+export type CosOp =
+  | 'PutObject'
+  | 'HeadObject'
+  | 'GetObject'
+  | 'DeleteObject'
+  | 'InitiateMultipartUpload'
+  | 'UploadPart'
+  | 'ListParts'
+  | 'CompleteMultipartUpload'
+  | 'AbortMultipartUpload'
+  | 'ListMultipartUploads'
+  | 'GetFederationToken'
+  | 'AssumeRole';
+
+export const COS_OPS: readonly CosOp[] = [
+  'PutObject',
+  'HeadObject',
+  'GetObject',
+  'DeleteObject',
+  'InitiateMultipartUpload',
+  'UploadPart',
+  'ListParts',
+  'CompleteMultipartUpload',
+  'AbortMultipartUpload',
+  'ListMultipartUploads',
+  'GetFederationToken',
+  'AssumeRole',
+];
+
+export type FaultAction =
+  | { type: 'error'; status?: number; code?: 'ServiceUnavailable' | 'SlowDown' | 'InternalError' }
+  | { type: 'delay'; ms: number }
+  | { type: 'drop' }
+  | { type: 'completeError'; code?: string };
+
+export interface FaultRule {
+  op?: CosOp;
+  method?: string;
+  keyPrefix?: string;
+  /** How many matching requests fail (default 1; Infinity allowed in-process). */
+  count?: number;
+  /** 0..1, default 1: each matching request fails with this chance. */
+  probability?: number;
+  action: FaultAction;
+}
+
+export interface FaultInjector {
+  add(rule: FaultRule): void;
+  clear(): void;
+  /** Requests a fault was applied to, since start. */
+  readonly hits: number;
+}
+
+export interface FaultTarget {
+  op: CosOp;
+  method: string;
+  key: string;
+}
+
+interface LiveRule {
+  rule: FaultRule;
+  remaining: number;
+}
+
+/**
+ * In-process fault table. Rules are tried in the order added; the first that matches and wins its
+ * coin toss fires and uses up one of its count. A `completeError` rule only ever matches Complete,
+ * the one operation that can fail late inside a 200.
+ */
+export class Faults implements FaultInjector {
+  private rules: LiveRule[] = [];
+  private applied = 0;
+  private readonly random: () => number;
+
+  constructor(random: () => number = Math.random) {
+    this.random = random;
+  }
+
+  get hits(): number {
+    return this.applied;
+  }
+
+  add(rule: FaultRule): void {
+    this.rules.push({ rule: validateRule(rule), remaining: rule.count ?? 1 });
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  /** The action to apply to this request, or null; counts the hit. */
+  take(t: FaultTarget): FaultAction | null {
+    for (const live of this.rules) {
+      const r = live.rule;
+      if (live.remaining <= 0) continue;
+      if (r.op !== undefined && r.op !== t.op) continue;
+      if (r.method !== undefined && r.method.toUpperCase() !== t.method.toUpperCase()) continue;
+      if (r.keyPrefix !== undefined && !t.key.startsWith(r.keyPrefix)) continue;
+      if (r.action.type === 'completeError' && t.op !== 'CompleteMultipartUpload') continue;
+      if (r.probability !== undefined && this.random() >= r.probability) continue;
+      live.remaining--;
+      this.rules = this.rules.filter((l) => l.remaining > 0);
+      this.applied++;
+      return r.action;
+    }
+    return null;
+  }
+}
+
+const ERROR_CODES = new Set(['ServiceUnavailable', 'SlowDown', 'InternalError']);
+
+/** Validates a rule from JSON (the admin route) or code; throws CosError 400 InvalidArgument. */
+export function validateRule(input: unknown): FaultRule {
+  if (typeof input !== 'object' || input === null) throw invalidArgument('fault rule must be an object');
+  const r = input as Record<string, unknown>;
+  const fail = (m: string): never => {
+    throw invalidArgument(`fault rule: ${m}`);
+  };
+  if (r.op !== undefined && !COS_OPS.includes(r.op as CosOp)) fail(`unknown op ${String(r.op)}`);
+  if (r.method !== undefined && typeof r.method !== 'string') fail('method must be a string');
+  if (r.keyPrefix !== undefined && typeof r.keyPrefix !== 'string') fail('keyPrefix must be a string');
+  if (
+    r.count !== undefined &&
+    (typeof r.count !== 'number' || !(r.count >= 1) || (Number.isFinite(r.count) && !Number.isInteger(r.count)))
+  ) {
+    fail('count must be a positive integer or Infinity');
+  }
+  if (
+    r.probability !== undefined &&
+    (typeof r.probability !== 'number' || !(r.probability >= 0 && r.probability <= 1))
+  ) {
+    fail('probability must be within 0..1');
+  }
+  const a = r.action as Record<string, unknown> | undefined;
+  if (typeof a !== 'object' || a === null) return fail('action is required');
+  switch (a.type) {
+    case 'error':
+      if (
+        a.status !== undefined &&
+        (typeof a.status !== 'number' || !Number.isInteger(a.status) || a.status < 400 || a.status > 599)
+      ) {
+        fail('error status must be 400..599');
+      }
+      if (a.code !== undefined && !ERROR_CODES.has(String(a.code))) fail(`unknown error code ${String(a.code)}`);
+      break;
+    case 'delay':
+      if (typeof a.ms !== 'number' || !(a.ms >= 0) || !Number.isFinite(a.ms)) fail('delay needs ms >= 0');
+      break;
+    case 'drop':
+      break;
+    case 'completeError':
+      if (a.code !== undefined && typeof a.code !== 'string') fail('completeError code must be a string');
+      break;
+    default:
+      fail(`unknown action type ${String(a.type)}`);
+  }
+  return input as FaultRule;
+}
+
+/** The admin route accepts one rule or an array of them. */
+export function parseFaultRules(json: unknown): FaultRule[] {
+  return (Array.isArray(json) ? json : [json]).map(validateRule);
+}
+
+/** Default status for an injected error code: SlowDown is COS's throttling answer. */
+export const faultStatus = (a: { status?: number; code?: string }): number =>
+  a.status ?? (a.code === 'SlowDown' ? 503 : a.code === 'InternalError' ? 500 : 503);

@@ -1,0 +1,176 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import type { ReceivedBlob } from './blob-store.ts';
+import { type EmulatorContext, MAX_OBJECT_BYTES, type RequestInfo, STORAGE_CLASSES } from './context.ts';
+import { CosError, invalidArgument, noSuchKey } from './cos-error.ts';
+import type { ObjectRow } from './meta-store.ts';
+import { header } from './request.ts';
+import { sendEmpty } from './respond.ts';
+
+/** PUT / HEAD / GET / DELETE Object. */
+
+/** Request headers COS stores with an object and returns on GET/HEAD. */
+const STORED = [
+  'content-type',
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'expires',
+];
+
+export function storedHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, v] of Object.entries(req.headers)) {
+    // The SDK sends some of these empty when unset; COS does not store an empty value.
+    if (v === undefined || v === '') continue;
+    if (STORED.includes(name) || name.startsWith('x-cos-meta-')) out[name] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  out['content-type'] ??= 'application/octet-stream';
+  return out;
+}
+
+export function storageClass(req: IncomingMessage): string {
+  const sc = (header(req, 'x-cos-storage-class') ?? 'STANDARD').toUpperCase();
+  if (!STORAGE_CLASSES.has(sc)) throw invalidArgument(`Invalid x-cos-storage-class ${sc}.`);
+  return sc;
+}
+
+/** Size cap before reading a byte: a declared length over 5 GiB is refused at once. */
+export function checkDeclaredLength(req: IncomingMessage): void {
+  const cl = header(req, 'content-length');
+  if (cl !== undefined && !/^\d+$/.test(cl)) throw invalidArgument('Content-Length is not a number.');
+  if (cl !== undefined && Number(cl) > MAX_OBJECT_BYTES) {
+    throw new CosError(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size.');
+  }
+}
+
+/** Checks Content-MD5 (when sent) against what arrived; COS answers BadDigest on a mismatch. */
+export function checkContentMd5(req: IncomingMessage, blob: ReceivedBlob): void {
+  const sent = header(req, 'content-md5');
+  if (sent === undefined) return;
+  const decoded = Buffer.from(sent, 'base64');
+  if (decoded.length !== 16) throw new CosError(400, 'InvalidDigest', 'The Content-MD5 you specified is not valid.');
+  if (!decoded.equals(blob.md5))
+    throw new CosError(400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.');
+}
+
+export async function putObject(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: EmulatorContext,
+  info: RequestInfo,
+): Promise<void> {
+  checkDeclaredLength(req);
+  const headers = storedHeaders(req);
+  const sc = storageClass(req);
+  const blob = await ctx.blobs.receive(req, MAX_OBJECT_BYTES);
+  try {
+    checkContentMd5(req, blob);
+  } catch (e) {
+    await ctx.blobs.remove([blob.id]);
+    throw e;
+  }
+  const etag = `"${blob.md5.toString('hex')}"`;
+  const row: ObjectRow = {
+    bucket: info.bucket,
+    key: info.key,
+    blob: blob.id,
+    size: blob.size,
+    etag,
+    crc64: blob.crc64,
+    headers,
+    storageClass: sc,
+    lastModified: ctx.now(),
+  };
+  await ctx.blobs.remove([ctx.store.putObject(row)]);
+  sendEmpty(res, 200, { ETag: etag, 'x-cos-hash-crc64ecma': blob.crc64 });
+}
+
+/** `bytes=a-b`, `bytes=a-`, `bytes=-n` (one range); null = whole object; throws 416 if unsatisfiable. */
+export function parseRange(value: string | undefined, size: number): { start: number; end: number } | null {
+  if (!value) return null;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(value.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return null; // COS ignores a malformed Range
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    const n = Number(m[2]);
+    if (n === 0) throw rangeError();
+    start = Math.max(0, size - n);
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+    if (m[2] !== '' && Number(m[2]) < start) return null;
+  }
+  if (start >= size) throw rangeError();
+  return { start, end };
+}
+
+const rangeError = () => new CosError(416, 'InvalidRange', 'The requested range is not satisfiable.');
+
+function objectHeaders(o: ObjectRow): Record<string, string> {
+  const h: Record<string, string> = {
+    ETag: o.etag,
+    'Last-Modified': new Date(o.lastModified).toUTCString(),
+    'Accept-Ranges': 'bytes',
+    'x-cos-hash-crc64ecma': o.crc64,
+    ...o.headers,
+  };
+  if (o.storageClass !== 'STANDARD') h['x-cos-storage-class'] = o.storageClass;
+  return h;
+}
+
+/** If-Match / If-None-Match, the preconditions the SDK exposes. */
+function checkPreconditions(req: IncomingMessage, o: ObjectRow): number | null {
+  const ifMatch = header(req, 'if-match');
+  if (ifMatch !== undefined && !ifMatch.split(',').some((t) => t.trim() === o.etag || t.trim() === '*')) return 412;
+  const ifNone = header(req, 'if-none-match');
+  if (ifNone?.split(',').some((t) => t.trim() === o.etag || t.trim() === '*')) return 304;
+  return null;
+}
+
+export async function getObject(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: EmulatorContext,
+  info: RequestInfo,
+  head: boolean,
+): Promise<void> {
+  const o = ctx.store.getObject(info.bucket, info.key);
+  if (!o) throw noSuchKey();
+  const pre = checkPreconditions(req, o);
+  if (pre === 412)
+    throw new CosError(412, 'PreconditionFailed', 'At least one of the preconditions you specified did not hold.');
+  const headers = objectHeaders(o);
+  if (pre === 304) return sendEmpty(res, 304, { ETag: o.etag, 'Last-Modified': headers['Last-Modified']! });
+  // response-* query parameters override the stored headers, as on COS.
+  for (const [q, h] of [
+    ['response-content-type', 'content-type'],
+    ['response-content-disposition', 'content-disposition'],
+    ['response-cache-control', 'cache-control'],
+    ['response-content-encoding', 'content-encoding'],
+    ['response-content-language', 'content-language'],
+    ['response-expires', 'expires'],
+  ] as const) {
+    const v = info.query.get(q);
+    if (v !== undefined) headers[h] = v;
+  }
+  const range = head ? null : parseRange(header(req, 'range'), o.size);
+  if (range) {
+    headers['Content-Range'] = `bytes ${range.start}-${range.end}/${o.size}`;
+    headers['Content-Length'] = String(range.end - range.start + 1);
+  } else {
+    headers['Content-Length'] = String(o.size);
+  }
+  res.writeHead(range ? 206 : 200, headers);
+  if (head || o.size === 0) return void res.end();
+  // The client may hang up mid-download; that is its business, not an emulator error.
+  await pipeline(ctx.blobs.read(o.blob, range ?? undefined), res).catch(() => {});
+}
+
+export async function deleteObject(res: ServerResponse, ctx: EmulatorContext, info: RequestInfo): Promise<void> {
+  await ctx.blobs.remove([ctx.store.deleteObject(info.bucket, info.key)]);
+  sendEmpty(res, 204);
+}

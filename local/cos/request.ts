@@ -1,0 +1,85 @@
+import type { IncomingMessage } from 'node:http';
+import { CosError } from './cos-error.ts';
+import type { CosOp } from './faults.ts';
+
+/** Where a COS request points: bucket, decoded key, decoded query (names keep their case). */
+export interface CosTarget {
+  bucket: string;
+  /** Decoded object key without the leading '/'; '' for bucket-level requests. */
+  key: string;
+  query: Map<string, string>;
+}
+
+const decode = (s: string): string => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new CosError(400, 'InvalidURI', 'Could not parse the specified URI.');
+  }
+};
+
+/**
+ * Path style: `/<bucket>/<key>` when the first segment is a bucket this emulator serves,
+ * otherwise `/<key>` in the default bucket (what the SDK sends with `Domain: '127.0.0.1:<port>'`).
+ * Percent-decoding as COS does: `%XX` only, a literal '+' stays '+'.
+ */
+export function parseTarget(url: string, defaultBucket: string, buckets: ReadonlySet<string>): CosTarget {
+  const q = url.indexOf('?');
+  const rawPath = q < 0 ? url : url.slice(0, q);
+  const rawQuery = q < 0 ? '' : url.slice(q + 1);
+  if (!rawPath.startsWith('/')) throw new CosError(400, 'InvalidURI', 'Could not parse the specified URI.');
+  const rest = rawPath.slice(1);
+  const slash = rest.indexOf('/');
+  const first = decode(slash < 0 ? rest : rest.slice(0, slash));
+  let bucket = defaultBucket;
+  let rawKey = rest;
+  if (buckets.has(first)) {
+    bucket = first;
+    rawKey = slash < 0 ? '' : rest.slice(slash + 1);
+  }
+  const query = new Map<string, string>();
+  for (const piece of rawQuery.split('&')) {
+    if (!piece) continue;
+    const eq = piece.indexOf('=');
+    const name = decode(eq < 0 ? piece : piece.slice(0, eq));
+    if (!query.has(name)) query.set(name, eq < 0 ? '' : decode(piece.slice(eq + 1)));
+  }
+  return { bucket, key: decode(rawKey), query };
+}
+
+/** Maps method + target to the COS operation, or throws (405 / 501) for what is not emulated. */
+export function resolveOp(req: IncomingMessage, t: CosTarget): CosOp {
+  const q = t.query;
+  const copy = req.headers['x-cos-copy-source'] !== undefined;
+  const needKey = (op: CosOp): CosOp => {
+    if (!t.key) throw new CosError(400, 'InvalidArgument', `${op} needs an object key`);
+    return op;
+  };
+  switch (req.method) {
+    case 'PUT':
+      if (copy) throw new CosError(501, 'NotImplemented', 'Copy operations are not emulated.');
+      return needKey(q.has('partNumber') || q.has('uploadId') ? 'UploadPart' : 'PutObject');
+    case 'GET':
+      if (!t.key) {
+        if (q.has('uploads')) return 'ListMultipartUploads';
+        throw new CosError(501, 'NotImplemented', 'Bucket-level GET other than ?uploads is not emulated.');
+      }
+      return q.has('uploadId') ? 'ListParts' : 'GetObject';
+    case 'HEAD':
+      return needKey('HeadObject');
+    case 'DELETE':
+      return needKey(q.has('uploadId') ? 'AbortMultipartUpload' : 'DeleteObject');
+    case 'POST':
+      if (q.has('uploads')) return needKey('InitiateMultipartUpload');
+      if (q.has('uploadId')) return needKey('CompleteMultipartUpload');
+      throw new CosError(501, 'NotImplemented', 'POST Object (form upload) is not emulated.');
+    default:
+      throw new CosError(405, 'MethodNotAllowed', `The specified method ${req.method ?? ''} is not allowed.`);
+  }
+}
+
+/** A single header value (Node joins repeats with ', '), or undefined. */
+export const header = (req: IncomingMessage, name: string): string | undefined => {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
+};
