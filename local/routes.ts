@@ -17,6 +17,7 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: 'POST', path: '/v1/uploads/{id}/part-urls', fn: 'part-urls' },
   { method: 'PUT', path: '/v1/uploads/{id}/parts', fn: 'record-parts' },
   { method: 'POST', path: '/v1/uploads/{id}/complete', fn: 'complete-upload' },
+  { method: 'POST', path: '/v1/uploads/{id}/credentials', fn: 'credentials' },
 ];
 
 export interface Matched {

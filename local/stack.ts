@@ -5,7 +5,7 @@ import type { CoreDeps } from '../shared/core/deps.ts';
 import { resetVerifier } from '../shared/http/route.ts';
 import { createLogger } from '../shared/logger.ts';
 import type { Clock } from '../shared/ports.ts';
-import { limitsFrom, setCoreDeps, storageFrom, storeFrom } from '../shared/runtime/core-deps.ts';
+import { issuerFrom, limitsFrom, setCoreDeps, storageFrom, storeFrom } from '../shared/runtime/core-deps.ts';
 import { randomIds, systemClock } from '../shared/runtime/ids.ts';
 import { startApiServer, type StaticAsset } from './api-server.ts';
 import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_SECRET_ID, LOCAL_SECRET_KEY } from './cos/defaults.ts';
@@ -85,13 +85,16 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   resetConfig();
   resetVerifier();
   const [store, storage] = await Promise.all([storeFrom(config), storageFrom(config)]);
+  const clock = opts.clock ?? systemClock;
+  const log = createLogger(opts.quiet ? 'silent' : config.LOG_LEVEL);
   const deps: CoreDeps = {
     store,
     storage,
-    clock: opts.clock ?? systemClock,
+    clock,
     ids: randomIds,
     limits: limitsFrom(config),
-    log: createLogger(opts.quiet ? 'silent' : config.LOG_LEVEL),
+    log,
+    issuer: issuerFrom(config, clock, log),
   };
   setCoreDeps(deps);
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { credentialsResponse } from './credentials-schemas.ts';
 import * as s from './schemas.ts';
 
 type Schema = z.ZodType;
@@ -35,6 +36,9 @@ export function openApiDocument(extraPaths: Record<string, object> = {}) {
       },
       '/v1/uploads/{id}/complete': {
         post: op('Complete an upload', { ...ok(200, s.uploadResponse), ...errors(400, 401, 404, 409, 503) }, { parameters: idParam, ...body(s.completeBody.unwrap(), false) }),
+      },
+      '/v1/uploads/{id}/credentials': {
+        post: op('STS temporary keys scoped to this upload', { ...ok(200, credentialsResponse), ...errors(400, 401, 404, 409, 502, 503) }, { parameters: idParam }),
       },
       ...extraPaths,
     },

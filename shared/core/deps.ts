@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.ts';
-import type { Clock, IdSource, ObjectStorage, UploadStore } from '../ports.ts';
+import type { Clock, CredentialIssuer, IdSource, ObjectStorage, UploadStore } from '../ports.ts';
 import type { Limits } from './limits.ts';
 
 /** What a use case may touch: ports only, so tests fix time and ids and swap adapters. */
@@ -10,4 +10,6 @@ export interface CoreDeps {
   ids: IdSource;
   limits: Limits;
   log: Logger;
+  /** Temporary keys for the credentials route; optional so every other deps builder may leave it out. */
+  issuer?: CredentialIssuer;
 }

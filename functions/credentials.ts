@@ -1,0 +1,19 @@
+import { credentialsBody } from '../shared/api/credentials-schemas.ts';
+import { uploadIdParams } from '../shared/api/schemas.ts';
+import { issueCredentials } from '../shared/core/issue-credentials.ts';
+import { loadOwned } from '../shared/core/owned-upload.ts';
+import { json } from '../shared/http/api-event.ts';
+import { route } from '../shared/http/route.ts';
+import { coreDeps } from '../shared/runtime/core-deps.ts';
+
+/** POST /v1/uploads/{id}/credentials — the only function that loads the Tencent STS SDK (lazily, via deps.issuer). */
+export const handler = route(
+  { name: 'credentials', auth: 'user', params: uploadIdParams, body: credentialsBody },
+  async ({ params, principal }) => {
+    const deps = await coreDeps();
+    // Owner only, even for admins: these keys write bytes, which is the uploading app's job.
+    const upload = await loadOwned(deps, { sub: principal.sub, admin: false }, params.id);
+    // The answer holds secrets: no cache may keep it.
+    return json(200, await issueCredentials(deps, upload), { 'cache-control': 'no-store' });
+  },
+);

@@ -1,0 +1,55 @@
+import { storageUnavailable, uploadNotOpen } from '../errors.ts';
+import type { UploadRecord } from '../ports.ts';
+import { uploadPolicy } from '../sts/policy.ts';
+import type { CoreDeps } from './deps.ts';
+import { assertOpen } from './owned-upload.ts';
+
+/** The body of `POST /v1/uploads/{id}/credentials` (API.md), in its order. */
+export interface CredentialsGrant {
+  credentials: { tmpSecretId: string; tmpSecretKey: string; sessionToken: string };
+  startTime: number;
+  expiredTime: number;
+  expiration: string;
+  bucket: string;
+  region: string;
+  key: string;
+  /** COS multipart UploadId; null for a single PUT. */
+  uploadId: string | null;
+  partSize: number;
+  partCount: number | null;
+  allow: string[];
+}
+
+/**
+ * STS temporary keys that can do exactly one thing: put this upload's bytes into this upload's
+ * object (parts of at most partSize, or one PUT of exactly size). Complete stays with the server.
+ * Open uploads only; asking counts as activity, recorded before STS is called so a closed upload
+ * never costs an STS call.
+ */
+export async function issueCredentials(deps: CoreDeps, upload: UploadRecord): Promise<CredentialsGrant> {
+  const now = deps.clock.now();
+  assertOpen(upload, now);
+  if (!deps.issuer) throw storageUnavailable('temporary credentials are not configured on this server');
+  if (upload.strategy === 'multipart' && !upload.cosUploadId) throw new Error(`open multipart upload ${upload.id} has no COS UploadId`);
+  const { policy, allow } = uploadPolicy(upload);
+
+  if (!(await deps.store.touch(upload.id, now.toISOString()))) {
+    const fresh = await deps.store.get(upload.id);
+    throw uploadNotOpen(fresh ? fresh.state : 'gone');
+  }
+  const c = await deps.issuer.issue({ name: upload.id, policy, durationSeconds: deps.limits.stsDurationSeconds });
+  deps.log.info('sts credentials issued', { uploadId: upload.id, allow, expiredTime: c.expiredTime });
+  return {
+    credentials: { tmpSecretId: c.tmpSecretId, tmpSecretKey: c.tmpSecretKey, sessionToken: c.sessionToken },
+    startTime: c.startTime,
+    expiredTime: c.expiredTime,
+    expiration: c.expiration,
+    bucket: upload.bucket,
+    region: upload.region,
+    key: upload.key,
+    uploadId: upload.cosUploadId,
+    partSize: upload.partSize,
+    partCount: upload.partCount,
+    allow,
+  };
+}
