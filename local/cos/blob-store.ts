@@ -75,18 +75,17 @@ export class BlobStore {
   async concat(ids: readonly string[]): Promise<string> {
     const id = randomUUID();
     const tmpPath = join(this.tmp, id);
-    const out = createWriteStream(tmpPath, { highWaterMark: 1 << 20 });
+    const paths = ids.map((p) => this.path(p));
     try {
-      for (const part of ids) {
-        await pipeline(createReadStream(this.path(part), { highWaterMark: 1 << 20 }), out, { end: false });
-      }
-      await new Promise<void>((resolve, reject) => {
-        out.on('error', reject);
-        out.end(() => resolve());
-      });
+      // One pipeline over a generator: per-part pipelines into one writer would pile up listeners.
+      await pipeline(
+        async function* () {
+          for (const p of paths) yield* createReadStream(p, { highWaterMark: 1 << 20 });
+        },
+        createWriteStream(tmpPath, { highWaterMark: 1 << 20 }),
+      );
       await rename(tmpPath, this.path(id));
     } catch (e) {
-      out.destroy();
       await unlink(tmpPath).catch(() => {});
       throw e;
     }

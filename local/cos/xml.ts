@@ -1,7 +1,8 @@
 /** Building COS XML responses: escaping and small element helpers (responses are tiny; strings suffice). */
 
+/** Escapes element text. Quotes stay literal, as COS writes ETags: `<ETag>"abc"</ETag>`. */
 export const xmlEscape = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+  s.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
 
 /** `<name>escaped value</name>`; numbers and booleans are written as COS does (`true`/`false`). */
 export const el = (name: string, value: string | number | boolean): string =>
