@@ -7,7 +7,9 @@ import { z } from 'zod';
 
 const partNumber = z.number().int().min(1).max(10_000);
 const byteCount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const crc64 = z.string().regex(/^\d{1,20}$/, 'must be an unsigned decimal CRC64').refine((s) => BigInt(s) < 2n ** 64n, 'must fit in 64 bits');
+// One check, not regex + refine: zod runs refinements even after a failed regex, and BigInt()
+// of a non-number throws.
+const crc64 = z.string().refine((s) => /^\d{1,20}$/.test(s) && BigInt(s) < 2n ** 64n, 'must be an unsigned decimal CRC64 (64 bits)');
 const etag = z.string().min(1).max(128).regex(/^"?[A-Za-z0-9-]+"?$/, 'must be an ETag as COS returns it');
 
 export const uploadIdParams = z.object({ id: z.string().regex(/^upl_[0-9a-z]{20,40}$/, 'not an upload id') });
