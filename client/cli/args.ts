@@ -1,0 +1,74 @@
+import { parseArgs } from 'node:util';
+import { UploadClientError } from '../errors.ts';
+
+/** Parsed command line of `npm run upload`. */
+export interface CliArgs {
+  file: string;
+  api: string;
+  token: string;
+  resume?: string;
+  concurrency?: number;
+  partSize?: number;
+  contentType?: string;
+  help: boolean;
+}
+
+export const USAGE = `usage: npm run upload -- <file> [--api URL] [--token T] [--resume ID] [--concurrency N]
+                         [--part-size BYTES] [--content-type TYPE]
+  --api       API base URL (default $UPLOADS_API_URL)
+  --token     bearer token (default $UPLOADS_TOKEN)
+  --resume    continue this upload id (default: the id saved for this file by an interrupted run)
+Progress goes to stderr; the completed upload's key and etag are printed as JSON on stdout.
+Ctrl-C stops and keeps the upload: run the same command again to resume.`;
+
+const usageError = (message: string) =>
+  new UploadClientError(null, 'INVALID_OPTIONS', message, {}, { retryable: false });
+
+function positiveInt(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw usageError(`--${name} must be a positive integer, got ${v}`);
+  return n;
+}
+
+/** Flags win over the environment; throws INVALID_OPTIONS with the usage on bad input. */
+export function parseCliArgs(argv: string[], env: Record<string, string | undefined>): CliArgs {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (e) {
+    throw usageError((e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { file: '', api: '', token: '', help: true };
+  if (positionals.length !== 1) throw usageError('expected exactly one file to upload');
+  const api = values.api ?? env.UPLOADS_API_URL;
+  const token = values.token ?? env.UPLOADS_TOKEN;
+  if (!api) throw usageError('no API URL: pass --api or set UPLOADS_API_URL');
+  if (!token) throw usageError('no token: pass --token or set UPLOADS_TOKEN');
+  return {
+    file: positionals[0]!,
+    api,
+    token,
+    resume: values.resume,
+    concurrency: positiveInt('concurrency', values.concurrency),
+    partSize: positiveInt('part-size', values['part-size']),
+    contentType: values['content-type'],
+    help: false,
+  };
+}
+
+const parse = (args: string[]) =>
+  parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      api: { type: 'string' },
+      token: { type: 'string' },
+      resume: { type: 'string' },
+      concurrency: { type: 'string' },
+      'part-size': { type: 'string' },
+      'content-type': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
