@@ -17,6 +17,9 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: 'POST', path: '/v1/uploads/{id}/part-urls', fn: 'part-urls' },
   { method: 'PUT', path: '/v1/uploads/{id}/parts', fn: 'record-parts' },
   { method: 'POST', path: '/v1/uploads/{id}/complete', fn: 'complete-upload' },
+  { method: 'GET', path: '/v1/admin/uploads', fn: 'admin-list-uploads' },
+  { method: 'DELETE', path: '/v1/admin/uploads/{id}', fn: 'admin-abort-upload' },
+  { method: 'POST', path: '/v1/admin/sweep', fn: 'admin-sweep' },
   { method: 'POST', path: '/v1/uploads/{id}/credentials', fn: 'credentials' },
 ];
 

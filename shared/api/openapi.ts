@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import * as a from './admin-schemas.ts';
 import { credentialsResponse } from './credentials-schemas.ts';
 import * as s from './schemas.ts';
 
@@ -10,6 +11,12 @@ const ok = (status: number, schema: Schema | null, description = 'OK') => ({
   [String(status)]: schema ? { description, content: json(schema) } : { description },
 });
 const idParam = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }];
+const adminListParams = Object.entries(a.adminListQuery.shape).map(([name, schema]) => ({
+  name,
+  in: 'query',
+  required: false,
+  schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }),
+}));
 const op = (summary: string, responses: object, extra: object = {}) => ({ summary, security: [{ bearer: [] }], responses, ...extra });
 const body = (schema: Schema, required = true) => ({ requestBody: { required, content: json(schema) } });
 
@@ -39,6 +46,15 @@ export function openApiDocument(extraPaths: Record<string, object> = {}) {
       },
       '/v1/uploads/{id}/credentials': {
         post: op('STS temporary keys scoped to this upload', { ...ok(200, credentialsResponse), ...errors(400, 401, 404, 409, 502, 503) }, { parameters: idParam }),
+      },
+      '/v1/admin/uploads': {
+        get: op('List uploads of every owner (admin)', { ...ok(200, a.adminListResponse), ...errors(400, 401, 403) }, { parameters: adminListParams }),
+      },
+      '/v1/admin/uploads/{id}': {
+        delete: op('Abort an upload of any owner (admin)', { ...ok(204, null, 'aborted'), ...errors(401, 403, 404, 409, 503) }, { parameters: idParam }),
+      },
+      '/v1/admin/sweep': {
+        post: op('Sweep stale and expired uploads and orphan COS uploads (admin)', { ...ok(200, a.sweepResponse), ...errors(400, 401, 403, 503) }, body(a.sweepBody.unwrap(), false)),
       },
       ...extraPaths,
     },
