@@ -5,6 +5,9 @@
  *
  * The hot loop keeps the 64-bit state as two uint32 halves and uses slicing-by-8 tables: BigInt
  * per byte is ~50x slower, and 8 independent table lookups per 8 bytes let the JIT pipeline them.
+ * On little-endian hosts it reads the aligned bulk as 32-bit words through a Uint32Array view
+ * (one load instead of four byte loads, shifts and ors per word): ~1.5x the byte-assembling loop
+ * (BENCHMARKS.md). Slicing-by-16 and interleaved lo/hi tables measured slower here (more L1 pressure).
  */
 
 const POLY_LO = 0xd7870f42;
@@ -39,6 +42,11 @@ for (let k = 1; k < 8; k++) {
   }
 }
 
+/** The word path reinterprets memory, so it is only taken where words load little-endian. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** Below this, creating the Uint32Array view costs more than it saves. */
+const WORD_PATH_MIN = 64;
+
 /** Incremental CRC-64/XZ. `new Crc64().update(a).update(b).digest()` = crc64(a ++ b). */
 export class Crc64 {
   // Stored pre-inverted (the register itself), so update() needs no xor per call.
@@ -46,25 +54,52 @@ export class Crc64 {
   private hi = 0xffffffff;
 
   update(data: Uint8Array): this {
+    const n = data.length;
     let lo = this.lo;
     let hi = this.hi;
-    const n = data.length;
     let i = 0;
-    const end8 = n - (n % 8);
-    while (i < end8) {
-      const a = (lo ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0;
-      const b = (hi ^ (data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24))) >>> 0;
-      const i7 = 7 * 256 + (a & 0xff);
-      const i6 = 6 * 256 + ((a >>> 8) & 0xff);
-      const i5 = 5 * 256 + ((a >>> 16) & 0xff);
-      const i4 = 4 * 256 + (a >>> 24);
-      const i3 = 3 * 256 + (b & 0xff);
-      const i2 = 2 * 256 + ((b >>> 8) & 0xff);
-      const i1 = 256 + ((b >>> 16) & 0xff);
-      const i0 = b >>> 24;
-      lo = LO[i7]! ^ LO[i6]! ^ LO[i5]! ^ LO[i4]! ^ LO[i3]! ^ LO[i2]! ^ LO[i1]! ^ LO[i0]!;
-      hi = HI[i7]! ^ HI[i6]! ^ HI[i5]! ^ HI[i4]! ^ HI[i3]! ^ HI[i2]! ^ HI[i1]! ^ HI[i0]!;
-      i += 8;
+    if (LITTLE_ENDIAN && n >= WORD_PATH_MIN) {
+      // Bytes up to a 4-byte boundary one at a time, so the Uint32Array view below is legal.
+      const head = (4 - (data.byteOffset & 3)) & 3;
+      for (; i < head; i++) {
+        const idx = (lo ^ data[i]!) & 0xff;
+        lo = LO[idx]! ^ ((lo >>> 8) | (hi << 24));
+        hi = HI[idx]! ^ (hi >>> 8);
+      }
+      const words = ((n - head) >>> 3) << 1;
+      const w = new Uint32Array(data.buffer, data.byteOffset + head, words);
+      for (let j = 0; j < words; j += 2) {
+        const a = lo ^ w[j]!;
+        const b = hi ^ w[j + 1]!;
+        const i7 = 7 * 256 + (a & 0xff);
+        const i6 = 6 * 256 + ((a >>> 8) & 0xff);
+        const i5 = 5 * 256 + ((a >>> 16) & 0xff);
+        const i4 = 4 * 256 + (a >>> 24);
+        const i3 = 3 * 256 + (b & 0xff);
+        const i2 = 2 * 256 + ((b >>> 8) & 0xff);
+        const i1 = 256 + ((b >>> 16) & 0xff);
+        const i0 = b >>> 24;
+        lo = LO[i7]! ^ LO[i6]! ^ LO[i5]! ^ LO[i4]! ^ LO[i3]! ^ LO[i2]! ^ LO[i1]! ^ LO[i0]!;
+        hi = HI[i7]! ^ HI[i6]! ^ HI[i5]! ^ HI[i4]! ^ HI[i3]! ^ HI[i2]! ^ HI[i1]! ^ HI[i0]!;
+      }
+      i = head + words * 4;
+    } else {
+      const end8 = n - (n % 8);
+      while (i < end8) {
+        const a = (lo ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0;
+        const b = (hi ^ (data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24))) >>> 0;
+        const i7 = 7 * 256 + (a & 0xff);
+        const i6 = 6 * 256 + ((a >>> 8) & 0xff);
+        const i5 = 5 * 256 + ((a >>> 16) & 0xff);
+        const i4 = 4 * 256 + (a >>> 24);
+        const i3 = 3 * 256 + (b & 0xff);
+        const i2 = 2 * 256 + ((b >>> 8) & 0xff);
+        const i1 = 256 + ((b >>> 16) & 0xff);
+        const i0 = b >>> 24;
+        lo = LO[i7]! ^ LO[i6]! ^ LO[i5]! ^ LO[i4]! ^ LO[i3]! ^ LO[i2]! ^ LO[i1]! ^ LO[i0]!;
+        hi = HI[i7]! ^ HI[i6]! ^ HI[i5]! ^ HI[i4]! ^ HI[i3]! ^ HI[i2]! ^ HI[i1]! ^ HI[i0]!;
+        i += 8;
+      }
     }
     for (; i < n; i++) {
       const idx = (lo ^ data[i]!) & 0xff;
