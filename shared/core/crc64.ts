@@ -112,7 +112,7 @@ export class Crc64 {
   }
 
   digest(): bigint {
-    return (BigInt((~this.hi) >>> 0) << 32n) | BigInt((~this.lo) >>> 0);
+    return (BigInt(~this.hi >>> 0) << 32n) | BigInt(~this.lo >>> 0);
   }
 
   /** Unsigned decimal, the form COS uses in headers. */
