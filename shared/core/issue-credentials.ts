@@ -30,7 +30,8 @@ export async function issueCredentials(deps: CoreDeps, upload: UploadRecord): Pr
   const now = deps.clock.now();
   assertOpen(upload, now);
   if (!deps.issuer) throw storageUnavailable('temporary credentials are not configured on this server');
-  if (upload.strategy === 'multipart' && !upload.cosUploadId) throw new Error(`open multipart upload ${upload.id} has no COS UploadId`);
+  if (upload.strategy === 'multipart' && !upload.cosUploadId)
+    throw new Error(`open multipart upload ${upload.id} has no COS UploadId`);
   const { policy, allow } = uploadPolicy(upload);
 
   if (!(await deps.store.touch(upload.id, now.toISOString()))) {

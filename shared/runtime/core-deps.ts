@@ -42,6 +42,7 @@ export async function storageFrom(c: Config): Promise<ObjectStorage> {
     secretId: c.COS_SECRET_ID,
     secretKey: c.COS_SECRET_KEY,
     sessionToken: c.COS_SESSION_TOKEN,
+    retry: { attemptTimeoutMs: c.COS_TIMEOUT_MS, budgetMs: c.COS_RETRY_BUDGET_MS },
   });
 }
 
@@ -70,7 +71,8 @@ export function coreDeps(): Promise<CoreDeps> {
     const c = config();
     const [store, storage] = await Promise.all([storeFrom(c), storageFrom(c)]);
     const log = createLogger(c.LOG_LEVEL);
-    return { store, storage, clock: systemClock, ids: randomIds, limits: limitsFrom(c), log, issuer: issuerFrom(c, systemClock, log) };
+    const issuer = issuerFrom(c, systemClock, log);
+    return { store, storage, clock: systemClock, ids: randomIds, limits: limitsFrom(c), log, issuer };
   })();
   current.catch(() => {
     current = undefined; // a failed init (e.g. table not reachable) is retried by the next request

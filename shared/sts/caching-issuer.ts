@@ -20,7 +20,10 @@ export interface CachingOptions {
  * instances cost at most N issues per upload per validity window instead of one per request.
  * Concurrent identical requests share one STS call; a failed call is not cached.
  */
-export function cachingIssuer(inner: CredentialIssuer, opts: CachingOptions): CredentialIssuer & { readonly size: number } {
+export function cachingIssuer(
+  inner: CredentialIssuer,
+  opts: CachingOptions,
+): CredentialIssuer & { readonly size: number } {
   const minRemainingMs = (opts.minRemainingSeconds ?? 300) * 1000;
   const maxEntries = opts.maxEntries ?? 10_000;
   // A Map iterates in insertion order: re-inserting on use makes the first key the least recent.

@@ -11,7 +11,10 @@ export const UPLOAD_PART = 'name/cos:UploadPart';
 export const LIST_PARTS = 'name/cos:ListParts';
 export const PUT_OBJECT = 'name/cos:PutObject';
 
-export type PolicyUpload = Pick<UploadRecord, 'strategy' | 'bucket' | 'region' | 'key' | 'partSize' | 'size' | 'contentType'>;
+export type PolicyUpload = Pick<
+  UploadRecord,
+  'strategy' | 'bucket' | 'region' | 'key' | 'partSize' | 'size' | 'contentType'
+>;
 
 export interface UploadGrant {
   policy: StsPolicy;
@@ -25,7 +28,11 @@ export interface UploadGrant {
  * the last line of defence — refuse rather than widen.
  */
 export function cosObjectResource(region: string, bucket: string, key: string): string {
-  for (const [what, value] of [['region', region], ['bucket', bucket], ['key', key]] as const) {
+  for (const [what, value] of [
+    ['region', region],
+    ['bucket', bucket],
+    ['key', key],
+  ] as const) {
     if (value.length === 0) throw new Error(`STS policy: empty ${what}`);
     if (value.includes('*')) throw new Error(`STS policy: refusing a wildcard (*) in the ${what}`);
   }
@@ -34,7 +41,8 @@ export function cosObjectResource(region: string, bucket: string, key: string): 
 }
 
 const positiveInt = (n: number | null, what: string): number => {
-  if (n === null || !Number.isSafeInteger(n) || n < 0) throw new Error(`STS policy: ${what} must be a known byte count`);
+  if (n === null || !Number.isSafeInteger(n) || n < 0)
+    throw new Error(`STS policy: ${what} must be a known byte count`);
   return n;
 };
 
@@ -73,7 +81,12 @@ export function uploadPolicy(u: PolicyUpload): UploadGrant {
     policy: {
       version: '2.0',
       statement: [
-        { effect: 'allow', action: [UPLOAD_PART], resource, condition: { numeric_less_than_equal: { 'cos:content-length': partSize } } },
+        {
+          effect: 'allow',
+          action: [UPLOAD_PART],
+          resource,
+          condition: { numeric_less_than_equal: { 'cos:content-length': partSize } },
+        },
         { effect: 'allow', action: [LIST_PARTS], resource },
       ],
     },

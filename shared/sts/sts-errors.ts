@@ -27,7 +27,10 @@ export function isRetriableStsError(e: unknown): boolean {
 /** Fields safe to log about a failure: code, status and request id — never the message, which may echo input. */
 export function describeStsError(e: unknown): Record<string, unknown> {
   if (!isSdkError(e)) return { code: e instanceof Error ? e.name : 'Unknown' };
-  return { code: e.code ?? (e.httpCode !== undefined ? `Http${e.httpCode}` : 'NetworkError'), requestId: e.requestId || undefined };
+  return {
+    code: e.code ?? (e.httpCode !== undefined ? `Http${e.httpCode}` : 'NetworkError'),
+    requestId: e.requestId || undefined,
+  };
 }
 
 /**

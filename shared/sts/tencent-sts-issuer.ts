@@ -7,7 +7,12 @@ import { describeStsError, isRetriableStsError, toStsUploadError } from './sts-e
 /** The two calls used from `sts.v20180813.Client`; tests inject their own to inject faults. */
 export interface StsApi {
   GetFederationToken(req: { Name: string; Policy: string; DurationSeconds: number }): Promise<unknown>;
-  AssumeRole(req: { RoleArn: string; RoleSessionName: string; Policy: string; DurationSeconds: number }): Promise<unknown>;
+  AssumeRole(req: {
+    RoleArn: string;
+    RoleSessionName: string;
+    Policy: string;
+    DurationSeconds: number;
+  }): Promise<unknown>;
 }
 
 export interface StsRetry {
@@ -20,7 +25,12 @@ export interface StsRetry {
 }
 
 /** Three quick attempts stay well inside API Gateway's 29 s integration timeout. */
-export const DEFAULT_STS_RETRY: StsRetry = { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 2000, attemptTimeoutSeconds: 8 };
+export const DEFAULT_STS_RETRY: StsRetry = {
+  maxAttempts: 3,
+  baseDelayMs: 200,
+  maxDelayMs: 2000,
+  attemptTimeoutSeconds: 8,
+};
 
 export interface TencentStsOptions {
   secretId: string;
@@ -61,7 +71,11 @@ export function stsEndpoint(endpoint: string): { host: string; protocol: 'http:/
 }
 
 /** STS names allow `[\w+=,.@-]`; an upload id already fits, this keeps any other name legal. */
-const stsName = (name: string, max: number) => name.replace(/[^\w+=,.@-]/g, '-').slice(0, max).padEnd(2, '-');
+const stsName = (name: string, max: number) =>
+  name
+    .replace(/[^\w+=,.@-]/g, '-')
+    .slice(0, max)
+    .padEnd(2, '-');
 
 /**
  * CredentialIssuer on Tencent Cloud STS (API 3.0, tencentcloud-sdk-nodejs-sts): GetFederationToken
@@ -86,7 +100,12 @@ export function tencentStsIssuer(opts: TencentStsOptions): CredentialIssuer {
 
   const call = async (api: StsApi, name: string, policy: string, durationSeconds: number): Promise<unknown> =>
     opts.roleArn
-      ? api.AssumeRole({ RoleArn: opts.roleArn, RoleSessionName: stsName(name, 128), Policy: policy, DurationSeconds: durationSeconds })
+      ? api.AssumeRole({
+          RoleArn: opts.roleArn,
+          RoleSessionName: stsName(name, 128),
+          Policy: policy,
+          DurationSeconds: durationSeconds,
+        })
       : api.GetFederationToken({ Name: stsName(name, 32), Policy: policy, DurationSeconds: durationSeconds });
 
   return {
@@ -106,7 +125,13 @@ export function tencentStsIssuer(opts: TencentStsOptions): CredentialIssuer {
         } catch (e) {
           if (!isRetriableStsError(e) || attempt >= retry.maxAttempts) throw toStsUploadError(e);
           const delayMs = Math.floor(random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1)));
-          opts.log?.({ msg: 'sts retry', op: opts.roleArn ? 'AssumeRole' : 'GetFederationToken', attempt, delayMs, ...describeStsError(e) });
+          opts.log?.({
+            msg: 'sts retry',
+            op: opts.roleArn ? 'AssumeRole' : 'GetFederationToken',
+            attempt,
+            delayMs,
+            ...describeStsError(e),
+          });
           await sleep(delayMs);
           continue;
         }

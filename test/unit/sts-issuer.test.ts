@@ -4,11 +4,25 @@ import type { CredentialIssuer, StsPolicy, TemporaryCredentials } from '../../sh
 import { cachingIssuer } from '../../shared/sts/caching-issuer.ts';
 import { uploadPolicy } from '../../shared/sts/policy.ts';
 import { type StsApi, stsEndpoint, tencentStsIssuer } from '../../shared/sts/tencent-sts-issuer.ts';
-import { startTestEmulator, TEST_REGION, TEST_SECRET_ID, TEST_SECRET_KEY, type TestEmulator } from '../helpers/cos-emulator.ts';
+import {
+  startTestEmulator,
+  TEST_REGION,
+  TEST_SECRET_ID,
+  TEST_SECRET_KEY,
+  type TestEmulator,
+} from '../helpers/cos-emulator.ts';
 
 const T0 = 1_800_000_000_000;
 const policyFor = (key: string): StsPolicy =>
-  uploadPolicy({ strategy: 'multipart', bucket: 'uploads-1250000000', region: 'ap-guangzhou', key, partSize: 1 << 20, size: null, contentType: 'x/y' }).policy;
+  uploadPolicy({
+    strategy: 'multipart',
+    bucket: 'uploads-1250000000',
+    region: 'ap-guangzhou',
+    key,
+    partSize: 1 << 20,
+    size: null,
+    contentType: 'x/y',
+  }).policy;
 const req = (key = 'u/a/upl_1/a.bin', name = 'upl_1') => ({ name, policy: policyFor(key), durationSeconds: 1800 });
 
 /** An issuer that counts calls and hands out numbered credentials valid for `durationSeconds` from `now`. */
@@ -22,7 +36,14 @@ function countingIssuer(now: () => number) {
       await gate;
       if (fail) throw fail;
       const start = Math.floor(now() / 1000);
-      return { tmpSecretId: `id-${calls}`, tmpSecretKey: `key-${calls}`, sessionToken: `tok-${calls}`, startTime: start, expiredTime: start + r.durationSeconds, expiration: '' };
+      return {
+        tmpSecretId: `id-${calls}`,
+        tmpSecretKey: `key-${calls}`,
+        sessionToken: `tok-${calls}`,
+        startTime: start,
+        expiredTime: start + r.durationSeconds,
+        expiration: '',
+      };
     },
   };
   return {
@@ -124,7 +145,10 @@ function scriptedClient(errors: Error[], answer: unknown = goodAnswer()) {
     if (e) throw e;
     return answer;
   };
-  const client: StsApi = { GetFederationToken: (p) => step('GetFederationToken', p), AssumeRole: (p) => step('AssumeRole', p) };
+  const client: StsApi = {
+    GetFederationToken: (p) => step('GetFederationToken', p),
+    AssumeRole: (p) => step('AssumeRole', p),
+  };
   return { client, seen };
 }
 
@@ -155,7 +179,10 @@ describe('tencentStsIssuer (injected client)', () => {
     const r = req('u/a/upl_abc/my file.bin', 'upl_abc');
     const c = await issuer.issue(r);
     expect(seen).toEqual([
-      { action: 'GetFederationToken', params: { Name: 'upl_abc', Policy: encodeURIComponent(JSON.stringify(r.policy)), DurationSeconds: 1800 } },
+      {
+        action: 'GetFederationToken',
+        params: { Name: 'upl_abc', Policy: encodeURIComponent(JSON.stringify(r.policy)), DurationSeconds: 1800 },
+      },
     ]);
     expect(c).toEqual<TemporaryCredentials>({
       tmpSecretId: 'AKIDtmp',
@@ -179,7 +206,11 @@ describe('tencentStsIssuer (injected client)', () => {
     await issuer.issue(req('u/a/b', 'upl 1/é'));
     expect(seen[0]).toMatchObject({
       action: 'AssumeRole',
-      params: { RoleArn: 'qcs::cam::uin/100000000001:roleName/uploader', RoleSessionName: 'upl-1--', DurationSeconds: 1800 },
+      params: {
+        RoleArn: 'qcs::cam::uin/100000000001:roleName/uploader',
+        RoleSessionName: 'upl-1--',
+        DurationSeconds: 1800,
+      },
     });
     expect(seen[0]!.params.Policy).toBe(encodeURIComponent(JSON.stringify(req('u/a/b').policy)));
   });
@@ -202,7 +233,9 @@ describe('tencentStsIssuer (injected client)', () => {
 
   it('gives up after the last attempt with 503 STORAGE_UNAVAILABLE', async () => {
     const { client, seen } = scriptedClient([0, 1, 2, 3].map(() => sdkError({ code: 'InternalError' })));
-    const err = await issuerWith(client).issuer.issue(req()).catch((e: unknown) => e);
+    const err = await issuerWith(client)
+      .issuer.issue(req())
+      .catch((e: unknown) => e);
     expect(seen).toHaveLength(3);
     expect(isUploadError(err) && [err.status, err.code]).toEqual([503, 'STORAGE_UNAVAILABLE']);
   });
@@ -213,7 +246,9 @@ describe('tencentStsIssuer (injected client)', () => {
     ['a missing permission', 'UnauthorizedOperation'],
   ])('does not retry %s: 502 STORAGE_UNAVAILABLE at once', async (_what, code) => {
     const { client, seen } = scriptedClient([sdkError({ code })]);
-    const err = await issuerWith(client).issuer.issue(req()).catch((e: unknown) => e);
+    const err = await issuerWith(client)
+      .issuer.issue(req())
+      .catch((e: unknown) => e);
     expect(seen).toHaveLength(1);
     expect(isUploadError(err) && [err.status, err.code]).toEqual([502, 'STORAGE_UNAVAILABLE']);
   });

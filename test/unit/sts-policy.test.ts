@@ -6,15 +6,38 @@ import { cosObjectResource, encodePolicy, type PolicyUpload, uploadPolicy } from
 
 const MiB = 1024 * 1024;
 const base = { bucket: 'uploads-1250000000', region: 'ap-guangzhou', contentType: 'video/mp4' } as const;
-const multipart = (key: string, partSize = 8 * MiB): PolicyUpload => ({ ...base, strategy: 'multipart', key, partSize, size: null });
-const single = (key: string, size: number, contentType = 'image/png'): PolicyUpload => ({ ...base, strategy: 'single', key, partSize: size, size, contentType });
+const multipart = (key: string, partSize = 8 * MiB): PolicyUpload => ({
+  ...base,
+  strategy: 'multipart',
+  key,
+  partSize,
+  size: null,
+});
+const single = (key: string, size: number, contentType = 'image/png'): PolicyUpload => ({
+  ...base,
+  strategy: 'single',
+  key,
+  partSize: size,
+  size,
+  contentType,
+});
 
-const FORBIDDEN_ACTIONS = ['name/cos:CompleteMultipartUpload', 'name/cos:AbortMultipartUpload', 'name/cos:InitiateMultipartUpload', 'name/cos:*'];
+const FORBIDDEN_ACTIONS = [
+  'name/cos:CompleteMultipartUpload',
+  'name/cos:AbortMultipartUpload',
+  'name/cos:InitiateMultipartUpload',
+  'name/cos:*',
+];
 const allActions = (p: ReturnType<typeof uploadPolicy>) => p.policy.statement.flatMap((s) => s.action);
 const allResources = (p: ReturnType<typeof uploadPolicy>) => p.policy.statement.flatMap((s) => s.resource);
 
 /** The emulator's CAM evaluator, fed the policy exactly as STS receives it (URL-encoded JSON). */
-const decide = (grant: ReturnType<typeof uploadPolicy>, action: string, key: string, context: Record<string, string | undefined> = {}) =>
+const decide = (
+  grant: ReturnType<typeof uploadPolicy>,
+  action: string,
+  key: string,
+  context: Record<string, string | undefined> = {},
+) =>
   evaluate(parsePolicy(decodeURIComponent(encodePolicy(grant.policy))), {
     action: `name/cos:${action}`,
     resources: cosResources(base.region, base.bucket, key),
@@ -60,7 +83,12 @@ describe('uploadPolicy — multipart', () => {
     expect(grant.policy).toEqual({
       version: '2.0',
       statement: [
-        { effect: 'allow', action: ['name/cos:UploadPart'], resource, condition: { numeric_less_than_equal: { 'cos:content-length': 5 * MiB } } },
+        {
+          effect: 'allow',
+          action: ['name/cos:UploadPart'],
+          resource,
+          condition: { numeric_less_than_equal: { 'cos:content-length': 5 * MiB } },
+        },
         { effect: 'allow', action: ['name/cos:ListParts'], resource },
       ],
     });
@@ -86,8 +114,17 @@ describe('uploadPolicy — multipart', () => {
     expect(decide(grant, 'UploadPart', key, {})).toBe('implicitDeny');
     expect(decide(grant, 'ListParts', key)).toBe('allow');
     expect(decide(grant, 'UploadPart', `${key}x`, { 'cos:content-length': '1' })).toBe('implicitDeny');
-    expect(decide(grant, 'UploadPart', 'u/0123456789abcdef/upl_other/a.bin', { 'cos:content-length': '1' })).toBe('implicitDeny');
-    for (const op of ['CompleteMultipartUpload', 'AbortMultipartUpload', 'InitiateMultipartUpload', 'PutObject', 'GetObject', 'DeleteObject']) {
+    expect(decide(grant, 'UploadPart', 'u/0123456789abcdef/upl_other/a.bin', { 'cos:content-length': '1' })).toBe(
+      'implicitDeny',
+    );
+    for (const op of [
+      'CompleteMultipartUpload',
+      'AbortMultipartUpload',
+      'InitiateMultipartUpload',
+      'PutObject',
+      'GetObject',
+      'DeleteObject',
+    ]) {
       expect(decide(grant, op, key, { 'cos:content-length': '1' })).toBe('implicitDeny');
     }
   });
@@ -110,10 +147,14 @@ describe('uploadPolicy — single', () => {
         effect: 'allow',
         action: ['name/cos:PutObject'],
         resource: [`qcs::cos:ap-guangzhou:uid/1250000000:uploads-1250000000/${key}`],
-        condition: { numeric_equal: { 'cos:content-length': 123_456 }, string_equal: { 'cos:content-type': 'image/png' } },
+        condition: {
+          numeric_equal: { 'cos:content-length': 123_456 },
+          string_equal: { 'cos:content-type': 'image/png' },
+        },
       },
     ]);
-    for (const a of [...FORBIDDEN_ACTIONS, 'name/cos:UploadPart', 'name/cos:ListParts']) expect(allActions(grant)).not.toContain(a);
+    for (const a of [...FORBIDDEN_ACTIONS, 'name/cos:UploadPart', 'name/cos:ListParts'])
+      expect(allActions(grant)).not.toContain(a);
   });
 
   it('as enforced: the exact size and type pass, anything else does not', () => {
@@ -126,7 +167,9 @@ describe('uploadPolicy — single', () => {
   });
 
   it('handles an empty file (size 0) and refuses an unknown size', () => {
-    expect(uploadPolicy(single('u/a/upl_1/empty', 0)).policy.statement[0]!.condition).toMatchObject({ numeric_equal: { 'cos:content-length': 0 } });
+    expect(uploadPolicy(single('u/a/upl_1/empty', 0)).policy.statement[0]!.condition).toMatchObject({
+      numeric_equal: { 'cos:content-length': 0 },
+    });
     expect(() => uploadPolicy({ ...single('u/a/upl_1/x', 1), size: null })).toThrow(/size/);
   });
 });
