@@ -5,8 +5,9 @@ import type { CoreDeps } from '../shared/core/deps.ts';
 import { resetVerifier } from '../shared/http/route.ts';
 import { createLogger } from '../shared/logger.ts';
 import type { Clock } from '../shared/ports.ts';
-import { issuerFrom, limitsFrom, setCoreDeps, storageFrom, storeFrom } from '../shared/runtime/core-deps.ts';
+import { limitsFrom, setCoreDeps, storageFrom, storeFrom } from '../shared/runtime/core-deps.ts';
 import { randomIds, systemClock } from '../shared/runtime/ids.ts';
+import { configuredIssuer } from '../shared/sts/configured-issuer.ts';
 import { startApiServer, type StaticAsset } from './api-server.ts';
 import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_SECRET_ID, LOCAL_SECRET_KEY } from './cos/defaults.ts';
 import { type CosEmulator, startCosEmulator } from './cos/server.ts';
@@ -94,7 +95,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     ids: randomIds,
     limits: limitsFrom(config),
     log,
-    issuer: issuerFrom(config, clock, log),
+    // This stack's own issuer (its clock, a fresh cache), pointed at this emulator's STS.
+    issuer: configuredIssuer(config, clock, log),
   };
   setCoreDeps(deps);
 

@@ -10,6 +10,9 @@ export interface CoreDeps {
   ids: IdSource;
   limits: Limits;
   log: Logger;
-  /** Temporary keys for the credentials route; optional so every other deps builder may leave it out. */
+  /**
+   * Temporary keys for the credentials route. Absent from the Lambda deps: functions/credentials.ts
+   * supplies it, so no other function's bundle carries the STS SDK. The local stack sets its own.
+   */
   issuer?: CredentialIssuer;
 }

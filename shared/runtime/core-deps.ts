@@ -1,8 +1,8 @@
 import { type Config, config, cosEndpoint } from '../config.ts';
 import type { CoreDeps } from '../core/deps.ts';
 import type { Limits } from '../core/limits.ts';
-import { createLogger, type Logger } from '../logger.ts';
-import type { Clock, CredentialIssuer, ObjectStorage, UploadStore } from '../ports.ts';
+import { createLogger } from '../logger.ts';
+import type { ObjectStorage, UploadStore } from '../ports.ts';
 import { randomIds, systemClock } from './ids.ts';
 
 export const limitsFrom = (c: Config): Limits => ({
@@ -46,23 +46,6 @@ export async function storageFrom(c: Config): Promise<ObjectStorage> {
   });
 }
 
-/**
- * The STS issuer, built on its first use: only the credentials route issues keys, so no other
- * function ever loads the Tencent STS SDK (a dynamic import, like the store adapters above).
- */
-export function issuerFrom(c: Config, clock: Clock, log?: Logger): CredentialIssuer {
-  let built: Promise<CredentialIssuer> | undefined;
-  return {
-    issue: async (req) => {
-      built ??= import('../sts/configured-issuer.ts').then((m) => m.configuredIssuer(c, clock, log));
-      built.catch(() => {
-        built = undefined;
-      });
-      return (await built).issue(req);
-    },
-  };
-}
-
 let current: Promise<CoreDeps> | undefined;
 
 /** Built once per process (Lambda init, or the local server), shared by every handler. */
@@ -70,9 +53,7 @@ export function coreDeps(): Promise<CoreDeps> {
   current ??= (async () => {
     const c = config();
     const [store, storage] = await Promise.all([storeFrom(c), storageFrom(c)]);
-    const log = createLogger(c.LOG_LEVEL);
-    const issuer = issuerFrom(c, systemClock, log);
-    return { store, storage, clock: systemClock, ids: randomIds, limits: limitsFrom(c), log, issuer };
+    return { store, storage, clock: systemClock, ids: randomIds, limits: limitsFrom(c), log: createLogger(c.LOG_LEVEL) };
   })();
   current.catch(() => {
     current = undefined; // a failed init (e.g. table not reachable) is retried by the next request

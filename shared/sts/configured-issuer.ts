@@ -22,3 +22,18 @@ export function configuredIssuer(c: Config, clock: Clock, log?: Logger): Credent
   });
   return cachingIssuer(sts, { now });
 }
+
+const perConfig = new WeakMap<Config, CredentialIssuer>();
+
+/**
+ * One issuer (so one cache) per process and configuration. Only functions/credentials.ts calls
+ * this, so only its bundle carries the Tencent STS SDK; other functions' deps never build an issuer.
+ */
+export function processIssuer(c: Config, clock: Clock, log?: Logger): CredentialIssuer {
+  let issuer = perConfig.get(c);
+  if (!issuer) {
+    issuer = configuredIssuer(c, clock, log);
+    perConfig.set(c, issuer);
+  }
+  return issuer;
+}

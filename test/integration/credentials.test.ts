@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import COS from 'cos-nodejs-sdk-v5';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.ts';
+import { setCoreDeps } from '../../shared/runtime/core-deps.ts';
 import { type Answer, apiClient, bytesOf } from '../helpers/api-client.ts';
 import { getObjectBytes, officialCos } from '../helpers/official-cos.ts';
 
@@ -262,6 +263,25 @@ describe('who and when', () => {
     expectError(await credentials(alice, up.id, { partNumbers: [1] }), 400, 'VALIDATION_FAILED');
     const res = await fetch(`${stack.apiUrl}/v1/uploads/${up.id}/credentials`, { method: 'POST' });
     expect(res.status).toBe(401);
+  });
+
+  it('without an issuer in the deps (as in Lambda) the function builds its own from the config', async () => {
+    const up = await create({ fileName: 'lambda.bin', size: 10 });
+    setCoreDeps({ ...stack.deps, issuer: undefined });
+    try {
+      const g = await grantFor(up.id);
+      expect(g.allow).toEqual(['name/cos:PutObject']);
+      const put = await cosWith(g).putObject({
+        Bucket: g.bucket,
+        Region: g.region,
+        Key: g.key,
+        Body: Buffer.alloc(10),
+        ContentType: 'application/octet-stream',
+      });
+      expect(put.statusCode).toBe(200);
+    } finally {
+      setCoreDeps(stack.deps);
+    }
   });
 
   it('STS down: retried, then 503 STORAGE_UNAVAILABLE without upstream details', async () => {
