@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sts } from 'tencentcloud-sdk-nodejs-sts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type CosEmulator, startCosEmulator } from '../../local/cos/server.ts';
 import { crc64 } from '../../shared/core/crc64.ts';
@@ -282,5 +283,44 @@ describe('CosObjectStorage against the local COS emulator', () => {
     const token = client({ sessionToken: 'not-a-token-this-sts-issued' });
     expect(isStorageRejection(await rejection(token.headObject(keyFor('x'))), 'AccessDenied')).toBe(true);
     expect(emu.faults.hits).toBe(before);
+  });
+
+  it('works with temporary credentials: the token travels as a header and, unsigned, on presigned URLs', async () => {
+    const prefix = keyFor('temp');
+    const policy = {
+      version: '2.0',
+      statement: [
+        {
+          effect: 'allow',
+          action: ['name/cos:*'],
+          resource: [`qcs::cos:${region}:uid/1250000000:${bucket}/${prefix}/*`],
+        },
+      ],
+    };
+    const stsClient = new sts.v20180813.Client({
+      credential: { secretId, secretKey },
+      region,
+      profile: { httpProfile: { endpoint: `127.0.0.1:${emu.port}`, protocol: 'http://' } },
+    });
+    const res = await stsClient.GetFederationToken({
+      Name: 'cos-client-it',
+      Policy: encodeURIComponent(JSON.stringify(policy)),
+      DurationSeconds: 1800,
+    });
+    const c = res.Credentials!;
+    const temp = client({ secretId: c.TmpSecretId!, secretKey: c.TmpSecretKey!, sessionToken: c.Token! });
+
+    const key = `${prefix}/file one.bin`;
+    const uploadId = await temp.initiateMultipart(key, { contentType: 'application/octet-stream', metadata: {} });
+    const p = temp.presignUploadPart(key, uploadId, 1, 5, new Date(), 60);
+    expect(new URL(p.url).searchParams.get('x-cos-security-token')).toBe(c.Token);
+    expect(new URL(p.url).searchParams.get('q-url-param-list')).toBe('partnumber;uploadid');
+    const put1 = await put(p, Buffer.from('12345'));
+    expect(put1.status).toBe(200);
+    expect(await temp.listParts(key, uploadId)).toHaveLength(1);
+    await temp.completeMultipart(key, uploadId, [{ partNumber: 1, etag: put1.headers.get('etag')! }]);
+    expect(await temp.headObject(key)).toMatchObject({ size: 5 });
+    // Outside the policy's resource: refused, not retried.
+    expect(isStorageRejection(await rejection(temp.headObject(keyFor('elsewhere'))), 'AccessDenied')).toBe(true);
   });
 });
