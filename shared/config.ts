@@ -31,6 +31,9 @@ export const configSchema = z
     COS_SECRET_ID: z.string().min(1, 'is required'),
     COS_SECRET_KEY: z.string().min(1, 'is required'),
     COS_SESSION_TOKEN: optionalString,
+    /** Per-attempt timeout and total retry budget of server-side COS calls (Lambda's 29 s API limit bounds them). */
+    COS_TIMEOUT_MS: int(15_000, 50, 120_000),
+    COS_RETRY_BUDGET_MS: int(25_000, 100, 900_000),
     STS_ENDPOINT: z.string().min(1).default('sts.tencentcloudapi.com'),
     STS_REGION: optionalString,
     STS_ROLE_ARN: optionalString,
