@@ -1,5 +1,5 @@
 import middy, { type MiddlewareObj } from '@middy/core';
-import type { Context } from 'aws-lambda';
+import type { Context, ScheduledEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { type SweepReport, sweep } from '../shared/core/sweep.ts';
 import { isUploadError } from '../shared/errors.ts';
@@ -14,7 +14,7 @@ const scheduleInput = z.looseObject({
   olderThanSeconds: z.number().int().min(60).optional(),
   dryRun: z.boolean().optional(),
 });
-export type ScheduleEvent = Record<string, unknown>;
+export type ScheduleEvent = ScheduledEvent | Record<string, unknown>;
 
 /**
  * Where the last run's COS listing stopped. It lives only as long as the warm container — a cold

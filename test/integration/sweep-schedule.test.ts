@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../local/stack.ts';
+import { apiClient } from '../helpers/api-client.ts';
+
+const clock = { offsetMs: 0, now: () => new Date(Date.now() + clock.offsetMs) };
+let dataDir: string;
+let stack: LocalStack;
+let alice: ReturnType<typeof apiClient>;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'sweep-schedule-'));
+  // The handler's own start/outcome lines log at `info`; the core stays quiet.
+  stack = await startLocalStack({ dataDir, port: 0, cosPort: 0, quiet: true, clock, env: { LOG_LEVEL: 'info' } });
+  alice = apiClient(stack.apiUrl, await stack.token('alice'));
+});
+
+afterAll(async () => {
+  await stack?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  stack.emulator.faults.clear();
+  clock.offsetMs = 0;
+});
+
+/** What EventBridge delivers for a `rate(1 hour)` rule. */
+const scheduled = (): ScheduledEvent => ({
+  version: '0',
+  id: 'c1a2b3',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '000000000000',
+  time: new Date().toISOString(),
+  region: 'us-east-1',
+  resources: ['arn:aws:events:us-east-1:000000000000:rule/sweep'],
+  detail: {},
+});
+
+const context = {
+  awsRequestId: 'req-schedule-1',
+  functionName: 'sweep-schedule',
+  getRemainingTimeInMillis: () => 60_000,
+} as Context;
+
+/** Captures the JSON log lines written to stdout while `fn` runs. */
+async function withLogs<T>(
+  fn: () => Promise<T>,
+): Promise<{ result: PromiseSettledResult<T>; lines: Record<string, unknown>[] }> {
+  const lines: Record<string, unknown>[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const text = String(chunk);
+    if (text.startsWith('{')) lines.push(JSON.parse(text) as Record<string, unknown>);
+    else write(chunk, ...(rest as []));
+    return true;
+  });
+  const [result] = await Promise.allSettled([fn()]);
+  vi.restoreAllMocks();
+  return { result: result!, lines };
+}
+
+describe('scheduled sweep Lambda', () => {
+  it('sweeps on an EventBridge event and logs a start and a done line', async () => {
+    const { handler } = await import('../../functions/sweep-schedule.ts');
+    const up = (await alice.create({ fileName: 'a.bin', size: 30 * 1024 * 1024 })).body.upload;
+    clock.offsetMs = 25 * 3600_000;
+    const { result, lines } = await withLogs(() => handler(scheduled(), context));
+    expect(result.status).toBe('fulfilled');
+    const report = (result as PromiseFulfilledResult<{ aborted: string[]; dryRun: boolean }>).value;
+    expect(report).toMatchObject({ aborted: [up.id], dryRun: false });
+    expect((await alice.get(up.id)).body.upload.state).toBe('aborted');
+    expect(lines.map((l) => l.msg)).toEqual(['scheduled sweep start', 'scheduled sweep done']);
+    expect(lines[1]).toMatchObject({ fn: 'sweep-schedule', requestId: 'req-schedule-1' });
+  });
+
+  it('a rule input can ask for a dry run', async () => {
+    const { handler } = await import('../../functions/sweep-schedule.ts');
+    const up = (await alice.create({ fileName: 'b.bin', size: 30 * 1024 * 1024 })).body.upload;
+    clock.offsetMs = 25 * 3600_000;
+    const { result } = await withLogs(() => handler({ dryRun: true }, context));
+    expect((result as PromiseFulfilledResult<{ aborted: string[]; dryRun: boolean }>).value).toMatchObject({
+      dryRun: true,
+      aborted: [up.id],
+    });
+    expect((await alice.get(up.id)).body.upload.state).toBe('open');
+  });
+
+  it('a COS outage fails the invocation (so Lambda retries) with one error line and no secrets', async () => {
+    const { handler } = await import('../../functions/sweep-schedule.ts');
+    stack.emulator.faults.add({ op: 'ListMultipartUploads', count: 10, action: { type: 'error', status: 503 } });
+    const { result, lines } = await withLogs(() => handler(scheduled(), context));
+    expect(result.status).toBe('rejected');
+    const failed = lines.filter((l) => l.msg === 'scheduled sweep failed');
+    expect(failed).toEqual([expect.objectContaining({ level: 'error', code: 'STORAGE_UNAVAILABLE' })]);
+    expect(JSON.stringify(lines)).not.toContain(stack.config.COS_SECRET_KEY);
+  });
+});
