@@ -13,8 +13,7 @@ let alice: ReturnType<typeof apiClient>;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'sweep-schedule-'));
-  // The handler's own start/outcome lines log at `info`; the core stays quiet.
-  stack = await startLocalStack({ dataDir, port: 0, cosPort: 0, quiet: true, clock, env: { LOG_LEVEL: 'info' } });
+  stack = await startLocalStack({ dataDir, port: 0, cosPort: 0, quiet: true, clock, env: { LOG_LEVEL: 'silent' } });
   alice = apiClient(stack.apiUrl, await stack.token('alice'));
 });
 
@@ -60,7 +59,10 @@ async function withLogs<T>(
     else write(chunk, ...(rest as []));
     return true;
   });
+  // The handler builds its logger on first use: at `info` here, while the API's request lines stay silent.
+  process.env.LOG_LEVEL = 'info';
   const [result] = await Promise.allSettled([fn()]);
+  process.env.LOG_LEVEL = 'silent';
   vi.restoreAllMocks();
   return { result: result!, lines };
 }
