@@ -8,7 +8,15 @@ import type {
   StoredPart,
 } from '../ports.ts';
 import { CosError, isNoSuchUpload, toUploadError } from './cos-error.ts';
-import { checkHeaderValue, metadataHeaders } from './headers.ts';
+import {
+  checkHeaderValue,
+  checkKey,
+  checkMaxUploads,
+  checkPartNumber,
+  checkPresign,
+  checkUploadId,
+  metadataHeaders,
+} from './input-checks.ts';
 import { Presigner } from './presign.ts';
 import { COMPLETE_TIMEOUTS, type CosClientContext, type RetryOptions, retryOptions, sendCos } from './request.ts';
 import {
@@ -35,7 +43,6 @@ export interface CosObjectStorageOptions {
   log?: (line: Record<string, unknown>) => void;
 }
 
-const MAX_PART_NUMBER = 10_000;
 /** Guards against a COS answer whose marker never advances. */
 const MAX_LIST_PAGES = 100;
 const DECIMAL = /^\d+$/;
@@ -86,6 +93,7 @@ export class CosObjectStorage implements ObjectStorage {
 
   async listParts(key: string, uploadId: string): Promise<StoredPart[]> {
     checkKey(key);
+    checkUploadId(uploadId);
     const parts: StoredPart[] = [];
     let marker: string | null = null;
     for (let page = 0; page < MAX_LIST_PAGES; page++) {
@@ -111,6 +119,7 @@ export class CosObjectStorage implements ObjectStorage {
     parts: readonly { partNumber: number; etag: string }[],
   ): Promise<CompletedObject> {
     checkKey(key);
+    checkUploadId(uploadId);
     const req = {
       op: 'CompleteMultipartUpload',
       method: 'POST',
@@ -138,6 +147,7 @@ export class CosObjectStorage implements ObjectStorage {
 
   async abortMultipart(key: string, uploadId: string): Promise<void> {
     checkKey(key);
+    checkUploadId(uploadId);
     try {
       await sendCos(
         this.#ctx,
@@ -180,12 +190,7 @@ export class CosObjectStorage implements ObjectStorage {
     if (prefix) query.prefix = prefix;
     if (opts.keyMarker) query['key-marker'] = opts.keyMarker;
     if (opts.uploadIdMarker) query['upload-id-marker'] = opts.uploadIdMarker;
-    if (opts.maxUploads !== undefined) {
-      if (!Number.isInteger(opts.maxUploads) || opts.maxUploads < 1 || opts.maxUploads > 1000) {
-        throw validationFailed([{ path: ['maxUploads'], message: 'must be an integer 1..1000' }]);
-      }
-      query['max-uploads'] = opts.maxUploads;
-    }
+    if (opts.maxUploads !== undefined) query['max-uploads'] = checkMaxUploads(opts.maxUploads);
     const req = { op: 'ListMultipartUploads', method: 'GET', key: '', query } as const;
     return sendCos(this.#ctx, req, (a) => parseXml(a.body, listMultipartUploadsResultSchema));
   }
@@ -199,9 +204,8 @@ export class CosObjectStorage implements ObjectStorage {
     expiresSeconds: number,
   ): PresignedRequest {
     checkKey(key);
-    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
-      throw validationFailed([{ path: ['partNumber'], message: `must be an integer 1..${MAX_PART_NUMBER}` }]);
-    }
+    checkUploadId(uploadId);
+    checkPartNumber(partNumber);
     checkPresign(contentLength, expiresSeconds);
     return this.#presigner.presignPut({
       key,
@@ -228,21 +232,6 @@ export class CosObjectStorage implements ObjectStorage {
       ...metadataHeaders(metadata),
     };
     return this.#presigner.presignPut({ key, query: {}, headers, now, expiresSeconds });
-  }
-}
-
-function checkKey(key: string): void {
-  if (!isAddressableKey(key)) {
-    throw validationFailed([{ path: ['key'], message: 'not a valid COS object key' }]);
-  }
-}
-
-function checkPresign(contentLength: number, expiresSeconds: number): void {
-  if (!Number.isSafeInteger(contentLength) || contentLength < 0) {
-    throw validationFailed([{ path: ['contentLength'], message: 'must be a non-negative integer' }]);
-  }
-  if (!Number.isInteger(expiresSeconds) || expiresSeconds < 1) {
-    throw validationFailed([{ path: ['expiresSeconds'], message: 'must be a positive integer' }]);
   }
 }
 

@@ -8,7 +8,7 @@ import { isCosXmlError, parseXml } from './xml.ts';
 export interface RetryOptions {
   /** Attempts in all, the first included. */
   maxAttempts: number;
-  /** Backoff cap before jitter doubles from here: base·2^(n-1), at most maxDelayMs. */
+  /** Window of the first retry's sleep; it doubles per retry up to maxDelayMs. Sleeps are uniform in it (full jitter). */
   baseDelayMs: number;
   maxDelayMs: number;
   /** Per attempt, covering the answer's body too. */

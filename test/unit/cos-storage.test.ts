@@ -117,6 +117,7 @@ describe('presigned URLs', () => {
       () => s.presignUploadPart('u/\ud800', 'id', 1, 1, now, 60),
       () => s.presignUploadPart('u/k', 'id', 1, -1, now, 60),
       () => s.presignUploadPart('u/k', 'id', 1, 1, now, 0),
+      () => s.presignUploadPart('u/k', '', 1, 1, now, 60),
       () => s.presignPutObject('u/k', 1, 'text/plain', { note: 'café' }, now, 60),
       () => s.presignPutObject('u/k', 1, 'text/plain', { 'bad name': 'x' }, now, 60),
       () => s.presignPutObject('u/k', 1, 'text/plain\r\nx: y', {}, now, 60),
@@ -258,6 +259,8 @@ describe('server-side calls', () => {
       '/?uploads&prefix=u%2F&key-marker=u%2F0&upload-id-marker=0&max-uploads=1',
     );
     expect(await rejection(s.listMultipartUploads('u/', { maxUploads: 0 }))).toMatchObject({ status: 400 });
+    expect(await rejection(s.abortMultipart('u/k', ''))).toMatchObject({ status: 400 });
+    expect(seen).toHaveLength(1);
   });
 });
 
