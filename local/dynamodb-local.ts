@@ -25,6 +25,13 @@ import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
 
 public class LoopbackDynamoDbLocal {
   public static void main(String[] args) throws Exception {
+    // The parent holds our stdin open; EOF means it died, so we must not outlive it.
+    Thread watchdog = new Thread(() -> {
+      try { while (System.in.read() != -1) {} } catch (Exception ignored) {}
+      System.exit(0);
+    });
+    watchdog.setDaemon(true);
+    watchdog.start();
     DynamoDBProxyServer proxy = ServerRunner.createServerFromCommandLineArgs(
         java.util.Arrays.copyOfRange(args, 2, args.length));
     Field field = DynamoDBProxyServer.class.getDeclaredField("server");
@@ -34,13 +41,6 @@ public class LoopbackDynamoDbLocal {
     connector.setPort(Integer.parseInt(args[1]));
     proxy.safeStart();
     System.out.println("DYNAMODB_LOCAL_LISTENING " + connector.getLocalPort());
-    // The parent holds our stdin open; EOF means it died, so we must not outlive it.
-    Thread watchdog = new Thread(() -> {
-      try { while (System.in.read() != -1) {} } catch (Exception ignored) {}
-      System.exit(0);
-    });
-    watchdog.setDaemon(true);
-    watchdog.start();
     proxy.join();
   }
 }
@@ -150,14 +150,18 @@ function waitForPort(
       rej(new Error(`DynamoDB Local did not start within ${timeoutMs} ms:\n${out}${err}`));
     }, timeoutMs);
     child.stderr?.on('data', (d: Buffer) => {
-      err += d.toString();
+      if (err.length < 64_000) err += d.toString();
     });
+    let listening = false;
     child.stdout?.on('data', (d: Buffer) => {
       const text = d.toString();
       if (echo) process.stdout.write(text);
+      // Keep draining after start-up (a full pipe would block the JVM), but stop collecting.
+      if (listening) return;
       out += text;
       const m = /DYNAMODB_LOCAL_LISTENING (\d+)/.exec(out);
       if (m) {
+        listening = true;
         clearTimeout(timer);
         res(Number(m[1]));
       }
@@ -179,7 +183,14 @@ async function main(): Promise<void> {
     throw new Error(`DYNAMODB_LOCAL_PORT must be a port number, got ${process.env.DYNAMODB_LOCAL_PORT}`);
   }
   const dbPath = join(process.env.DATA_DIR || '.data', 'dynamodb');
+  // Until it listens there is nothing to stop gracefully: exiting closes the child's stdin,
+  // which ends it (see the launcher's watchdog).
+  const early = () => process.exit(0);
+  process.once('SIGINT', early);
+  process.once('SIGTERM', early);
   const db = await startDynamoDbLocal({ port, dbPath, inheritOutput: true });
+  process.off('SIGINT', early);
+  process.off('SIGTERM', early);
   console.log(`DynamoDB Local on ${db.endpoint} (data in ${dbPath})`);
   console.log(`  UPLOADS_STORE=dynamodb DYNAMODB_ENDPOINT=${db.endpoint} npm start`);
   const shutdown = () => void db.stop().then(() => process.exit(0));
