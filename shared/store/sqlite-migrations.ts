@@ -1,0 +1,53 @@
+/**
+ * Schema history of the SQLite store. `PRAGMA user_version` holds how many of these have run;
+ * append only — never edit a migration that has shipped.
+ */
+export const sqliteMigrations: readonly string[] = [
+  `
+  CREATE TABLE uploads (
+    id               TEXT PRIMARY KEY,
+    owner            TEXT NOT NULL,
+    state            TEXT NOT NULL,
+    strategy         TEXT NOT NULL,
+    bucket           TEXT NOT NULL,
+    region           TEXT NOT NULL,
+    key              TEXT NOT NULL,
+    cos_upload_id    TEXT,
+    file_name        TEXT NOT NULL,
+    content_type     TEXT NOT NULL,
+    size             INTEGER,
+    max_size         INTEGER NOT NULL,
+    part_size        INTEGER NOT NULL,
+    part_count       INTEGER,
+    metadata         TEXT NOT NULL,
+    crc64            TEXT,
+    created_at       TEXT NOT NULL,
+    updated_at       TEXT NOT NULL,
+    expires_at       TEXT NOT NULL,
+    last_activity_at TEXT NOT NULL,
+    completed_at     TEXT,
+    etag             TEXT,
+    location         TEXT
+  ) STRICT;
+
+  CREATE TABLE parts (
+    upload_id   TEXT NOT NULL REFERENCES uploads (id) ON DELETE CASCADE,
+    part_number INTEGER NOT NULL,
+    etag        TEXT NOT NULL,
+    size        INTEGER,
+    crc64       TEXT,
+    PRIMARY KEY (upload_id, part_number)
+  ) STRICT, WITHOUT ROWID;
+
+  -- quota: count open uploads of one owner
+  CREATE INDEX uploads_owner_state ON uploads (owner, state);
+  -- admin listing by owner, newest first
+  CREATE INDEX uploads_owner_created ON uploads (owner, created_at, id);
+  -- stale sweep
+  CREATE INDEX uploads_state_activity ON uploads (state, last_activity_at, id);
+  -- expiry sweep
+  CREATE INDEX uploads_state_expires ON uploads (state, expires_at, id);
+  -- admin listing, newest first
+  CREATE INDEX uploads_created ON uploads (created_at, id);
+  `,
+];

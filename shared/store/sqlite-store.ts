@@ -1,0 +1,209 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync, type SQLInputValue, type SQLOutputValue } from 'node:sqlite';
+import { z } from 'zod';
+import type { ListFilter, Page, PartRecord, Transition, UploadRecord, UploadState, UploadStore } from '../ports.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { sqliteMigrations } from './sqlite-migrations.ts';
+import { fromRow, insertSql, patchAssignments, toRowValues } from './sqlite-row.ts';
+import { assertLimit, assertPartNumbers } from './validate.ts';
+
+type Row = Record<string, SQLOutputValue>;
+
+/** A position in a sorted listing: the last row's sort key and id (the tie-breaker). */
+const positionSchema = z.tuple([z.string(), z.string()]);
+
+const BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * The embedded UploadStore. Every conditional write is a single statement whose WHERE clause is
+ * the condition and whose `changes` (or RETURNING row) says whether it won, so two writers — in
+ * this process or another one sharing the file — can never both win a transition.
+ */
+export class SqliteUploadStore implements UploadStore {
+  readonly #db: DatabaseSync;
+
+  constructor(opts: { path: string }) {
+    this.#db = new DatabaseSync(opts.path);
+    // WAL lets readers proceed during a write; busy_timeout makes a second process wait for the
+    // write lock instead of failing with SQLITE_BUSY.
+    if (opts.path !== ':memory:') this.#db.exec('PRAGMA journal_mode = WAL');
+    this.#db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    this.#db.exec('PRAGMA synchronous = NORMAL');
+    this.#db.exec('PRAGMA foreign_keys = ON');
+    this.#migrate();
+  }
+
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  #migrate(): void {
+    this.#inTransaction(() => {
+      const row = this.#db.prepare('PRAGMA user_version').get();
+      const version = Number(row?.user_version ?? 0);
+      for (let v = version; v < sqliteMigrations.length; v++) this.#db.exec(sqliteMigrations[v]!);
+      if (version < sqliteMigrations.length) this.#db.exec(`PRAGMA user_version = ${sqliteMigrations.length}`);
+    });
+  }
+
+  /** IMMEDIATE takes the write lock up front, so a check-then-write inside cannot interleave. */
+  #inTransaction<T>(fn: () => T): T {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = fn();
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (e) {
+      this.#db.exec('ROLLBACK');
+      throw e;
+    }
+  }
+
+  async create(upload: UploadRecord): Promise<void> {
+    try {
+      this.#db.prepare(insertSql).run(...toRowValues(upload));
+    } catch (e) {
+      if (e instanceof Error && /UNIQUE constraint failed/.test(e.message)) {
+        throw new Error(`upload ${upload.id} already exists`, { cause: e });
+      }
+      throw e;
+    }
+  }
+
+  async get(id: string): Promise<UploadRecord | null> {
+    const row = this.#db.prepare('SELECT * FROM uploads WHERE id = ?').get(id);
+    return row ? fromRow(row) : null;
+  }
+
+  async transition(id: string, t: Transition): Promise<UploadRecord | null> {
+    if (t.from.length === 0) return null;
+    const patch = patchAssignments(t.set);
+    const row = this.#db
+      .prepare(
+        `UPDATE uploads SET state = ?, updated_at = ?${patch.sql.map((s) => `, ${s}`).join('')}
+         WHERE id = ? AND state IN (${t.from.map(() => '?').join(', ')})
+         RETURNING *`,
+      )
+      .get(t.to, t.at, ...patch.values, id, ...t.from);
+    return row ? fromRow(row) : null;
+  }
+
+  async putParts(id: string, parts: readonly PartRecord[], now: string): Promise<boolean> {
+    assertPartNumbers(parts);
+    return this.#inTransaction(() => {
+      // The guard and the activity move are one statement; the parts follow in the same
+      // transaction, so parts never land on an upload that was closed in between.
+      const moved = this.#db
+        .prepare(
+          `UPDATE uploads SET last_activity_at = ?
+           WHERE id = ? AND state = 'open' AND ? < expires_at`,
+        )
+        .run(now, id, now);
+      if (Number(moved.changes) === 0) return false;
+      const upsert = this.#db.prepare(
+        `INSERT INTO parts (upload_id, part_number, etag, size, crc64) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (upload_id, part_number)
+         DO UPDATE SET etag = excluded.etag, size = excluded.size, crc64 = excluded.crc64`,
+      );
+      for (const p of parts) upsert.run(id, p.partNumber, p.etag, p.size, p.crc64);
+      return true;
+    });
+  }
+
+  async touch(id: string, now: string, fix?: { size: number; partCount: number }): Promise<boolean> {
+    const open = `id = ? AND state = 'open' AND ? < expires_at`;
+    const result = fix
+      ? this.#db
+          .prepare(
+            `UPDATE uploads SET last_activity_at = ?, updated_at = ?, size = ?, part_count = ?
+             WHERE ${open} AND (size IS NULL OR size = ?)`,
+          )
+          .run(now, now, fix.size, fix.partCount, id, now, fix.size)
+      : this.#db
+          .prepare(`UPDATE uploads SET last_activity_at = ?, updated_at = ? WHERE ${open}`)
+          .run(now, now, id, now);
+    return Number(result.changes) > 0;
+  }
+
+  async listParts(id: string): Promise<PartRecord[]> {
+    const rows = this.#db
+      .prepare('SELECT part_number, etag, size, crc64 FROM parts WHERE upload_id = ? ORDER BY part_number')
+      .all(id);
+    return rows.map((r) => ({
+      partNumber: Number(r.part_number),
+      etag: String(r.etag),
+      size: r.size === null ? null : Number(r.size),
+      crc64: r.crc64 === null ? null : String(r.crc64),
+    }));
+  }
+
+  async countOpenByOwner(owner: string): Promise<number> {
+    const row = this.#db.prepare(`SELECT count(*) AS n FROM uploads WHERE owner = ? AND state = 'open'`).get(owner);
+    return Number(row?.n ?? 0);
+  }
+
+  async list(filter: ListFilter): Promise<Page<UploadRecord>> {
+    assertLimit(filter.limit);
+    const where: string[] = [];
+    const values: SQLInputValue[] = [];
+    const add = (sql: string, ...v: SQLInputValue[]) => {
+      where.push(sql);
+      values.push(...v);
+    };
+    if (filter.state) add('state = ?', filter.state);
+    if (filter.owner !== undefined) add('owner = ?', filter.owner);
+    if (filter.createdBefore !== undefined) add('created_at < ?', filter.createdBefore);
+    if (filter.cursor) add('(created_at, id) < (?, ?)', ...decodeCursor(filter.cursor, positionSchema));
+    return this.#page(where, values, 'created_at DESC, id DESC', 'created_at', filter.limit);
+  }
+
+  async listOpenInactiveSince(before: string, limit: number, cursor?: string): Promise<Page<UploadRecord>> {
+    return this.#openPage('last_activity_at', 'last_activity_at < ?', before, limit, cursor);
+  }
+
+  async listOpenExpired(now: string, limit: number, cursor?: string): Promise<Page<UploadRecord>> {
+    return this.#openPage('expires_at', 'expires_at <= ?', now, limit, cursor);
+  }
+
+  #openPage(
+    column: 'last_activity_at' | 'expires_at',
+    bound: string,
+    value: string,
+    limit: number,
+    cursor?: string,
+  ): Page<UploadRecord> {
+    assertLimit(limit);
+    const open: UploadState = 'open';
+    const where = ['state = ?', bound];
+    const values: SQLInputValue[] = [open, value];
+    if (cursor) {
+      where.push(`(${column}, id) > (?, ?)`);
+      values.push(...decodeCursor(cursor, positionSchema));
+    }
+    return this.#page(where, values, `${column}, id`, column, limit);
+  }
+
+  /** Fetches one row more than asked, so the last page says so instead of leaving a dangling cursor. */
+  #page(
+    where: string[],
+    values: SQLInputValue[],
+    order: string,
+    sortColumn: string,
+    limit: number,
+  ): Page<UploadRecord> {
+    const rows: Row[] = this.#db
+      .prepare(`SELECT * FROM uploads ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`)
+      .all(...values, limit + 1);
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    const nextCursor = rows.length > limit && last ? encodeCursor([String(last[sortColumn]), String(last.id)]) : null;
+    return { items: items.map(fromRow), nextCursor };
+  }
+}
+
+/** The local runtime's store: `<dataDir>/uploads.sqlite`, creating the directory if needed. */
+export function openSqliteStore(dataDir: string): SqliteUploadStore {
+  mkdirSync(dataDir, { recursive: true });
+  return new SqliteUploadStore({ path: join(dataDir, 'uploads.sqlite') });
+}
