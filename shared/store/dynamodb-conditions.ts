@@ -1,0 +1,45 @@
+import type { UploadState } from '../ports.ts';
+
+/**
+ * Condition expressions, built from named parts. Each part says which race it closes; the
+ * attribute names they use (#state, #expiresAt, #size) and values (:open, :now, :size, :null)
+ * are supplied by `conditionNames` / the caller.
+ */
+
+/** create: ids are fresh, so a second put of the same id is a bug that must not overwrite the first. */
+export const isNew = 'attribute_not_exists(pk)';
+
+/** Updates on an unknown id must fail instead of upserting a stub item with only the SET attributes. */
+export const exists = 'attribute_exists(pk)';
+
+/**
+ * Parts, URLs and size fixes only count while open: once a complete or abort has won, a slower
+ * request that read "open" earlier must not move activity or fix the size afterwards.
+ */
+export const isOpen = '#state = :open';
+
+/** Expiry is enforced at write time, not only by the sweep, so there is no window after `expiresAt`. */
+export const isUnexpired = ':now < #expiresAt';
+
+/** First finalPartSize wins: concurrent part-url calls with different sizes cannot both fix it. */
+export const sizeUnfixedOrSame = '(attribute_not_exists(#size) OR attribute_type(#size, :null) OR #size = :size)';
+
+/**
+ * Transitions: the state is still one the caller decided from. Two completes, or a complete
+ * racing an abort, both read `open`; only the first write still sees it, the other gets null.
+ */
+export function isInFromStates(from: readonly UploadState[]): { expression: string; values: Record<string, string> } {
+  const values: Record<string, string> = {};
+  from.forEach((s, i) => {
+    values[`:from${i}`] = s;
+  });
+  return { expression: `#state IN (${Object.keys(values).join(', ')})`, values };
+}
+
+export const all = (...parts: string[]) => parts.join(' AND ');
+
+export const conditionNames = { '#state': 'state', '#expiresAt': 'expiresAt' } as const;
+
+export function isConditionFailure(e: unknown): boolean {
+  return e instanceof Error && e.name === 'ConditionalCheckFailedException';
+}

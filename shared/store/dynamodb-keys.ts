@@ -1,0 +1,69 @@
+import type { UploadState } from '../ports.ts';
+
+/**
+ * Key layout of the single uploads table (see dynamodb-table.json):
+ *
+ *   pk = UPLOAD#<id>   sk = META          the upload item
+ *   pk = UPLOAD#<id>   sk = PARTS#<c>     part-ledger chunk c: parts 100c+1 .. 100c+100
+ *
+ * Index keys live only on the META item (chunks are in no index, so recording parts never
+ * writes an index):
+ *   gsi1 byActivity  OPEN#<shard>                     lastActivityAt#id   only while open
+ *   gsi2 byExpiry    OPEN#<shard>                     expiresAt#id        only while open
+ *   gsi3 byOwner     OWNER#<owner>                    createdAt#id        always
+ *   gsi4 byState     STATE#<state>#<shard>            createdAt#id        always
+ *
+ * The sort keys are written once and kept (gsi1sk moves with activity); being "in" gsi1/gsi2 is
+ * decided by the partition key alone, so re-entering `open` needs no read of the item.
+ * ISO timestamps all have the same length, so `<time>#<id>` sorts by time, then id.
+ */
+export const PARTS_PER_CHUNK = 100;
+/** Sweep indexes: open uploads spread over 32 partition keys, so no single key runs hot. */
+export const OPEN_SHARDS = 32;
+/**
+ * Admin listing by state: few shards, because a listing without a state filter reads
+ * 5 states × STATE_SHARDS partitions per page, and admin listing is rare.
+ */
+export const STATE_SHARDS = 4;
+export const STATES: readonly UploadState[] = ['open', 'completing', 'completed', 'aborted', 'expired'];
+export const TERMINAL_STATES: readonly UploadState[] = ['completed', 'aborted', 'expired'];
+/** Terminal uploads (and their part ledgers) are kept this long for support, then TTL deletes them. */
+export const RETAIN_SECONDS = 30 * 24 * 3600;
+
+export const INDEX = {
+  byActivity: 'byActivity',
+  byExpiry: 'byExpiry',
+  byOwner: 'byOwner',
+  byState: 'byState',
+} as const;
+
+export const META = 'META';
+export const uploadPk = (id: string) => `UPLOAD#${id}`;
+export const idFromPk = (pk: string) => pk.slice('UPLOAD#'.length);
+export const chunkOf = (partNumber: number) => Math.floor((partNumber - 1) / PARTS_PER_CHUNK);
+export const chunkSk = (chunk: number) => `PARTS#${chunk}`;
+export const CHUNK_PREFIX = 'PARTS#';
+/** Attribute holding one part on a chunk item. */
+export const partAttr = (partNumber: number) => `p${partNumber}`;
+export const PART_ATTR = /^p(\d+)$/;
+
+/** FNV-1a: stable across processes and runtimes, unlike anything seeded. */
+export function hashOf(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export const openPk = (id: string) => `OPEN#${hashOf(id) % OPEN_SHARDS}`;
+export const openShardPk = (shard: number) => `OPEN#${shard}`;
+export const ownerPk = (owner: string) => `OWNER#${owner}`;
+export const statePk = (state: UploadState, id: string) => `STATE#${state}#${hashOf(id) % STATE_SHARDS}`;
+export const stateShardPk = (state: UploadState, shard: number) => `STATE#${state}#${shard}`;
+export const timeSk = (time: string, id: string) => `${time}#${id}`;
+/** Inverse of timeSk: the time has no '#', ids may. */
+export const idFromTimeSk = (sk: string) => sk.slice(sk.indexOf('#') + 1);
+
+export const ttlAfter = (iso: string) => Math.floor(Date.parse(iso) / 1000) + RETAIN_SECONDS;
