@@ -29,6 +29,7 @@ export interface PartRecordBody {
   crc64?: string;
 }
 
+/** How {@link ApiClient} reaches the API: base URL, credentials, transport and backoff. */
 export interface ApiClientOptions {
   api: string;
   token?: string;

@@ -1,5 +1,6 @@
 import type { ApiClient, PartRecordBody } from './api-client.ts';
 
+/** Batching policy of {@link PartLedger}. */
 export interface LedgerOptions {
   /** Parts per `PUT /parts` call (≤ 1,000). */
   batchSize: number;

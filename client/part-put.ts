@@ -4,6 +4,7 @@ import { type RetryPolicy, withRetry } from './retry.ts';
 import type { FetchLike } from './types.ts';
 import type { PartUrlCache } from './url-cache.ts';
 
+/** What a part PUT needs: the transport, the URL cache to (re)fetch from, and the backoff. */
 export interface PutPartDeps {
   fetch: FetchLike;
   urls: PartUrlCache;

@@ -39,6 +39,7 @@ export class ProgressTracker {
     this.bytesSent -= size;
   }
 
+  /** The current counters. */
   snapshot(): UploadProgress {
     return {
       bytesSent: this.bytesSent,
@@ -49,6 +50,7 @@ export class ProgressTracker {
     };
   }
 
+  /** Calls the listener with the current counters. */
   emit(): void {
     try {
       this.listener?.(this.snapshot());

@@ -13,6 +13,7 @@ export interface PartSlot extends PartRange {
   done: { etag: string; crc64: string } | null;
 }
 
+/** An open upload session and the state of each of its planned parts. */
 export interface Session {
   upload: Upload;
   slots: PartSlot[];

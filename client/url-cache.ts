@@ -11,6 +11,7 @@ interface Entry {
   batch: number;
 }
 
+/** Order, batching and expiry policy of {@link PartUrlCache}. */
 export interface UrlCacheOptions {
   /** Part numbers in the order they will be uploaded. */
   order: readonly number[];

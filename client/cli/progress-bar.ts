@@ -22,6 +22,7 @@ export function formatEta(seconds: number): string {
   return `${s}s`;
 }
 
+/** Where and how {@link ProgressBar} draws. */
 export interface BarOptions {
   write: (s: string) => void;
   /** Redraw one line in place; otherwise print a line at most every `lineIntervalMs`. */
@@ -46,6 +47,7 @@ export class ProgressBar {
     this.startedAt = this.opts.now();
   }
 
+  /** Draws the new state (throttled to one line per interval when not on a TTY). */
   update(p: UploadProgress): void {
     this.last = p;
     const now = this.opts.now();
@@ -62,6 +64,7 @@ export class ProgressBar {
     if (this.opts.tty && this.last) this.opts.write('\n');
   }
 
+  /** One line: bar, percent, bytes, rate, ETA, parts. */
   render(p: UploadProgress): string {
     const fraction = p.totalBytes > 0 ? p.bytesSent / p.totalBytes : 1;
     const filled = Math.round(fraction * this.opts.width);

@@ -6,6 +6,7 @@ import { parseCliArgs, USAGE } from './args.ts';
 import { ProgressBar } from './progress-bar.ts';
 import { clearState, loadState, saveState, stateDir, stateFileFor } from './state-file.ts';
 
+/** The process edges of the CLI, injectable so it can run in-process. */
 export interface CliIo {
   env: Record<string, string | undefined>;
   stdout: (s: string) => void;

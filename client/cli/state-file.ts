@@ -21,6 +21,7 @@ export function stateDir(env: Record<string, string | undefined>): string {
   return join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'cos-upload');
 }
 
+/** The state file of one file path (hashed: paths may hold any characters). */
 export function stateFileFor(dir: string, file: string): string {
   return join(dir, `${createHash('sha256').update(resolve(file)).digest('hex').slice(0, 32)}.json`);
 }
@@ -50,6 +51,7 @@ export async function saveState(stateFile: string, s: SavedUpload): Promise<void
   await rename(tmp, stateFile);
 }
 
+/** Forgets the saved upload (after success, or when it can no longer resume). */
 export async function clearState(stateFile: string): Promise<void> {
   await rm(stateFile, { force: true });
 }

@@ -3,6 +3,7 @@ import type { Upload, UploadClientError, UploadProgress } from '../upload.ts';
 /** Row states, mirrored in `data-state` for styling and tests. */
 export type RowState = 'starting' | 'uploading' | 'paused' | 'done' | 'failed' | 'cancelled';
 
+/** What the row's buttons do. */
 export interface RowHandlers {
   pause(): void;
   resume(): void;
@@ -47,6 +48,7 @@ export class FileRow {
     this.setState('starting', 'starting');
   }
 
+  /** Shows a state and its text; enables only the buttons that make sense in it. */
   setState(state: RowState, text: string): void {
     this.el.dataset.state = state;
     this.status.textContent = text;
@@ -56,11 +58,13 @@ export class FileRow {
     this.cancelBtn.disabled = !active;
   }
 
+  /** The session exists (created, or found again after a reload). */
   setUploadId(id: string, resumed: boolean): void {
     this.el.dataset.uploadId = id;
     if (this.el.dataset.state === 'starting') this.setState('uploading', resumed ? `resuming ${id}` : 'uploading');
   }
 
+  /** Per-part progress, including bytes found already uploaded. */
   setProgress(p: UploadProgress): void {
     this.progress.value = p.totalBytes > 0 ? p.bytesSent / p.totalBytes : 1;
     this.el.dataset.partsDone = String(p.partsDone);
@@ -69,6 +73,7 @@ export class FileRow {
     this.numbers.textContent = `${mib(p.bytesSent)} / ${mib(p.totalBytes)} · part ${p.partsDone}/${p.partCount}${resumed}`;
   }
 
+  /** Shows the final key and ETag. */
   done(upload: Upload): void {
     this.setState('done', 'done');
     this.progress.value = 1;
@@ -78,6 +83,7 @@ export class FileRow {
     e!.append(el('code', 'etag', upload.etag ?? ''));
   }
 
+  /** Shows the contract error code and message. */
   failed(error: UploadClientError | Error): void {
     const code = 'code' in error ? `${String(error.code)}: ` : '';
     this.setState('failed', `failed — ${code}${error.message}`);

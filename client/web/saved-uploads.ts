@@ -24,6 +24,7 @@ function storage(): Storage | null {
   }
 }
 
+/** Every saved upload (malformed entries are skipped). */
 export function loadSaved(): SavedUpload[] {
   try {
     const list = JSON.parse(storage()?.getItem(KEY) ?? '[]') as unknown;
@@ -41,10 +42,12 @@ function write(list: SavedUpload[]): void {
   }
 }
 
+/** Saves (or replaces) the entry for an upload id. */
 export function rememberUpload(entry: SavedUpload): void {
   write([...loadSaved().filter((e) => e.uploadId !== entry.uploadId), entry]);
 }
 
+/** Drops an upload id (completed, cancelled or stale). */
 export function forgetUpload(uploadId: string): void {
   write(loadSaved().filter((e) => e.uploadId !== uploadId));
 }

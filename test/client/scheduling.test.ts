@@ -98,4 +98,18 @@ describe('part scheduling', () => {
     const badSource = await upload(42 as any, opts(fake)).catch((e) => e);
     expect(badSource.code).toBe('INVALID_OPTIONS');
   });
+
+  it('declareCrc64 reads the source first and declares its CRC64 at create', async () => {
+    const fake = new FakeBackend({ partSize: 100 });
+    const bodies: Record<string, unknown>[] = [];
+    const fetch = (url: string, init?: RequestInit) => {
+      if (url === `${fake.api}/v1/uploads`) bodies.push(JSON.parse(init!.body as string));
+      return fake.fetch(url, init);
+    };
+    const bytes = testBytes(1_234);
+    await upload(bytes, { ...opts(fake), fetch, declareCrc64: true });
+    await upload(bytes, { ...opts(fake), fetch });
+    expect(bodies.map((b) => b.crc64)).toEqual([crc64(bytes).toString(), undefined]);
+    expect(bodies[0]).toMatchObject({ fileName: 'upload.bin', size: 1_234, contentType: 'application/octet-stream' });
+  });
 });

@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseCliArgs } from '../../client/cli/args.ts';
+import { formatBytes, formatEta, ProgressBar } from '../../client/cli/progress-bar.ts';
+import { clearState, loadState, saveState, stateDir, stateFileFor } from '../../client/cli/state-file.ts';
+
+describe('CLI arguments', () => {
+  it('flags win over the environment, which fills the gaps', () => {
+    const env = { UPLOADS_API_URL: 'http://env', UPLOADS_TOKEN: 'envtok' };
+    expect(parseCliArgs(['f.bin'], env)).toMatchObject({ file: 'f.bin', api: 'http://env', token: 'envtok' });
+    expect(parseCliArgs(['f.bin', '--api', 'http://x', '--concurrency', '8', '--resume', 'upl_1'], env)).toMatchObject({
+      api: 'http://x',
+      concurrency: 8,
+      resume: 'upl_1',
+    });
+  });
+
+  it('bad input is a clear INVALID_OPTIONS error', () => {
+    const env = { UPLOADS_API_URL: 'http://env', UPLOADS_TOKEN: 't' };
+    for (const argv of [[], ['a', 'b'], ['f', '--concurrency', '0'], ['f', '--bogus'], ['f', '--part-size', '1.5']]) {
+      expect(() => parseCliArgs(argv, env), argv.join(' ')).toThrow(
+        expect.objectContaining({ code: 'INVALID_OPTIONS' }),
+      );
+    }
+    expect(() => parseCliArgs(['f'], {})).toThrow(/UPLOADS_API_URL/);
+    expect(() => parseCliArgs(['f'], { UPLOADS_API_URL: 'http://x' })).toThrow(/UPLOADS_TOKEN/);
+  });
+});
+
+describe('progress bar', () => {
+  it('formats sizes and ETAs', () => {
+    expect([formatBytes(0), formatBytes(1536), formatBytes(50 * 1024 ** 2)]).toEqual(['0 B', '1.5 KiB', '50.0 MiB']);
+    expect([formatEta(42), formatEta(185), formatEta(3720), formatEta(Number.NaN)]).toEqual([
+      '42s',
+      '3m05s',
+      '1h02m',
+      '--',
+    ]);
+  });
+
+  it('rate and ETA count only bytes sent by this run, not resumed ones', () => {
+    let now = 0;
+    const lines: string[] = [];
+    const bar = new ProgressBar({ write: (s) => lines.push(s), tty: false, now: () => now, width: 10 });
+    now = 2000;
+    const MiB = 1024 ** 2;
+    bar.update({ bytesSent: 6 * MiB, totalBytes: 10 * MiB, partsDone: 6, partCount: 10, resumedBytes: 4 * MiB });
+    expect(lines[0]).toBe('[######....]  60.0% 6.0 MiB / 10.0 MiB  1.0 MiB/s  ETA 4s  parts 6/10\n');
+    now = 2500; // within the line interval: no line when not on a TTY
+    bar.update({ bytesSent: 7 * MiB, totalBytes: 10 * MiB, partsDone: 7, partCount: 10, resumedBytes: 4 * MiB });
+    expect(lines).toHaveLength(1);
+  });
+});
+
+describe('state file', () => {
+  it('saves, matches on API and size, and clears', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-state-'));
+    try {
+      expect(stateDir({ UPLOADS_STATE_DIR: dir })).toBe(dir);
+      expect(stateDir({ XDG_CACHE_HOME: '/c' })).toBe('/c/cos-upload');
+      const f = stateFileFor(dir, 'some/file.bin');
+      expect(f).toBe(stateFileFor(dir, './some/../some/file.bin'));
+      await saveState(f, { uploadId: 'upl_1', api: 'http://a', path: 'x', size: 10, savedAt: 'now' });
+      expect(await loadState(f, 'http://a', 10)).toMatchObject({ uploadId: 'upl_1' });
+      expect(await loadState(f, 'http://other', 10)).toBeNull();
+      expect(await loadState(f, 'http://a', 11)).toBeNull();
+      await clearState(f);
+      expect(await loadState(f, 'http://a', 10)).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
