@@ -1,4 +1,3 @@
-import { validationFailed } from '../errors.ts';
 import type {
   CompletedObject,
   MultipartUploadListing,
@@ -25,7 +24,7 @@ import {
   listMultipartUploadsResultSchema,
   listPartsResultSchema,
 } from './schemas.ts';
-import { isAddressableKey, parseEndpoint } from './url.ts';
+import { parseEndpoint } from './url.ts';
 import { buildCompleteXml, CosXmlError, parseXml } from './xml.ts';
 
 export interface CosObjectStorageOptions {
