@@ -146,7 +146,7 @@ export interface ObjectStorage {
   readonly bucket: string;
   readonly region: string;
   initiateMultipart(key: string, opts: { contentType: string; metadata: Record<string, string> }): Promise<string>;
-  /** Every page of List Parts, ascending. Throws NOT_FOUND-mapped error if the upload is gone. */
+  /** Every page of List Parts, ascending. A vanished upload throws `storageRejected('NoSuchUpload')`. */
   listParts(key: string, uploadId: string): Promise<StoredPart[]>;
   completeMultipart(key: string, uploadId: string, parts: readonly { partNumber: number; etag: string }[]): Promise<CompletedObject>;
   /** Idempotent: an unknown upload is not an error. */

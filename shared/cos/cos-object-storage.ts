@@ -17,7 +17,7 @@ import {
   metadataHeaders,
 } from './input-checks.ts';
 import { Presigner } from './presign.ts';
-import { COMPLETE_TIMEOUTS, type CosClientContext, type RetryOptions, retryOptions, sendCos } from './request.ts';
+import { completeTimeouts, type CosClientContext, type RetryOptions, retryOptions, sendCos } from './request.ts';
 import {
   completeAnswerSchema,
   initiateMultipartUploadResultSchema,
@@ -126,7 +126,7 @@ export class CosObjectStorage implements ObjectStorage {
       query: { uploadId },
       headers: { 'content-type': 'application/xml' },
       body: buildCompleteXml(parts),
-      timeouts: COMPLETE_TIMEOUTS,
+      timeouts: completeTimeouts(this.#ctx.retry),
     } as const;
     return sendCos(this.#ctx, req, (a) => {
       const answer = parseXml(a.body, completeAnswerSchema);

@@ -44,8 +44,13 @@ export function retryOptions(over: Partial<RetryOptions> = {}): RetryOptions {
   return r.data;
 }
 
-/** Complete answers at once but streams whitespace while COS assembles; a big object takes minutes. */
-export const COMPLETE_TIMEOUTS = { attemptTimeoutMs: 120_000, budgetMs: 300_000 } as const;
+/**
+ * Complete answers at once but streams whitespace while COS assembles, which for a big object
+ * outlasts an ordinary attempt timeout: one attempt may use the whole budget. The budget itself
+ * stays the caller's (inside API Gateway's 29 s); an assembly that outlives it is finished by the
+ * next complete, which finds NoSuchUpload and confirms the object with HEAD.
+ */
+export const completeTimeouts = (retry: RetryOptions) => ({ attemptTimeoutMs: retry.budgetMs, budgetMs: retry.budgetMs });
 
 export interface CosClientContext {
   endpoint: Endpoint;
