@@ -55,7 +55,9 @@ export async function startCosEmulator(opts: CosEmulatorOptions): Promise<CosEmu
     log: opts.log ?? (() => {}),
     completing: new Map(),
   };
-  const server = createServer({ requestTimeout: 0, keepAliveTimeout: 5_000 }, (req, res) => {
+  // No request timeout: a 5 GiB part may take long. Idle keep-alive is generous because test clients
+  // block their event loop (hashing) and would otherwise reuse a socket the server just closed.
+  const server = createServer({ requestTimeout: 0, keepAliveTimeout: 30_000 }, (req, res) => {
     void dispatch(req, res, ctx);
   });
   await new Promise<void>((resolve, reject) => {

@@ -95,14 +95,12 @@ describe('Complete Multipart Upload validation', () => {
 
   it('NoSuchUpload (404, before any 200) for an unknown upload id', async () => {
     const err = await sdkError(
-      t
-        .cos()
-        .multipartComplete({
-          ...t.target,
-          Key: 'nope.bin',
-          UploadId: '1700000000deadbeef',
-          Parts: [{ PartNumber: 1, ETag: '"x"' }],
-        }),
+      t.cos().multipartComplete({
+        ...t.target,
+        Key: 'nope.bin',
+        UploadId: '1700000000deadbeef',
+        Parts: [{ PartNumber: 1, ETag: '"x"' }],
+      }),
     );
     expect([err.statusCode, err.code]).toEqual([404, 'NoSuchUpload']);
   });

@@ -48,13 +48,11 @@ let t: TestEmulator;
 let creds: Creds;
 beforeAll(async () => {
   t = await startTestEmulator();
-  const res = await t
-    .stsClient()
-    .GetFederationToken({
-      Name: 'upload-1',
-      Policy: encodeURIComponent(JSON.stringify(policy)),
-      DurationSeconds: 1800,
-    });
+  const res = await t.stsClient().GetFederationToken({
+    Name: 'upload-1',
+    Policy: encodeURIComponent(JSON.stringify(policy)),
+    DurationSeconds: 1800,
+  });
   creds = {
     ...(res.Credentials as { TmpSecretId: string; TmpSecretKey: string; Token: string }),
     ExpiredTime: res.ExpiredTime!,
@@ -111,13 +109,11 @@ describe('STS GetFederationToken via tencentcloud-sdk-nodejs-sts', () => {
   });
 
   it('AssumeRole issues keys held to the passed policy', async () => {
-    const res = await t
-      .stsClient()
-      .AssumeRole({
-        RoleArn: 'qcs::cam::uin/100000000001:roleName/uploader',
-        RoleSessionName: 's1',
-        Policy: encodeURIComponent(JSON.stringify(policy)),
-      });
+    const res = await t.stsClient().AssumeRole({
+      RoleArn: 'qcs::cam::uin/100000000001:roleName/uploader',
+      RoleSessionName: 's1',
+      Policy: encodeURIComponent(JSON.stringify(policy)),
+    });
     const c = { ...(res.Credentials as Creds), ExpiredTime: res.ExpiredTime!, StartTime: nowSeconds() };
     const cos = tempCos(c);
     await cos.putObject({ ...t.target, Key: KEY, Body: Buffer.from('via role') });
