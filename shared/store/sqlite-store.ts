@@ -25,10 +25,10 @@ export class SqliteUploadStore implements UploadStore {
 
   constructor(opts: { path: string }) {
     this.#db = new DatabaseSync(opts.path);
-    // WAL lets readers proceed during a write; busy_timeout makes a second process wait for the
-    // write lock instead of failing with SQLITE_BUSY.
-    if (opts.path !== ':memory:') this.#db.exec('PRAGMA journal_mode = WAL');
+    // busy_timeout first: a second process must wait for the write lock (even to switch to WAL)
+    // instead of failing with SQLITE_BUSY. WAL lets readers proceed during a write.
     this.#db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    if (opts.path !== ':memory:') this.#db.exec('PRAGMA journal_mode = WAL');
     this.#db.exec('PRAGMA synchronous = NORMAL');
     this.#db.exec('PRAGMA foreign_keys = ON');
     this.#migrate();

@@ -144,4 +144,35 @@ export function listingsContract(store: () => UploadStore): void {
     const expired = await allPages((c) => store().listOpenExpired(at(100), 10, c), 10);
     expect(sortedIds(expired.items)).toEqual(sortedIds(many));
   });
+
+  it('lets a sweep abort each page before asking for the next, and still see every upload once', async () => {
+    const many = Array.from({ length: 25 }, (_, i) => anUpload({ lastActivityAt: at(i % 4) }));
+    await Promise.all(many.map((u) => store().create(u)));
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store().listOpenInactiveSince(at(10), 4, cursor);
+      for (const u of page.items) {
+        seen.push(u.id);
+        expect(await store().transition(u.id, { from: ['open'], to: 'aborted', at: at(20) })).not.toBeNull();
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen.sort()).toEqual(sortedIds(many));
+    expect((await store().listOpenInactiveSince(at(10), 10)).items).toEqual([]);
+  });
+
+  it('accepts a cursor replayed with another bound, returning only what still matches', async () => {
+    const many = Array.from({ length: 12 }, (_, i) => anUpload({ lastActivityAt: at(i), createdAt: at(i) }));
+    await Promise.all(many.map((u) => store().create(u)));
+    const first = await store().listOpenInactiveSince(at(100), 5);
+    const tighter = await allPages((c) => store().listOpenInactiveSince(at(3), 5, c ?? first.nextCursor!), 5);
+    expect(tighter.items).toEqual([]);
+    const listed = await store().list({ limit: 5 });
+    const older = await allPages(
+      (c) => store().list({ limit: 5, createdBefore: at(2), cursor: c ?? listed.nextCursor! }),
+      5,
+    );
+    expect(sortedIds(older.items)).toEqual(sortedIds(many.slice(0, 2)));
+  });
 }
