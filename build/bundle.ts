@@ -1,0 +1,151 @@
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import { build, type Metafile } from 'esbuild';
+import { zip } from './zip.ts';
+
+/** Every function's zip must stay under this (brief: 1 MB, taken as the stricter decimal MB). */
+export const ZIP_BUDGET_BYTES = 1_000_000;
+
+export interface BundledFunction {
+  /** File name under functions/, also the serverless function name. */
+  fn: string;
+  /** Absolute path of the zip (serverless.yml: `dist/lambda/<fn>.zip`, handler `<fn>.handler`). */
+  zipPath: string;
+  zipBytes: number;
+  /** Total size of the files inside the zip. */
+  unzippedBytes: number;
+  /** Names inside the zip: `<fn>.mjs`, the chunks it imports (statically or lazily), their source maps. */
+  files: string[];
+}
+
+export interface BundleOptions {
+  /** Repository root (holds functions/). */
+  root: string;
+  /** Default `<root>/dist/lambda`. Wiped first so no stale chunk lands in a zip. */
+  outDir?: string;
+  /** Default: every functions/*.ts. */
+  only?: readonly string[];
+}
+
+// Bundled CommonJS packages call require() for node builtins; in an ES module `require` does not
+// exist, so esbuild's shim would throw "Dynamic require of ... is not supported" at load.
+const REQUIRE_SHIM =
+  "import{createRequire as __createRequire}from'node:module';const require=__createRequire(import.meta.url);";
+
+export async function functionNames(root: string): Promise<string[]> {
+  const files = await readdir(join(root, 'functions'));
+  return files
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'))
+    .map((f) => f.slice(0, -3))
+    .sort();
+}
+
+type Outputs = Metafile['outputs'];
+
+/** Every output file `entry` loads, eagerly or through a dynamic import, itself included. */
+function closure(outputs: Outputs, entry: string): string[] {
+  const seen = new Set<string>([entry]);
+  const queue = [entry];
+  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+    const out = outputs[file];
+    if (!out) throw new Error(`bundle: esbuild reported no output ${file}`);
+    for (const imp of out.imports) {
+      if (imp.external || seen.has(imp.path)) continue;
+      seen.add(imp.path);
+      queue.push(imp.path);
+    }
+  }
+  return [...seen].sort();
+}
+
+/**
+ * One esbuild pass over every function (parsing the shared code once), ESM `.mjs` so the Lambda
+ * runtime loads it as a module with no package.json, minified and tree-shaken, node builtins
+ * external, the AWS SDK bundled. `splitting` keeps the code's dynamic imports lazy: the store,
+ * COS and STS adapters become chunks loaded on first use, so a cold start parses only what the
+ * configured adapters need. Each function's zip then holds its entry plus exactly the chunks it
+ * can reach (from esbuild's metafile). Source maps carry no sources — stack traces need only the
+ * mappings — which halves their size.
+ */
+async function buildAll(root: string, names: readonly string[], buildDir: string): Promise<Outputs> {
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: Object.fromEntries(names.map((fn) => [fn, join(root, 'functions', `${fn}.ts`)])),
+    outdir: buildDir,
+    bundle: true,
+    splitting: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    minify: true,
+    treeShaking: true,
+    sourcemap: 'linked',
+    sourcesContent: false,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    // Prefer packages' ES module builds: they tree-shake far better than their CommonJS ones.
+    mainFields: ['module', 'main'],
+    banner: { js: REQUIRE_SHIM },
+    define: { 'process.env.NODE_ENV': '"production"' },
+    metafile: true,
+    logLevel: 'warning',
+  });
+  // Metafile paths are relative to absWorkingDir; make them absolute once.
+  return Object.fromEntries(
+    Object.entries(result.metafile.outputs).map(([file, out]) => [
+      resolve(root, file),
+      { ...out, imports: out.imports.map((i) => ({ ...i, path: i.external ? i.path : resolve(root, i.path) })) },
+    ]),
+  );
+}
+
+async function zipFunction(fn: string, outputs: Outputs, buildDir: string, outDir: string): Promise<BundledFunction> {
+  const code = closure(outputs, join(buildDir, `${fn}.mjs`));
+  const withMaps = code.flatMap((f) => (outputs[`${f}.map`] ? [f, `${f}.map`] : [f]));
+  const entries = await Promise.all(
+    withMaps.map(async (file) => ({ name: relative(buildDir, file).split(sep).join('/'), data: await readFile(file) })),
+  );
+  const archive = zip(entries);
+  const zipPath = join(outDir, `${fn}.zip`);
+  await writeFile(zipPath, archive);
+  return {
+    fn,
+    zipPath,
+    zipBytes: archive.length,
+    unzippedBytes: entries.reduce((n, e) => n + e.data.length, 0),
+    files: entries.map((e) => e.name).sort(),
+  };
+}
+
+/** Bundles and zips every function; throws naming each function over the size budget. */
+export async function bundleAll(opts: BundleOptions): Promise<BundledFunction[]> {
+  const root = resolve(opts.root);
+  const outDir = resolve(opts.outDir ?? join(root, 'dist', 'lambda'));
+  const names = opts.only ? [...opts.only] : await functionNames(root);
+  if (names.length === 0) throw new Error(`no functions found under ${join(root, 'functions')}`);
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  const buildDir = join(outDir, 'build');
+  const outputs = await buildAll(root, names, buildDir);
+  const results = await Promise.all(names.map((fn) => zipFunction(fn, outputs, buildDir, outDir)));
+  const manifest = results.map(({ fn, zipBytes, unzippedBytes, files }) => ({ fn, zipBytes, unzippedBytes, files }));
+  await writeFile(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  const over = results.filter((r) => r.zipBytes > ZIP_BUDGET_BYTES);
+  if (over.length > 0) {
+    const list = over.map((r) => `${r.fn} (${r.zipBytes} bytes)`).join(', ');
+    throw new Error(`bundle over the ${ZIP_BUDGET_BYTES}-byte zip budget: ${list}`);
+  }
+  return results;
+}
+
+const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`.padStart(11);
+
+export function formatSizes(results: readonly BundledFunction[]): string {
+  return results.map((r) => `${r.fn.padEnd(24)} zip ${kb(r.zipBytes)}   unzipped ${kb(r.unzippedBytes)}`).join('\n');
+}
+
+if (import.meta.main) {
+  const root = resolve(import.meta.dirname, '..');
+  const results = await bundleAll({ root });
+  console.log(formatSizes(results));
+}
