@@ -1,0 +1,221 @@
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleAll } from '../../build/bundle.ts';
+import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_SECRET_ID, LOCAL_SECRET_KEY } from '../../local/cos/defaults.ts';
+import { type CosEmulator, startCosEmulator } from '../../local/cos/server.ts';
+import { mintToken } from '../../local/dev-auth.ts';
+import { startTestDynamoDb } from '../helpers/dynamodb-local.ts';
+import { unzip } from './unzip.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+const node = join(root, 'node_modules', '.bin', 'node');
+const runner = join(import.meta.dirname, 'invoke-bundle.ts');
+const JWT_SECRET = 'bundle-run-test-secret-0123456789';
+const MiB = 1024 * 1024;
+
+let dir: string;
+let names: string[];
+let emulator: CosEmulator;
+let db: { endpoint: string; stop(): Promise<void> };
+let env: NodeJS.ProcessEnv;
+
+// Bundles every function, then unpacks each zip on its own: what runs below is exactly what Lambda gets.
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'bundle-run-'));
+  const [bundles, cos, dynamo] = await Promise.all([
+    bundleAll({ root, outDir: join(dir, 'zips') }),
+    startCosEmulator({
+      port: 0,
+      dataDir: join(dir, 'cos'),
+      secretId: LOCAL_SECRET_ID,
+      secretKey: LOCAL_SECRET_KEY,
+      bucket: LOCAL_BUCKET,
+      region: LOCAL_REGION,
+      log: () => undefined,
+    }),
+    startTestDynamoDb(),
+  ]);
+  emulator = cos;
+  db = dynamo;
+  names = bundles.map((b) => b.fn);
+  for (const b of bundles) {
+    for (const entry of unzip(await readFile(b.zipPath))) {
+      const file = join(dir, 'run', b.fn, entry.name);
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, entry.data);
+    }
+  }
+  // Only what the deployed environment sets (serverless.yml), pointed at the local stand-ins.
+  env = {
+    PATH: process.env.PATH,
+    NODE_OPTIONS: '--enable-source-maps',
+    UPLOADS_STORE: 'dynamodb',
+    UPLOADS_TABLE: 'bundle-run',
+    DYNAMODB_ENDPOINT: db.endpoint,
+    COS_BUCKET: LOCAL_BUCKET,
+    COS_REGION: LOCAL_REGION,
+    COS_ENDPOINT: emulator.bucketUrl,
+    COS_SECRET_ID: LOCAL_SECRET_ID,
+    COS_SECRET_KEY: LOCAL_SECRET_KEY,
+    STS_ENDPOINT: `127.0.0.1:${emulator.port}`,
+    AUTH_JWT_SECRET: JWT_SECRET,
+    LOG_LEVEL: 'silent',
+  };
+}, 240_000);
+
+afterAll(async () => {
+  await Promise.allSettled([emulator?.close(), db?.stop()]);
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+interface RunResult {
+  exports: string[];
+  results: unknown[];
+}
+
+/** A cold start: a fresh Node 24 imports the unpacked bundle of `fn` and handles `events` in order. */
+async function invoke(fn: string, events: unknown[]): Promise<RunResult> {
+  const request = join(dir, `${fn}-${Date.now()}-request.json`);
+  const result = `${request}.result`;
+  await writeFile(request, JSON.stringify({ fn, events }));
+  const stderr = await new Promise<string>((done, fail) => {
+    const child = spawn(node, [runner, join(dir, 'run', fn), request, result], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString('utf8');
+    });
+    child.on('error', fail);
+    child.on('close', () => done(err));
+  });
+  const text = await readFile(result, 'utf8').catch(() => {
+    throw new Error(`${fn}: the bundle did not run:\n${stderr}`);
+  });
+  return JSON.parse(text) as RunResult;
+}
+
+function httpEvent(
+  routeKey: string,
+  path: string,
+  opts: {
+    token?: string;
+    body?: unknown;
+    pathParameters?: Record<string, string>;
+    query?: Record<string, string>;
+  } = {},
+): APIGatewayProxyEventV2 {
+  const method = routeKey === '$default' ? 'GET' : routeKey.split(' ')[0]!;
+  const headers: Record<string, string> = { host: 'api.example.test', 'content-type': 'application/json' };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  const now = Date.now();
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: path,
+    rawQueryString: new URLSearchParams(opts.query).toString(),
+    headers,
+    queryStringParameters: opts.query,
+    pathParameters: opts.pathParameters,
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'bundle',
+      domainName: 'api.example.test',
+      domainPrefix: 'api',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bundle-run' },
+      requestId: `req-${now}`,
+      routeKey,
+      stage: '$default',
+      time: new Date(now).toUTCString(),
+      timeEpoch: now,
+    },
+  };
+}
+
+const only = async (fn: string, event: unknown) => {
+  const { results } = await invoke(fn, [event]);
+  const res = results[0] as APIGatewayProxyResult;
+  return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : null };
+};
+
+describe('bundled handlers in a fresh Node 24 process', () => {
+  it('every zip alone loads as an ES module and exports handler', async () => {
+    for (const fn of names) expect((await invoke(fn, [])).exports, fn).toContain('handler');
+  });
+
+  it('healthz and the $default catch-all answer the contract', async () => {
+    expect(await only('healthz', httpEvent('GET /healthz', '/healthz'))).toEqual({ status: 200, body: { ok: true } });
+    const missing = await only('not-found', httpEvent('$default', '/v1/nope'));
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ error: { code: 'NOT_FOUND' } });
+  });
+
+  it('runs an upload through the lazily loaded DynamoDB, COS and STS chunks', async () => {
+    const token = await mintToken({ secret: JWT_SECRET, sub: 'bundle-owner' });
+    const admin = await mintToken({ secret: JWT_SECRET, sub: 'bundle-admin', admin: true });
+    const created = await only(
+      'create-upload',
+      httpEvent('POST /v1/uploads', '/v1/uploads', { token, body: { fileName: 'movie.mp4', size: 30 * MiB } }),
+    );
+    expect(created.status).toBe(201);
+    const upload = created.body!.upload as { id: string; strategy: string; cosUploadId: string };
+    expect(upload.strategy).toBe('multipart');
+    const id = upload.id;
+    const at = (suffix: string) => ({
+      token,
+      pathParameters: { id } as Record<string, string>,
+      path: `/v1/uploads/${id}${suffix}`,
+    });
+
+    const urls = await only(
+      'part-urls',
+      httpEvent('POST /v1/uploads/{id}/part-urls', at('/part-urls').path, { ...at(''), body: { partNumbers: [1, 2] } }),
+    );
+    expect(urls.status).toBe(200);
+    expect((urls.body!.urls as { url: string }[]).map((u) => new URL(u.url).origin)).toEqual(
+      [emulator.url, emulator.url].map((u) => new URL(u).origin),
+    );
+
+    const creds = await only(
+      'credentials',
+      httpEvent('POST /v1/uploads/{id}/credentials', at('/credentials').path, at('')),
+    );
+    expect(creds.status).toBe(200);
+    expect(creds.body).toMatchObject({
+      uploadId: upload.cosUploadId,
+      credentials: { tmpSecretId: expect.any(String) },
+    });
+
+    const got = await only('get-upload', httpEvent('GET /v1/uploads/{id}', at('').path, at('')));
+    expect(got.status).toBe(200);
+    expect(got.body).toMatchObject({ upload: { id, state: 'open' }, parts: [] });
+
+    expect((await only('abort-upload', httpEvent('DELETE /v1/uploads/{id}', at('').path, at('')))).status).toBe(204);
+
+    const listed = await only(
+      'admin-list-uploads',
+      httpEvent('GET /v1/admin/uploads', '/v1/admin/uploads', { token: admin, query: { owner: 'bundle-owner' } }),
+    );
+    expect(listed.status).toBe(200);
+    expect(listed.body!.uploads).toEqual([expect.objectContaining({ id, state: 'aborted' })]);
+  });
+
+  it('runs the scheduled sweep from an EventBridge event', async () => {
+    const scheduled = {
+      version: '0',
+      source: 'aws.events',
+      'detail-type': 'Scheduled Event',
+      detail: {},
+      time: new Date().toISOString(),
+    };
+    const { results } = await invoke('sweep-schedule', [scheduled]);
+    expect(results[0]).toMatchObject({ aborted: expect.any(Array), orphans: expect.any(Array) });
+  });
+});

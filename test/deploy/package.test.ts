@@ -1,0 +1,206 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { functionNames, ZIP_BUDGET_BYTES } from '../../build/bundle.ts';
+import { packageService } from '../../build/package.ts';
+import { LOCAL_SECRET_ID, LOCAL_SECRET_KEY } from '../../local/cos/defaults.ts';
+import { LOCAL_JWT_SECRET } from '../../local/dev-auth.ts';
+import { ROUTES } from '../../local/routes.ts';
+import { type Config, configSchema, parseConfig } from '../../shared/config.ts';
+import { CORS_HEADERS } from '../../shared/http/cors.ts';
+import tableJson from '../../shared/store/dynamodb-table.json' with { type: 'json' };
+import {
+  dynamoDbActionsUsed,
+  getAttTarget,
+  lambdaNames,
+  ofType,
+  readTemplate,
+  roleStatements,
+  routeTargets,
+  single,
+  type Template,
+} from './template.ts';
+import { unzip } from './unzip.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+const STAGE = 'ci';
+const SERVICE = 'cos-uploads';
+const SECRETS = {
+  COS_SECRET_ID: 'cos-secret-id',
+  COS_SECRET_KEY: 'cos-secret-key',
+  AUTH_JWT_SECRET: 'auth-jwt-secret',
+};
+const split = (csv: string) => csv.split(',').sort();
+
+// `npm run package` for real, once per run: bundles, zips, `osls package` under the no-network
+// guard with no AWS credentials (packageService throws on any network attempt or osls failure).
+// It runs in a temp directory so it never replaces a package someone built in the repository.
+let dir: string;
+let template: Template;
+let lambdas: Map<string, string>;
+const fnOf = (logicalId: string | undefined) => lambdas.get(logicalId ?? '')?.replace(`${SERVICE}-${STAGE}-`, '');
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'package-test-'));
+  await packageService({ root, isolatedDir: dir, quiet: true, args: ['--stage', STAGE] });
+  template = readTemplate(join(dir, '.serverless', 'cloudformation-template-update-stack.json'));
+  lambdas = lambdaNames(template);
+}, 240_000);
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('serverless.yml → CloudFormation (osls package, offline)', () => {
+  it('declares the table from shared/store/dynamodb-table.json: keys, every GSI, TTL on ttl, PITR on', () => {
+    const tables = ofType(template, 'AWS::DynamoDB::Table');
+    expect(tables).toHaveLength(1);
+    const [id, table] = tables[0]!;
+    expect(id).toBe('UploadsTable');
+    const p = table.Properties;
+    expect(p.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(p.KeySchema).toEqual(tableJson.KeySchema);
+    expect(p.AttributeDefinitions).toEqual(tableJson.AttributeDefinitions);
+    expect(p.GlobalSecondaryIndexes).toEqual(tableJson.GlobalSecondaryIndexes);
+    expect(p.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
+    expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.UpdateReplacePolicy).toBe('Retain');
+  });
+
+  it('has one arm64 nodejs24.x Lambda per functions/*.ts, each running its own zip', async () => {
+    const files = await functionNames(root);
+    expect([...lambdas.values()].sort()).toEqual(files.map((f) => `${SERVICE}-${STAGE}-${f}`).sort());
+    for (const [, fn] of ofType(template, 'AWS::Lambda::Function')) {
+      const name = (fn.Properties.FunctionName as string).replace(`${SERVICE}-${STAGE}-`, '');
+      expect(fn.Properties.Runtime, name).toBe('nodejs24.x');
+      expect(fn.Properties.Architectures, name).toEqual(['arm64']);
+      expect(fn.Properties.Handler, name).toBe(`${name}.handler`);
+      expect((fn.Properties.Code as { S3Key: string }).S3Key, name).toMatch(new RegExp(`/${name}\\.zip$`));
+      // API Gateway gives up after 30 s; a routed function must finish (or time out) first.
+      if (name !== 'sweep-schedule') expect(fn.Properties.Timeout, name).toBeLessThanOrEqual(29);
+    }
+    const timeout = (fn: string) =>
+      ofType(template, 'AWS::Lambda::Function').find(
+        ([, r]) => r.Properties.FunctionName === `${SERVICE}-${STAGE}-${fn}`,
+      )?.[1].Properties.Timeout;
+    expect(timeout('complete-upload')).toBe(29);
+  });
+
+  it('routes every entry of local/routes.ts to its function, and $default to not-found — nothing else', () => {
+    const targets = routeTargets(template);
+    const expected = new Map<string, string>(ROUTES.map((r) => [`${r.method} ${r.path}`, r.fn]));
+    expected.set('$default', 'not-found');
+    expect([...targets.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [key, fn] of expected) expect(fnOf(targets.get(key)), key).toBe(fn);
+    // The handlers read HTTP API payload 2.0 (shared/http/api-event.ts normalizes both, local uses 2.0).
+    for (const [, integration] of ofType(template, 'AWS::ApiGatewayV2::Integration')) {
+      expect(integration.Properties.PayloadFormatVersion).toBe('2.0');
+    }
+  });
+
+  it('answers CORS preflights at the gateway with the same policy the handlers send', () => {
+    const cors = single(template, 'AWS::ApiGatewayV2::Api').Properties.CorsConfiguration as Record<
+      string,
+      string[] | number
+    >;
+    expect(cors.AllowOrigins).toEqual([CORS_HEADERS['access-control-allow-origin']]);
+    expect([...(cors.AllowMethods as string[])].sort()).toEqual(split(CORS_HEADERS['access-control-allow-methods']!));
+    expect([...(cors.AllowHeaders as string[])].sort()).toEqual(split(CORS_HEADERS['access-control-allow-headers']!));
+    expect(cors.ExposeHeaders).toEqual(split(CORS_HEADERS['access-control-expose-headers']!));
+    expect(cors.MaxAge).toBe(Number(CORS_HEADERS['access-control-max-age']));
+    expect(cors.AllowCredentials).toBeUndefined();
+  });
+
+  it('runs the sweep hourly', () => {
+    const rules = ofType(template, 'AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    const rule = rules[0]![1].Properties as { ScheduleExpression: string; State: string; Targets: { Arn: unknown }[] };
+    expect(rule.ScheduleExpression).toBe('rate(1 hour)');
+    expect(rule.State).toBe('ENABLED');
+    expect(rule.Targets.map((t) => fnOf(getAttTarget(t.Arn)))).toEqual(['sweep-schedule']);
+    const permissions = ofType(template, 'AWS::Lambda::Permission').map(([, r]) => r.Properties);
+    expect(
+      permissions.some(
+        (p) => p.Principal === 'events.amazonaws.com' && fnOf(getAttTarget(p.FunctionName)) === 'sweep-schedule',
+      ),
+    ).toBe(true);
+  });
+
+  it('grants exactly the DynamoDB calls the code makes, on this table and its named indexes only', () => {
+    const statements = roleStatements(template);
+    for (const s of statements) {
+      expect(s.Effect).toBe('Allow');
+      for (const a of s.Action) expect(a, `action ${a}`).not.toContain('*');
+      expect(s.Resource).not.toContain('*');
+    }
+    const dynamo = statements.filter((s) => s.Action.some((a) => a.startsWith('dynamodb:')));
+    const onTable = dynamo.filter(
+      (s) => JSON.stringify(s.Resource) === JSON.stringify([{ 'Fn::GetAtt': ['UploadsTable', 'Arn'] }]),
+    );
+    expect(onTable).toHaveLength(1);
+    expect(new Set(onTable[0]!.Action)).toEqual(dynamoDbActionsUsed(root));
+    const onIndexes = dynamo.filter((s) => s !== onTable[0]);
+    expect(onIndexes).toHaveLength(1);
+    expect(onIndexes[0]!.Action).toEqual(['dynamodb:Query']);
+    const indexArn = (name: string) => ({
+      'Fn::Join': ['/', [{ 'Fn::GetAtt': ['UploadsTable', 'Arn'] }, 'index', name]],
+    });
+    expect(onIndexes[0]!.Resource).toEqual(tableJson.GlobalSecondaryIndexes.map((g) => indexArn(g.IndexName)));
+    // The rest are osls's logging grants: this service+stage's own log groups. The only `*` in the
+    // role is theirs — log stream names are random per Lambda instance, so they cannot be listed.
+    for (const s of statements.filter((x) => !dynamo.includes(x))) {
+      for (const a of s.Action) expect(a).toMatch(/^logs:(CreateLogStream|CreateLogGroup|TagResource|PutLogEvents)$/);
+      for (const r of s.Resource) {
+        expect((r as { 'Fn::Sub': string })['Fn::Sub']).toMatch(
+          new RegExp(
+            `^arn:\\$\\{AWS::Partition\\}:logs:\\$\\{AWS::Region\\}:\\$\\{AWS::AccountId\\}:log-group:/aws/lambda/${SERVICE}-${STAGE}\\*:\\*`,
+          ),
+        );
+      }
+    }
+  });
+
+  it('keeps secrets out of the template: SSM references resolved by CloudFormation at deploy', async () => {
+    const raw = await readFile(join(dir, '.serverless', 'cloudformation-template-update-stack.json'), 'utf8');
+    for (const known of [LOCAL_SECRET_ID, LOCAL_SECRET_KEY, LOCAL_JWT_SECRET]) expect(raw).not.toContain(known);
+    for (const [, fn] of ofType(template, 'AWS::Lambda::Function')) {
+      const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      for (const [name, param] of Object.entries(SECRETS)) {
+        expect(env[name]).toBe(`{{resolve:ssm:/${SERVICE}/${STAGE}/${param}}}`);
+      }
+      expect(env).not.toHaveProperty('COS_SESSION_TOKEN');
+      expect(env).not.toHaveProperty('DYNAMODB_ENDPOINT');
+      expect(env.UPLOADS_STORE).toBe('dynamodb');
+      expect(env.UPLOADS_TABLE).toEqual({ Ref: 'UploadsTable' });
+    }
+  });
+
+  it('sets an environment that shared/config.ts accepts, with its documented defaults', () => {
+    const fn = ofType(template, 'AWS::Lambda::Function')[0]![1];
+    const env = {
+      ...(fn.Properties.Environment as { Variables: Record<string, string> }).Variables,
+      UPLOADS_TABLE: 'uploads-table',
+    };
+    const defaults = configSchema.parse({ COS_SECRET_ID: 'x', COS_SECRET_KEY: 'x', AUTH_JWT_SECRET: 'x'.repeat(16) });
+    // Secrets and the table name differ by construction; every other setting must be config.ts's default.
+    const comparable = (c: Config) => {
+      const o: Partial<Config> = { ...c };
+      for (const k of ['COS_SECRET_ID', 'COS_SECRET_KEY', 'AUTH_JWT_SECRET', 'UPLOADS_TABLE'] as const) delete o[k];
+      return o;
+    };
+    expect(comparable(parseConfig(env))).toEqual(comparable(defaults));
+  });
+
+  it(`zips every function under the ${ZIP_BUDGET_BYTES}-byte budget, with its handler module and source maps`, async () => {
+    for (const fn of await functionNames(root)) {
+      const archive = await readFile(join(dir, 'dist', 'lambda', `${fn}.zip`));
+      expect(archive.length, fn).toBeLessThanOrEqual(ZIP_BUDGET_BYTES);
+      const names = unzip(archive).map((e) => e.name);
+      expect(names, fn).toContain(`${fn}.mjs`);
+      expect(names, fn).toContain(`${fn}.mjs.map`);
+      for (const n of names) expect(n, fn).toMatch(new RegExp(`^(${fn}|chunks/[\\w-]+)\\.mjs(\\.map)?$`));
+    }
+  });
+});
