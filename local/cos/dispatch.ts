@@ -154,8 +154,11 @@ export async function dispatch(req: IncomingMessage, res: ServerResponse, ctx: E
         throw new CosError(501, 'NotImplemented', `${cosOp} is not emulated.`);
     }
   } catch (e) {
-    if (!isCosError(e))
+    // A client hanging up mid-body is routine (retries, dropped uploads), not an emulator fault.
+    const clientGone = req.destroyed || res.destroyed;
+    if (!isCosError(e) && !clientGone) {
       ctx.log({ level: 'error', requestId, op, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    }
     if (res.headersSent) {
       res.destroy();
       return;

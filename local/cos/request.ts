@@ -2,6 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import { CosError } from './cos-error.ts';
 import type { CosOp } from './faults.ts';
 
+/** COS limits object keys to 850 bytes of UTF-8. */
+const MAX_KEY_BYTES = 850;
+
 /** Where a COS request points: bucket, decoded key, decoded query (names keep their case). */
 export interface CosTarget {
   bucket: string;
@@ -53,6 +56,8 @@ export function resolveOp(req: IncomingMessage, t: CosTarget): CosOp {
   const copy = req.headers['x-cos-copy-source'] !== undefined;
   const needKey = (op: CosOp): CosOp => {
     if (!t.key) throw new CosError(400, 'InvalidArgument', `${op} needs an object key`);
+    if (Buffer.byteLength(t.key) > MAX_KEY_BYTES)
+      throw new CosError(400, 'KeyTooLong', `Object keys are limited to ${MAX_KEY_BYTES} bytes.`);
     return op;
   };
   switch (req.method) {

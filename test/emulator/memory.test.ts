@@ -182,5 +182,10 @@ describe('emulator memory', () => {
 
     const peakMiB = (await vmHwmKiB(child.pid!)) / 1024;
     expect(peakMiB).toBeLessThan(200);
+
+    // main.ts stops cleanly on SIGTERM.
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   }, 120_000);
 });

@@ -121,6 +121,15 @@ describe('multipart via the official COS SDK', () => {
     expect(seen).toEqual([...made].sort());
   });
 
+  it('folds keys under a delimiter into CommonPrefixes', async () => {
+    const cos = t.cos();
+    for (const Key of ['tree/a/1', 'tree/a/2', 'tree/b/1', 'tree/top']) await cos.multipartInit({ ...t.target, Key });
+    const page = await cos.multipartList({ ...t.target, Prefix: 'tree/', Delimiter: '/' });
+    expect(page.Upload.map((u) => u.Key)).toEqual(['tree/top']);
+    const common = (page as unknown as { CommonPrefixes: { Prefix: string }[] | { Prefix: string } }).CommonPrefixes;
+    expect([common].flat().map((c) => c.Prefix)).toEqual(['tree/a/', 'tree/b/']);
+  });
+
   it('rejects part numbers outside 1..10000 and parts for an unknown upload', async () => {
     const cos = t.cos();
     const Key = 'bad-part.bin';
