@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEmulator, type TestEmulator } from '../helpers/cos-emulator.ts';
+import { listParams, startTestEmulator, type TestEmulator } from '../helpers/cos-emulator.ts';
 
 /** State lives in dataDir: a restarted emulator still has objects, open uploads with parts, tokens. */
 
@@ -39,7 +39,7 @@ describe('persistence across restarts', () => {
 
     const parts = await again.multipartListPart({ ...t.target, Key, UploadId });
     expect(parts.Part.map((p) => [p.PartNumber, p.ETag])).toEqual([['1', p1.ETag]]);
-    const uploads = await again.multipartList({ ...t.target, Prefix: 'kept/' });
+    const uploads = await again.multipartList(listParams({ ...t.target, Prefix: 'kept/' }));
     expect(uploads.Upload.map((u) => u.UploadId)).toEqual([UploadId]);
 
     const p2 = await again.multipartUpload({ ...t.target, Key, UploadId, PartNumber: 2, Body: Buffer.from('end') });

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc64 as wasmCrc64 } from 'crc64-ecma182.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEmulator, type TestEmulator } from '../helpers/cos-emulator.ts';
+import { listParams, startTestEmulator, type TestEmulator } from '../helpers/cos-emulator.ts';
 
 /** Multipart uploads through the official cos-nodejs-sdk-v5, checked against independent MD5/CRC64. */
 
@@ -45,7 +45,7 @@ describe('multipart via the official COS SDK', () => {
     etags[1] = p1.ETag;
     expect(p1.headers?.['x-cos-hash-crc64ecma']).toBe(crc64(parts[0]!));
 
-    const seen: { PartNumber: string; ETag: string; Size: string }[] = [];
+    const seen: { PartNumber: unknown; ETag: string; Size: unknown }[] = [];
     let marker: string | undefined;
     let pages = 0;
     for (;;) {
@@ -53,7 +53,7 @@ describe('multipart via the official COS SDK', () => {
       pages++;
       seen.push(...page.Part);
       if (page.IsTruncated !== 'true') break;
-      marker = page.NextPartNumberMarker;
+      marker = String(page.NextPartNumberMarker);
     }
     expect(pages).toBe(2);
     expect(seen.map((p) => Number(p.PartNumber))).toEqual([1, 2, 3]);
@@ -67,7 +67,7 @@ describe('multipart via the official COS SDK', () => {
       Parts: [1, 2, 3].map((n) => ({ PartNumber: n, ETag: etags[n]! })),
     });
     expect(done.statusCode).toBe(200);
-    expect(done.Key).toBe(Key);
+    expect((done as unknown as { Key: string }).Key).toBe(Key);
     expect(done.ETag).toMatch(/^"[0-9a-f]{32}-3"$/);
     const whole = Buffer.concat(parts);
     expect(done.headers?.['x-cos-hash-crc64ecma']).toBe(crc64(whole));
@@ -110,7 +110,9 @@ describe('multipart via the official COS SDK', () => {
     let UploadIdMarker: string | undefined;
     let pages = 0;
     for (;;) {
-      const page = await cos.multipartList({ ...t.target, Prefix: 'list/', MaxUploads: 2, KeyMarker, UploadIdMarker });
+      const page = await cos.multipartList(
+        listParams({ ...t.target, Prefix: 'list/', MaxUploads: 2, KeyMarker, UploadIdMarker }),
+      );
       pages++;
       seen.push(...page.Upload.map((u) => `${u.Key}|${u.UploadId}`));
       if (page.IsTruncated !== 'true') break;
@@ -124,7 +126,7 @@ describe('multipart via the official COS SDK', () => {
   it('folds keys under a delimiter into CommonPrefixes', async () => {
     const cos = t.cos();
     for (const Key of ['tree/a/1', 'tree/a/2', 'tree/b/1', 'tree/top']) await cos.multipartInit({ ...t.target, Key });
-    const page = await cos.multipartList({ ...t.target, Prefix: 'tree/', Delimiter: '/' });
+    const page = await cos.multipartList(listParams({ ...t.target, Prefix: 'tree/', Delimiter: '/' }));
     expect(page.Upload.map((u) => u.Key)).toEqual(['tree/top']);
     const common = (page as unknown as { CommonPrefixes: { Prefix: string }[] | { Prefix: string } }).CommonPrefixes;
     expect([common].flat().map((c) => c.Prefix)).toEqual(['tree/a/', 'tree/b/']);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import COS from 'cos-nodejs-sdk-v5';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  listParams,
   sdkError,
   signedFetch,
   startTestEmulator,
@@ -155,7 +156,7 @@ describe('COS requests with temporary keys', () => {
       cos.deleteObject({ ...t.target, Key: KEY }),
       cos.multipartAbort({ ...t.target, Key: KEY, UploadId }),
       cos.multipartComplete({ ...t.target, Key: KEY, UploadId, Parts: [{ PartNumber: 1, ETag: '"x"' }] }),
-      cos.multipartList({ ...t.target, Prefix: 'u/' }),
+      cos.multipartList(listParams({ ...t.target, Prefix: 'u/' })),
     ]) {
       const err = await sdkError(call);
       expect([err.statusCode, err.code]).toEqual([403, 'AccessDenied']);

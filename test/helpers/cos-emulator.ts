@@ -131,3 +131,8 @@ export async function sdkError(p: Promise<unknown>): Promise<{ code?: string; st
   }
   throw new Error('expected the SDK call to fail');
 }
+
+/** multipartList params: the SDK's typings demand Delimiter, which COS treats as optional. */
+export const listParams = (
+  p: Omit<COS.MultipartListParams, 'Delimiter'> & { Delimiter?: string },
+): COS.MultipartListParams => p as COS.MultipartListParams;
