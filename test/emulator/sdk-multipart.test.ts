@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc64 as wasmCrc64 } from 'crc64-ecma182.js';
@@ -87,10 +88,15 @@ describe('multipart via the official COS SDK', () => {
   it('aborts an upload, after which it is unknown', async () => {
     const cos = t.cos();
     const Key = 'aborted.bin';
+    const blobs = () => readdirSync(join(t.dataDir, 'blobs')).length;
+    const before = blobs();
     const { UploadId } = await cos.multipartInit({ ...t.target, Key });
     await cos.multipartUpload({ ...t.target, Key, UploadId, PartNumber: 1, Body: Buffer.from('abc') });
+    await cos.multipartUpload({ ...t.target, Key, UploadId, PartNumber: 1, Body: Buffer.from('abcd') });
+    expect(blobs()).toBe(before + 1); // the re-uploaded part replaced its file
     const res = await cos.multipartAbort({ ...t.target, Key, UploadId });
     expect(res.statusCode).toBe(204);
+    expect(blobs()).toBe(before); // and abort removed it
     await expect(cos.multipartListPart({ ...t.target, Key, UploadId })).rejects.toMatchObject({
       code: 'NoSuchUpload',
       statusCode: 404,
