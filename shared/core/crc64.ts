@@ -194,7 +194,9 @@ export function crc64Combine(crcA: bigint, crcB: bigint, lengthB: number): bigin
   if (lengthB === 0) return crcA;
   shiftOperator(lengthB);
   multModP(outHi, outLo, Number((crcA >> 32n) & MASK32), Number(crcA & MASK32));
-  return (BigInt((outHi ^ Number((crcB >> 32n) & MASK32)) >>> 0) << 32n) | BigInt((outLo ^ Number(crcB & MASK32)) >>> 0);
+  const hi = (outHi ^ Number((crcB >> 32n) & MASK32)) >>> 0;
+  const lo = (outLo ^ Number(crcB & MASK32)) >>> 0;
+  return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
 /** Combines part CRCs in order; parts are `{ crc64, size }` with decimal CRC strings. */
