@@ -129,6 +129,12 @@ export async function startDynamoDbLocal(opts: DynamoDbLocalOptions = {}): Promi
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
   const port = await waitForPort(child, exited, opts.startTimeoutMs ?? 30_000, opts.inheritOutput ?? false);
   const endpoint = `http://127.0.0.1:${port}`;
+  try {
+    await answers(endpoint);
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
   return {
     endpoint,
     port,
@@ -138,6 +144,24 @@ export async function startDynamoDbLocal(opts: DynamoDbLocalOptions = {}): Promi
       await exited;
     },
   };
+}
+
+/** Listening is not answering: one cheap API call proves the request pipeline is up. */
+async function answers(endpoint: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const res = await fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables' },
+        body: '{}',
+      });
+      await res.arrayBuffer();
+      return;
+    } catch (e) {
+      if (attempt >= 50) throw new Error(`DynamoDB Local at ${endpoint} does not answer`, { cause: e });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 function waitForPort(
