@@ -7,7 +7,7 @@ export interface Table {
   notes?: string[];
 }
 
-const NUMERIC = /^[-+~<>≈]?\s*[\d.,]+\s*(x|%|ms|s|MB\/s|GiB\/s|KB|KiB|MiB)?$/;
+const NUMERIC = /^(-|n\/a|[-+~<>≈]?\s*[\d.,]+\s*(x|%|ms|s|MB\/s|GiB\/s|KB|KiB|MiB)?)$/;
 
 export function renderTable(t: Table): string {
   const cells = t.rows.map((r) => r.map((c) => String(c)));
