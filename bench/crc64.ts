@@ -9,9 +9,9 @@ import { combineParts, crc64 } from '../shared/core/crc64.ts';
 import { crc64Bytewise } from './baselines/crc64-bytewise.ts';
 import { combinePartsBigInt } from './baselines/crc64-combine-bigint.ts';
 import type { Bench, BenchContext, BenchResult } from './lib/result.ts';
-import type { Table } from './lib/table.ts';
 import { judged } from './lib/result.ts';
 import { fmt, GiB, interleaved, MiB, mbps, medianCpu, medianWall, ratio } from './lib/stats.ts';
+import type { Table } from './lib/table.ts';
 
 const require = createRequire(import.meta.url);
 const pkg = require('crc64-ecma182.js') as { crc64(buf: Buffer, prev?: string): string };

@@ -7,7 +7,7 @@ import { S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import COS from 'cos-nodejs-sdk-v5';
 import { CosObjectStorage } from '../shared/cos/cos-object-storage.ts';
-import { type PresignInput, Presigner } from '../shared/cos/presign.ts';
+import { Presigner, type PresignInput } from '../shared/cos/presign.ts';
 import { authorization, keyTime } from '../shared/cos/signer.ts';
 import { isAddressableKey, parseEndpoint } from '../shared/cos/url.ts';
 import type { Bench, BenchContext, BenchResult } from './lib/result.ts';
