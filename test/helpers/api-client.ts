@@ -51,14 +51,14 @@ export interface PartUrlView {
 }
 
 /** PUTs bytes to a presigned URL exactly as a browser would, sending the listed headers. */
-export async function putPart(u: PartUrlView, bytes: Uint8Array, extraHeaders: Record<string, string> = {}) {
+export async function putPart(u: PartUrlView, bytes: Uint8Array<ArrayBuffer>, extraHeaders: Record<string, string> = {}) {
   const res = await fetch(u.url, { method: 'PUT', headers: { ...u.headers, ...extraHeaders }, body: bytes });
   const text = await res.text();
   return { status: res.status, etag: res.headers.get('etag'), crc64: res.headers.get('x-cos-hash-crc64ecma'), text };
 }
 
 /** Deterministic pseudo-random bytes, so failures reproduce. */
-export function bytesOf(length: number, seed = 1): Uint8Array {
+export function bytesOf(length: number, seed = 1): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(length);
   let x = seed >>> 0 || 1;
   for (let i = 0; i < length; i++) {

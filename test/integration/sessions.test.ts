@@ -41,7 +41,7 @@ const expectError = (r: Answer, status: number, code: string) => {
 };
 
 /** Creates, uploads the given parts through presigned URLs and records them; returns what the client knows. */
-async function uploadParts(file: Uint8Array, partNumbers: number[] | 'all', extra: Record<string, unknown> = {}) {
+async function uploadParts(file: Uint8Array<ArrayBuffer>, partNumbers: number[] | 'all', extra: Record<string, unknown> = {}) {
   const created = await alice.create({ fileName: 'my file+(1).bin', size: file.length, crc64: crcOf(file), ...extra });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   const up = created.body.upload;
