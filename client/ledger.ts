@@ -62,6 +62,20 @@ export class PartLedger {
     }
   }
 
+  /** After a stop: record what we can within `timeoutMs`, never throw (a Ctrl-C must not hang). */
+  async flushBestEffort(timeoutMs: number): Promise<void> {
+    if (this.pending.length === 0) return;
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort('timeout'), timeoutMs);
+    try {
+      await this.flushAll(ctl.signal);
+    } catch {
+      // the parts stay queued; a resume re-sends them
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private flushOnce(signal?: AbortSignal): Promise<void> {
     const batch = this.pending.splice(0, this.opts.batchSize);
     this.oldestAt = this.pending.length > 0 ? this.opts.now() : null;

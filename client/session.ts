@@ -1,4 +1,4 @@
-import { Crc64 } from '../shared/core/crc64.ts';
+import { Crc64, combineParts } from '../shared/core/crc64.ts';
 import type { ApiClient } from './api-client.ts';
 import { throwIfAborted, UploadClientError } from './errors.ts';
 import { type PartRange, partRanges } from './part-plan.ts';
@@ -103,4 +103,18 @@ export function partsToRepair(details: Record<string, unknown>): number[] {
     if (Array.isArray(list)) for (const item of list) add((item as { partNumber?: unknown } | null)?.partNumber);
   }
   return [...out].sort((a, b) => a - b);
+}
+
+/** The completed object must hash to the parts we read; COS combines the part CRCs the same way. */
+export function verifyCompletedCrc(session: Session): void {
+  const actual = session.upload.crc64;
+  if (!actual || session.slots.some((s) => !s.done)) return;
+  const expected = combineParts(session.slots.map((s) => ({ crc64: s.done!.crc64, size: s.end - s.start })));
+  if (expected !== actual) {
+    throw new UploadClientError(null, 'CRC64_MISMATCH', 'the completed object does not match the local bytes', {
+      expected,
+      actual,
+      uploadId: session.upload.id,
+    });
+  }
 }

@@ -1,15 +1,13 @@
-import { Crc64, combineParts } from '../shared/core/crc64.ts';
 import { ApiClient } from './api-client.ts';
 import { abortedError, throwIfAborted, UploadClientError } from './errors.ts';
 import { PartLedger } from './ledger.ts';
-import { putPart } from './part-put.ts';
+import { type PartSenderDeps, sendPendingParts } from './part-sender.ts';
 import { ProgressTracker } from './progress.ts';
 import { type RetryPolicy, retryPolicy } from './retry.ts';
-import { linkSignals, runPool } from './scheduler.ts';
-import { createSession, type PartSlot, partsToRepair, resumeSession, type Session } from './session.ts';
+import { linkSignals } from './scheduler.ts';
+import { createSession, partsToRepair, resumeSession, type Session, verifyCompletedCrc } from './session.ts';
 import { toSource, type UploadInput, type UploadSource } from './sources.ts';
 import type { FetchLike, Upload, UploadOptions, UploadProgress } from './types.ts';
-import { PartUrlCache } from './url-cache.ts';
 import { validateOptions } from './validate-options.ts';
 
 /** Where an {@link UploadTask} stands. */
@@ -151,7 +149,7 @@ export class UploadTask {
       try {
         const completed = await this.api.complete(session.upload.id, this.stop);
         session.upload = completed;
-        this.checkCrc(session);
+        verifyCompletedCrc(session);
         return completed;
       } catch (e) {
         const repair = e instanceof UploadClientError && e.code === 'PARTS_INVALID' ? partsToRepair(e.details) : [];
@@ -170,33 +168,29 @@ export class UploadTask {
 
   /** Sends every part not yet done; survives pause/resume; records the ledger on the way out. */
   private async sendParts(source: UploadSource, session: Session, ledger: PartLedger): Promise<void> {
+    const deps: PartSenderDeps = {
+      api: this.api,
+      fetch: this.fetchImpl,
+      retry: this.retry,
+      source,
+      progress: this.progressTracker,
+      now: this.now,
+      concurrency: this.options.concurrency ?? 4,
+      urlBatchSize: this.options.urlBatchSize ?? 1000,
+      urlExpiryMarginMs: this.options.urlExpiryMarginMs ?? 60_000,
+    };
     for (;;) {
       await this.whilePaused();
       throwIfAborted(this.stop);
-      const todo = session.slots.filter((s) => !s.done);
-      const run = linkSignals(this.options.signal, this.cancel.signal);
+      const run = linkSignals(this.stop);
       this.runController = run.controller;
-      const urls = new PartUrlCache(this.api, session.upload.id, {
-        order: todo.map((s) => s.partNumber),
-        needed: (n) => !session.slots[n - 1]?.done,
-        batchSize: this.options.urlBatchSize ?? 1000,
-        marginMs: this.options.urlExpiryMarginMs ?? 60_000,
-        now: this.now,
-        signal: run.controller.signal,
-      });
-      const multipart = session.upload.strategy === 'multipart';
       try {
-        await runPool(
-          todo,
-          this.options.concurrency ?? 4,
-          (slot, signal) => this.sendPart(source, slot, urls, multipart ? ledger : null, signal),
-          run.controller.signal,
-        );
+        await sendPendingParts(deps, session, ledger, run.controller.signal);
         await ledger.flushAll(this.stop);
         return;
       } catch (e) {
         // Whatever stopped us, parts already in COS are worth recording for the next resume.
-        await this.finalFlush(ledger);
+        await ledger.flushBestEffort(FINAL_FLUSH_MS);
         if (this.stop.aborted) throw abortedError(this.stop.reason);
         // Paused (and perhaps already resumed): whilePaused() decides whether to wait.
         if (run.controller.signal.reason === PAUSED) continue;
@@ -206,61 +200,6 @@ export class UploadTask {
         this.runController = null;
       }
     }
-  }
-
-  private async sendPart(
-    source: UploadSource,
-    slot: PartSlot,
-    urls: PartUrlCache,
-    ledger: PartLedger | null,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const size = slot.end - slot.start;
-    const bytes = await source.read(slot.start, slot.end);
-    if (bytes.byteLength !== size) {
-      throw new UploadClientError(
-        null,
-        'SOURCE_MISMATCH',
-        `read ${bytes.byteLength} bytes for part ${slot.partNumber}`,
-      );
-    }
-    throwIfAborted(signal);
-    const crc64 = new Crc64().update(bytes).toString();
-    if (slot.recorded?.crc64 === crc64) {
-      slot.done = { etag: slot.recorded.etag, crc64 };
-      this.progressTracker.partDone(size, true);
-      return;
-    }
-    const deps = { fetch: this.fetchImpl, urls, retry: this.retry };
-    const { etag } = await putPart(deps, slot.partNumber, bytes, crc64, signal);
-    slot.done = { etag, crc64 };
-    this.progressTracker.partDone(size, false);
-    if (ledger) {
-      ledger.add({ partNumber: slot.partNumber, etag, size, crc64 });
-      await ledger.maybeFlush(signal);
-    }
-  }
-
-  /** The completed object must hash to the parts we read; COS combines the part CRCs the same way. */
-  private checkCrc(session: Session): void {
-    const actual = session.upload.crc64;
-    if (!actual) return;
-    const expected = combineParts(session.slots.map((s) => ({ crc64: s.done!.crc64, size: s.end - s.start })));
-    if (expected !== actual) {
-      throw new UploadClientError(null, 'CRC64_MISMATCH', 'the completed object does not match the local bytes', {
-        expected,
-        actual,
-        uploadId: session.upload.id,
-      });
-    }
-  }
-
-  private async finalFlush(ledger: PartLedger): Promise<void> {
-    if (ledger.size === 0) return;
-    const ctl = new AbortController();
-    const timer = setTimeout(() => ctl.abort('timeout'), FINAL_FLUSH_MS);
-    await ledger.flushAll(ctl.signal).catch(() => {});
-    clearTimeout(timer);
   }
 
   private async deleteSession(): Promise<void> {

@@ -1,0 +1,77 @@
+import { Crc64 } from '../shared/core/crc64.ts';
+import type { ApiClient } from './api-client.ts';
+import { throwIfAborted, UploadClientError } from './errors.ts';
+import type { PartLedger } from './ledger.ts';
+import { putPart } from './part-put.ts';
+import type { ProgressTracker } from './progress.ts';
+import type { RetryPolicy } from './retry.ts';
+import { runPool } from './scheduler.ts';
+import type { PartSlot, Session } from './session.ts';
+import type { UploadSource } from './sources.ts';
+import type { FetchLike } from './types.ts';
+import { PartUrlCache } from './url-cache.ts';
+
+/** Everything one pass over the parts needs. */
+export interface PartSenderDeps {
+  api: ApiClient;
+  fetch: FetchLike;
+  retry: RetryPolicy;
+  source: UploadSource;
+  progress: ProgressTracker;
+  now: () => number;
+  concurrency: number;
+  urlBatchSize: number;
+  urlExpiryMarginMs: number;
+}
+
+/**
+ * One pass over the parts not yet done, `concurrency` at a time, in part order. Each part is read
+ * once: its CRC64 both decides whether a recorded part can be skipped on resume and is checked
+ * against COS's on upload. Multipart parts go to the ledger (single uploads have nothing to record).
+ */
+export async function sendPendingParts(
+  deps: PartSenderDeps,
+  session: Session,
+  ledger: PartLedger,
+  signal: AbortSignal,
+): Promise<void> {
+  const todo = session.slots.filter((s) => !s.done);
+  const urls = new PartUrlCache(deps.api, session.upload.id, {
+    order: todo.map((s) => s.partNumber),
+    needed: (n) => !session.slots[n - 1]?.done,
+    batchSize: deps.urlBatchSize,
+    marginMs: deps.urlExpiryMarginMs,
+    now: deps.now,
+    signal,
+  });
+  const record = session.upload.strategy === 'multipart' ? ledger : null;
+  await runPool(todo, deps.concurrency, (slot, s) => sendPart(deps, slot, urls, record, s), signal);
+}
+
+async function sendPart(
+  deps: PartSenderDeps,
+  slot: PartSlot,
+  urls: PartUrlCache,
+  ledger: PartLedger | null,
+  signal: AbortSignal,
+): Promise<void> {
+  const size = slot.end - slot.start;
+  const bytes = await deps.source.read(slot.start, slot.end);
+  if (bytes.byteLength !== size) {
+    throw new UploadClientError(null, 'SOURCE_MISMATCH', `read ${bytes.byteLength} bytes for part ${slot.partNumber}`);
+  }
+  throwIfAborted(signal);
+  const crc64 = new Crc64().update(bytes).toString();
+  if (slot.recorded?.crc64 === crc64) {
+    slot.done = { etag: slot.recorded.etag, crc64 };
+    deps.progress.partDone(size, true);
+    return;
+  }
+  const { etag } = await putPart({ fetch: deps.fetch, urls, retry: deps.retry }, slot.partNumber, bytes, crc64, signal);
+  slot.done = { etag, crc64 };
+  deps.progress.partDone(size, false);
+  if (ledger) {
+    ledger.add({ partNumber: slot.partNumber, etag, size, crc64 });
+    await ledger.maybeFlush(signal);
+  }
+}
