@@ -56,6 +56,11 @@ export interface Transition {
   set?: UploadPatch;
   /** ISO time written to `updatedAt`. */
   at: string;
+  /**
+   * Also require `lastActivityAt < idleBefore`: the stale sweep's abort loses to a part recorded
+   * (or URLs fetched) after it read the upload, not only to a state change.
+   */
+  idleBefore?: string;
 }
 
 export interface Page<T> {

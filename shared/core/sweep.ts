@@ -115,7 +115,9 @@ async function endOne(run: SweepRun, listed: UploadRecord): Promise<void> {
     if (!run.dryRun) {
       // The condition is the guard: if a complete moved it to `completing`, or another sweep
       // ended it, since the read above, this write loses and the upload is not reported.
-      const ended = await store.transition(fresh.id, { from: ['open'], to, at: clock.now().toISOString() });
+      // A stale abort also requires the upload to be still idle, so a part recorded since wins.
+      const idleBefore = to === 'aborted' ? run.threshold : undefined;
+      const ended = await store.transition(fresh.id, { from: ['open'], to, at: clock.now().toISOString(), idleBefore });
       if (!ended) {
         run.log.info('sweep lost race', { uploadId: fresh.id, wanted: to });
         return;

@@ -36,6 +36,12 @@ export function isInFromStates(from: readonly UploadState[]): { expression: stri
   return { expression: `#state IN (${Object.keys(values).join(', ')})`, values };
 }
 
+/**
+ * The stale sweep's abort: still idle. A part recorded after the sweep read the upload moved
+ * `lastActivityAt`, and that activity must win over the sweep.
+ */
+export const isIdleBefore = '#lastActivityAt < :idleBefore';
+
 export const all = (...parts: string[]) => parts.join(' AND ');
 
 export const conditionNames = { '#state': 'state', '#expiresAt': 'expiresAt' } as const;

@@ -6,6 +6,7 @@ import {
   conditionNames,
   exists,
   isConditionFailure,
+  isIdleBefore,
   isInFromStates,
   isNew,
   isOpen,
@@ -70,6 +71,10 @@ export class DynamoDbUploadStore implements UploadStore {
     const names: Record<string, string> = { '#state': 'state', '#updatedAt': 'updatedAt', '#gsi4pk': 'gsi4pk' };
     const values: Record<string, unknown> = { ...from.values, ':to': t.to, ':at': t.at, ':gsi4pk': statePk(t.to, id) };
     const sets = ['#state = :to', '#updatedAt = :at', '#gsi4pk = :gsi4pk'];
+    if (t.idleBefore !== undefined) {
+      names['#lastActivityAt'] = 'lastActivityAt';
+      values[':idleBefore'] = t.idleBefore;
+    }
     const removes: string[] = [];
     for (const field of patchFields) {
       if (t.set?.[field] === undefined) continue;
@@ -97,7 +102,7 @@ export class DynamoDbUploadStore implements UploadStore {
       const item = await this.#db.update({
         Key: this.#key(id),
         UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-        ConditionExpression: all(exists, from.expression),
+        ConditionExpression: t.idleBefore === undefined ? all(exists, from.expression) : all(exists, from.expression, isIdleBefore),
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_NEW',

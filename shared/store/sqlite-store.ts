@@ -82,10 +82,10 @@ export class SqliteUploadStore implements UploadStore {
     const row = this.#db
       .prepare(
         `UPDATE uploads SET state = ?, updated_at = ?${patch.sql.map((s) => `, ${s}`).join('')}
-         WHERE id = ? AND state IN (${t.from.map(() => '?').join(', ')})
+         WHERE id = ? AND state IN (${t.from.map(() => '?').join(', ')})${t.idleBefore === undefined ? '' : ' AND last_activity_at < ?'}
          RETURNING *`,
       )
-      .get(t.to, t.at, ...patch.values, id, ...t.from);
+      .get(t.to, t.at, ...patch.values, id, ...t.from, ...(t.idleBefore === undefined ? [] : [t.idleBefore]));
     return row ? fromRow(row) : null;
   }
 

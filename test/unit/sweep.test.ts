@@ -302,6 +302,26 @@ describe('sweep (core on SQLite)', () => {
     expect(cos.aborts).toEqual([]);
   });
 
+  it('a part recorded between the sweep reading the upload and aborting it wins', async () => {
+    const inner = new SqliteUploadStore({ path: ':memory:' });
+    const { deps, store, cos } = setup(inner);
+    const [r] = await seed(store, cos, record({ lastActivityAt: iso(T0) }));
+    // Fault injection: the read returns the idle record while a client has just recorded a part.
+    const get = async (id: string) => {
+      const before = await inner.get(id);
+      await inner.putParts(id, [{ partNumber: 1, etag: '"e1"', size: null, crc64: null }], iso(T0 + 30 * H));
+      return before;
+    };
+    deps.store = new Proxy(inner, {
+      get: (target, prop) =>
+        prop === 'get' ? get : (Reflect.get(target, prop) as (...a: unknown[]) => unknown).bind(target),
+    });
+    const report = await sweep(deps);
+    expect(report.aborted).toEqual([]);
+    expect((await inner.get(r!.id))?.state).toBe('open');
+    expect(cos.aborts).toEqual([]);
+  });
+
   it('two concurrent sweeps end each upload exactly once', async () => {
     const { deps, store, cos } = setup();
     const seeded = await seed(
