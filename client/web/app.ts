@@ -24,8 +24,11 @@ const tuning = { partSize: positive(params.get('partSize')), concurrency: positi
 /** Saved ids that no longer resume are dropped, and the file starts over. */
 const STALE = new Set(['NOT_FOUND', 'UPLOAD_NOT_OPEN', 'SOURCE_MISMATCH']);
 
+/** Upload ids running in this page: not "interrupted", so not listed in the banner. */
+const active = new Set<string>();
+
 function renderPending(): void {
-  const saved = loadSaved();
+  const saved = loadSaved().filter((s) => !active.has(s.uploadId));
   pending.replaceChildren();
   if (saved.length === 0) return;
   const p = document.createElement('p');
@@ -71,6 +74,7 @@ function start(file: File, resumeId?: string): void {
     recordIntervalMs: 1000,
     onProgress: (p) => row.setProgress(p),
     onUploadCreated: (u) => {
+      active.add(u.id);
       row.setUploadId(u.id, resume !== undefined);
       if (u.state !== 'completed') {
         rememberUpload({
@@ -85,6 +89,7 @@ function start(file: File, resumeId?: string): void {
       renderPending();
     },
   });
+  task.done.finally(() => task?.id && active.delete(task.id)).catch(() => {});
   task.done.then(
     (u) => {
       forgetUpload(u.id);
