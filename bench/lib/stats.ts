@@ -29,13 +29,17 @@ export async function sample(fn: () => unknown): Promise<Sample> {
  * A then all of B, so a burst of load from elsewhere on the machine spreads over all of them.
  */
 export async function interleaved<K extends string>(
-  contenders: readonly { key: K; run: () => unknown }[],
+  contenders: readonly { key: K; run: () => unknown; after?: () => unknown }[],
   rounds: number,
 ): Promise<Record<K, Sample[]>> {
   const out = {} as Record<K, Sample[]>;
   for (const c of contenders) out[c.key] = [];
   for (let r = 0; r < rounds; r++) {
-    for (const c of contenders) out[c.key].push(await sample(c.run));
+    for (const c of contenders) {
+      out[c.key].push(await sample(c.run));
+      // Clean-up between runs (deleting what a run stored) stays outside the timing.
+      await c.after?.();
+    }
   }
   return out;
 }

@@ -1,0 +1,33 @@
+/**
+ * The local stack as its own process (`node bench/lib/stack-server.ts '<env json>'`), so the
+ * emulator and the API get their own core and event loop instead of sharing the uploader's —
+ * as `npm start` on one side and a client on the other would. Prints one JSON line with the
+ * URLs and an owner token, then serves until its stdin closes (the parent exited or is done).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLocalStack } from '../../local/stack.ts';
+
+const env = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>;
+const dataDir = mkdtempSync(join(tmpdir(), 'bench-stack-'));
+const stack = await startLocalStack({
+  dataDir,
+  port: 0,
+  cosPort: 0,
+  quiet: true,
+  env: { LOG_LEVEL: 'silent', ...env },
+});
+const token = await stack.token('bench-owner', { expiresIn: '2h' });
+process.stdout.write(
+  `${JSON.stringify({ apiUrl: stack.apiUrl, cosUrl: stack.cosUrl, bucketUrl: stack.bucketUrl, bucket: stack.bucket, region: stack.region, token })}\n`,
+);
+
+const shutdown = async () => {
+  await stack.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  process.exit(0);
+};
+process.stdin.on('end', () => void shutdown());
+process.stdin.resume();
+process.on('SIGTERM', () => void shutdown());
