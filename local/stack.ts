@@ -13,6 +13,7 @@ import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_SECRET_ID, LOCAL_SECRET_KEY } from '.
 import { type CosEmulator, startCosEmulator } from './cos/server.ts';
 import { LOCAL_JWT_SECRET, mintToken } from './dev-auth.ts';
 import { ROUTES, type RouteEntry } from './routes.ts';
+import { webAssets } from './web-assets.ts';
 
 export interface LocalStackOptions {
   dataDir: string;
@@ -24,7 +25,7 @@ export interface LocalStackOptions {
   /** A controllable clock for the API (the emulator keeps real time unless `cosNow` is given). */
   clock?: Clock;
   cosNow?: () => number;
-  /** Extra routes (admin, credentials) and static assets (the web page). */
+  /** Extra routes, and static assets (default: the web upload page at `/`). */
   routes?: readonly RouteEntry[];
   assets?: Record<string, StaticAsset>;
   quiet?: boolean;
@@ -65,6 +66,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
 
   const env: Record<string, string | undefined> = {
     UPLOADS_STORE: 'sqlite',
+    ...(opts.quiet ? { LOG_LEVEL: 'silent' } : {}),
     AUTH_JWT_SECRET: LOCAL_JWT_SECRET,
     COS_SECRET_ID: LOCAL_SECRET_ID,
     COS_SECRET_KEY: LOCAL_SECRET_KEY,
@@ -103,7 +105,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const api = await startApiServer({
     port: opts.port ?? Number(base.PORT ?? 8787),
     routes: [...ROUTES, ...(opts.routes ?? [])],
-    assets: opts.assets,
+    assets: opts.assets ?? webAssets(),
   });
   return {
     apiUrl: api.url,

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../shared/config.ts';
 import { startLocalStack } from './stack.ts';
-import { webAssets } from './web-assets.ts';
 
 /**
  * `npm start`: the API, the local COS + STS emulator and the SQLite store in one process, with
@@ -10,7 +9,7 @@ import { webAssets } from './web-assets.ts';
 const { values } = parseArgs({ options: { quiet: { type: 'boolean', default: false } } });
 
 try {
-  const stack = await startLocalStack({ dataDir: process.env.DATA_DIR || '.data', assets: webAssets(), quiet: values.quiet });
+  const stack = await startLocalStack({ dataDir: process.env.DATA_DIR || '.data', quiet: values.quiet });
   const owner = await stack.token('alice');
   const admin = await stack.token('admin', { admin: true });
   const c = stack.config;

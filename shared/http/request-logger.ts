@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
 import { normalizeEvent, type ApiResult } from './api-event.ts';
+import { config } from '../config.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import type { RouteEvent, RouteRequest } from './route-event.ts';
 
@@ -10,7 +11,12 @@ import type { RouteEvent, RouteRequest } from './route-event.ts';
  * which carry tokens and presigned URLs.
  */
 export const requestLogger = (opts: { name: string; logger?: Logger }): MiddlewareObj<RouteEvent, ApiResult> => {
-  const base = opts.logger ?? createLogger();
+  // Built on first use, not at import: the level comes from the parsed config (LOG_LEVEL).
+  let base = opts.logger;
+  const logger = () => {
+    base ??= createLogger(config().LOG_LEVEL);
+    return base;
+  };
   const done = (request: RouteRequest) => {
     const state = request.event.route;
     const res = request.response;
@@ -29,7 +35,7 @@ export const requestLogger = (opts: { name: string; logger?: Logger }): Middlewa
     before: (request) => {
       const req = normalizeEvent(request.event);
       if (!req.requestId) req.requestId = req.headers['x-request-id']?.slice(0, 128) || randomUUID();
-      request.event.route = { req, log: base.child({ fn: opts.name, requestId: req.requestId }), startedAt: Date.now() };
+      request.event.route = { req, log: logger().child({ fn: opts.name, requestId: req.requestId }), startedAt: Date.now() };
     },
     after: done,
     onError: done,

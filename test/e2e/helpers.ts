@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import COS from 'cos-nodejs-sdk-v5';
 import type { FetchLike } from '../../client/types.ts';
-import { buildWebBundle, webIndexHtml } from '../../client/web/build.ts';
 import { LOCAL_SECRET_ID, LOCAL_SECRET_KEY } from '../../local/cos/defaults.ts';
 import { type LocalStack, startLocalStack } from '../../local/stack.ts';
 
@@ -18,7 +17,7 @@ export interface E2eStack {
   close(): Promise<void>;
 }
 
-/** A stack with the web page mounted at `/` and `/app.js`. */
+/** The local stack (it serves the web page at `/` and `/app.js`) in a temp dir. */
 export async function startE2eStack(env: Record<string, string> = {}): Promise<E2eStack> {
   const dir = mkdtempSync(join(tmpdir(), 'e2e-client-'));
   const stack = await startLocalStack({
@@ -27,10 +26,6 @@ export async function startE2eStack(env: Record<string, string> = {}): Promise<E
     cosPort: 0,
     env,
     quiet: true,
-    assets: {
-      '/': { contentType: 'text/html; charset=utf-8', body: webIndexHtml },
-      '/app.js': { contentType: 'text/javascript; charset=utf-8', body: buildWebBundle },
-    },
   });
   return {
     stack,
