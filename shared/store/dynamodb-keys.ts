@@ -18,8 +18,21 @@ import type { UploadState } from '../ports.ts';
  * ISO timestamps all have the same length, so `<time>#<id>` sorts by time, then id.
  */
 export const PARTS_PER_CHUNK = 100;
-/** Sweep indexes: open uploads spread over 32 partition keys, so no single key runs hot. */
-export const OPEN_SHARDS = 32;
+/**
+ * Sweep indexes: open uploads spread over 64 partition keys, so no single key runs hot. With the
+ * byActivity key moving at most once a minute per upload (ACTIVITY_INDEX_GRANULARITY_MS), each
+ * move being 2 index writes (old key out, new key in), 1,000,000 active uploads write
+ * 1e6 × 2 / 60 / 64 ≈ 521 index writes/s per shard: half of a partition's 1,000/s. The README
+ * has the arithmetic.
+ */
+export const OPEN_SHARDS = 64;
+/**
+ * `lastActivityAt` on the item is exact, but the byActivity sort key follows it at most once a
+ * minute: the index is KEYS_ONLY, so an update that leaves gsi1sk alone writes no index at all.
+ * The index then lags activity by < 1 min, which only makes the sweep's listing a superset (it
+ * re-reads every item and its abort is conditional on the exact value).
+ */
+export const ACTIVITY_INDEX_GRANULARITY_MS = 60_000;
 /**
  * Admin listing by state: few shards, because a listing without a state filter reads
  * 5 states × STATE_SHARDS partitions per page, and admin listing is rare.
@@ -63,6 +76,13 @@ export const ownerPk = (owner: string) => `OWNER#${owner}`;
 export const statePk = (state: UploadState, id: string) => `STATE#${state}#${hashOf(id) % STATE_SHARDS}`;
 export const stateShardPk = (state: UploadState, shard: number) => `STATE#${state}#${shard}`;
 export const timeSk = (time: string, id: string) => `${time}#${id}`;
+/** True when the byActivity key lags `now` by a granule or more and should move. */
+export function activityIndexStale(gsi1sk: unknown, now: string): boolean {
+  if (typeof gsi1sk !== 'string') return true;
+  const indexed = Date.parse(gsi1sk.slice(0, gsi1sk.indexOf('#')));
+  return !(Date.parse(now) - indexed < ACTIVITY_INDEX_GRANULARITY_MS);
+}
+
 /** Inverse of timeSk: the time has no '#', ids may. */
 export const idFromTimeSk = (sk: string) => sk.slice(sk.indexOf('#') + 1);
 

@@ -14,7 +14,7 @@ import {
   sizeUnfixedOrSame,
 } from './dynamodb-conditions.ts';
 import { fromItem, toItem } from './dynamodb-item.ts';
-import { INDEX, META, openPk, ownerPk, statePk, TERMINAL_STATES, timeSk, ttlAfter, uploadPk } from './dynamodb-keys.ts';
+import { activityIndexStale, INDEX, META, openPk, ownerPk, statePk, TERMINAL_STATES, timeSk, ttlAfter, uploadPk } from './dynamodb-keys.ts';
 import { listExpired, listInactive, listUploads } from './dynamodb-listings.ts';
 import { readParts, writeParts } from './dynamodb-part-ledger.ts';
 import { TableClient } from './dynamodb-table-client.ts';
@@ -124,28 +124,36 @@ export class DynamoDbUploadStore implements UploadStore {
   async putParts(id: string, parts: readonly PartRecord[], now: string): Promise<boolean> {
     assertPartNumbers(parts);
     const upload = await this.#db.get(this.#key(id), {
-      expression: '#state, #expiresAt',
-      names: conditionNames,
+      expression: '#state, #expiresAt, #gsi1sk',
+      names: { ...conditionNames, '#gsi1sk': 'gsi1sk' },
     });
     const expiresAt = upload?.expiresAt;
     if (upload?.state !== 'open' || typeof expiresAt !== 'string' || !(now < expiresAt)) return false;
     await writeParts(this.#db, id, parts, expiresAt);
-    return this.#moveActivity(id, now, false);
+    return this.#moveActivity(id, now, false, activityIndexStale(upload.gsi1sk, now));
   }
 
   async touch(id: string, now: string, fix?: { size: number; partCount: number }): Promise<boolean> {
-    return this.#moveActivity(id, now, true, fix);
+    // One read unit to learn whether the index key must move saves two index writes when not.
+    const indexed = await this.#db.get(this.#key(id), { expression: '#gsi1sk', names: { '#gsi1sk': 'gsi1sk' } });
+    return this.#moveActivity(id, now, true, activityIndexStale(indexed?.gsi1sk, now), fix);
   }
 
   async #moveActivity(
     id: string,
     now: string,
     updated: boolean,
+    moveIndexKey: boolean,
     fix?: { size: number; partCount: number },
   ): Promise<boolean> {
-    const names: Record<string, string> = { ...conditionNames, '#activity': 'lastActivityAt', '#gsi1sk': 'gsi1sk' };
-    const values: Record<string, unknown> = { ':open': 'open', ':now': now, ':gsi1sk': timeSk(now, id) };
-    const sets = ['#activity = :now', '#gsi1sk = :gsi1sk'];
+    const names: Record<string, string> = { ...conditionNames, '#activity': 'lastActivityAt' };
+    const values: Record<string, unknown> = { ':open': 'open', ':now': now };
+    const sets = ['#activity = :now'];
+    if (moveIndexKey) {
+      names['#gsi1sk'] = 'gsi1sk';
+      values[':gsi1sk'] = timeSk(now, id);
+      sets.push('#gsi1sk = :gsi1sk');
+    }
     const conditions = [exists, isOpen, isUnexpired];
     if (updated) {
       names['#updatedAt'] = 'updatedAt';

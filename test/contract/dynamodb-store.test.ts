@@ -71,9 +71,13 @@ describe('DynamoDbUploadStore specifics', () => {
     const { table, store } = await fresh();
     const u = anUpload();
     await store.create(u);
-    await store.putParts(u.id, [{ partNumber: 150, etag: '"e"', size: 1, crc64: null }], at(1));
+    // Within a minute of the indexed activity only the item's lastActivityAt moves (no index write)...
+    await store.putParts(u.id, [{ partNumber: 150, etag: '"e"', size: 1, crc64: null }], at(30));
+    expect(await raw(table, `UPLOAD#${u.id}`)).toMatchObject({ lastActivityAt: at(30), gsi1sk: `${at(0)}#${u.id}` });
+    // ...a minute or more later the byActivity key follows it.
+    await store.touch(u.id, at(61));
     const open = await raw(table, `UPLOAD#${u.id}`);
-    expect(open).toMatchObject({ gsi1sk: `${at(1)}#${u.id}`, gsi4pk: expect.stringMatching(/^STATE#open#/) });
+    expect(open).toMatchObject({ lastActivityAt: at(61), gsi1sk: `${at(61)}#${u.id}`, gsi4pk: expect.stringMatching(/^STATE#open#/) });
     expect(open?.gsi1pk).toMatch(/^OPEN#\d+$/);
     expect(open?.gsi2pk).toBe(open?.gsi1pk);
     expect(open?.ttl).toBeUndefined();
@@ -86,6 +90,15 @@ describe('DynamoDbUploadStore specifics', () => {
     expect(done?.gsi2pk).toBeUndefined();
     expect(done?.gsi4pk).toMatch(/^STATE#completed#/);
     expect(done?.ttl).toBe(Date.parse(at(10)) / 1000 + 30 * 86_400);
+  });
+
+  it('a lagging byActivity key never makes the stale listing report an upload active since', async () => {
+    const { store } = await fresh();
+    const u = anUpload({ lastActivityAt: at(0) });
+    await store.create(u);
+    await store.putParts(u.id, [{ partNumber: 1, etag: '"e"', size: 1, crc64: null }], at(30));
+    expect((await store.listOpenInactiveSince(at(10), 10)).items).toEqual([]);
+    expect((await store.listOpenInactiveSince(at(31), 10)).items.map((x) => x.id)).toEqual([u.id]);
   });
 
   it('ensureTable is idempotent and turns TTL on', async () => {
