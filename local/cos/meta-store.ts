@@ -1,4 +1,19 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import {
+  type ObjectRow,
+  type PartRow,
+  type Row,
+  SCHEMA,
+  str,
+  type TokenRow,
+  toObject,
+  toPart,
+  toToken,
+  toUpload,
+  type UploadRow,
+} from './meta-rows.ts';
+
+export type { ObjectRow, PartRow, TokenRow, UploadRow };
 
 /**
  * The emulator's metadata (objects, multipart uploads, parts, issued STS tokens) in node:sqlite
@@ -6,122 +21,13 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
  * in the BlobStore; rows only name their blob.
  */
 
-export interface ObjectRow {
-  bucket: string;
-  key: string;
-  blob: string;
-  size: number;
-  etag: string;
-  crc64: string;
-  /** content-type, cache-control, ..., x-cos-meta-* as given at upload (lowercased names). */
-  headers: Record<string, string>;
-  storageClass: string;
-  lastModified: number;
-}
-
-export interface UploadRow {
-  uploadId: string;
-  bucket: string;
-  key: string;
-  headers: Record<string, string>;
-  storageClass: string;
-  initiated: number;
-}
-
-export interface PartRow {
-  uploadId: string;
-  partNumber: number;
-  blob: string;
-  size: number;
-  etag: string;
-  crc64: string;
-  lastModified: number;
-}
-
-export interface TokenRow {
-  token: string;
-  tmpSecretId: string;
-  tmpSecretKey: string;
-  /** The policy JSON text, or null for an unrestricted AssumeRole session. */
-  policy: string | null;
-  expiresAt: number;
-  issuedAt: number;
-  name: string;
-}
-
-type Row = Record<string, unknown>;
-
-const str = (r: Row, k: string): string => String(r[k]);
-const num = (r: Row, k: string): number => Number(r[k]);
-const json = (r: Row, k: string): Record<string, string> => JSON.parse(String(r[k])) as Record<string, string>;
-
-const toObject = (r: Row): ObjectRow => ({
-  bucket: str(r, 'bucket'),
-  key: str(r, 'key'),
-  blob: str(r, 'blob'),
-  size: num(r, 'size'),
-  etag: str(r, 'etag'),
-  crc64: str(r, 'crc64'),
-  headers: json(r, 'headers'),
-  storageClass: str(r, 'storage_class'),
-  lastModified: num(r, 'last_modified'),
-});
-const toUpload = (r: Row): UploadRow => ({
-  uploadId: str(r, 'upload_id'),
-  bucket: str(r, 'bucket'),
-  key: str(r, 'key'),
-  headers: json(r, 'headers'),
-  storageClass: str(r, 'storage_class'),
-  initiated: num(r, 'initiated'),
-});
-const toPart = (r: Row): PartRow => ({
-  uploadId: str(r, 'upload_id'),
-  partNumber: num(r, 'part_number'),
-  blob: str(r, 'blob'),
-  size: num(r, 'size'),
-  etag: str(r, 'etag'),
-  crc64: str(r, 'crc64'),
-  lastModified: num(r, 'last_modified'),
-});
-const toToken = (r: Row): TokenRow => ({
-  token: str(r, 'token'),
-  tmpSecretId: str(r, 'tmp_secret_id'),
-  tmpSecretKey: str(r, 'tmp_secret_key'),
-  policy: r.policy === null ? null : str(r, 'policy'),
-  expiresAt: num(r, 'expires_at'),
-  issuedAt: num(r, 'issued_at'),
-  name: str(r, 'name'),
-});
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS objects (
-  bucket TEXT NOT NULL, key TEXT NOT NULL, blob TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
-  crc64 TEXT NOT NULL, headers TEXT NOT NULL, storage_class TEXT NOT NULL, last_modified INTEGER NOT NULL,
-  PRIMARY KEY (bucket, key)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS uploads (
-  upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, headers TEXT NOT NULL,
-  storage_class TEXT NOT NULL, initiated INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads (bucket, key, upload_id);
-CREATE TABLE IF NOT EXISTS parts (
-  upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, blob TEXT NOT NULL, size INTEGER NOT NULL,
-  etag TEXT NOT NULL, crc64 TEXT NOT NULL, last_modified INTEGER NOT NULL,
-  PRIMARY KEY (upload_id, part_number)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS tokens (
-  token TEXT PRIMARY KEY, tmp_secret_id TEXT NOT NULL, tmp_secret_key TEXT NOT NULL, policy TEXT,
-  expires_at INTEGER NOT NULL, issued_at INTEGER NOT NULL, name TEXT NOT NULL);
-`;
-
-export interface UploadPage {
-  uploads: UploadRow[];
-}
-
 export class MetaStore {
   private readonly db: DatabaseSync;
   private readonly stmts = new Map<string, StatementSync>();
 
   constructor(file: string) {
     this.db = new DatabaseSync(file);
-    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+    this.db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
     this.db.exec(SCHEMA);
   }
 

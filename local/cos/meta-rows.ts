@@ -1,0 +1,109 @@
+/**
+ * Row shapes of the emulator's metadata tables, their schema, and the mapping from node:sqlite's
+ * untyped rows. Kept apart from MetaStore so the store file holds only the queries.
+ */
+
+export interface ObjectRow {
+  bucket: string;
+  key: string;
+  blob: string;
+  size: number;
+  etag: string;
+  crc64: string;
+  /** content-type, cache-control, ..., x-cos-meta-* as given at upload (lowercased names). */
+  headers: Record<string, string>;
+  storageClass: string;
+  lastModified: number;
+}
+
+export interface UploadRow {
+  uploadId: string;
+  bucket: string;
+  key: string;
+  headers: Record<string, string>;
+  storageClass: string;
+  initiated: number;
+}
+
+export interface PartRow {
+  uploadId: string;
+  partNumber: number;
+  blob: string;
+  size: number;
+  etag: string;
+  crc64: string;
+  lastModified: number;
+}
+
+export interface TokenRow {
+  token: string;
+  tmpSecretId: string;
+  tmpSecretKey: string;
+  /** The policy JSON text, or null for an unrestricted AssumeRole session. */
+  policy: string | null;
+  expiresAt: number;
+  issuedAt: number;
+  name: string;
+}
+
+export type Row = Record<string, unknown>;
+
+export const str = (r: Row, k: string): string => String(r[k]);
+const num = (r: Row, k: string): number => Number(r[k]);
+const json = (r: Row, k: string): Record<string, string> => JSON.parse(String(r[k])) as Record<string, string>;
+
+export const toObject = (r: Row): ObjectRow => ({
+  bucket: str(r, 'bucket'),
+  key: str(r, 'key'),
+  blob: str(r, 'blob'),
+  size: num(r, 'size'),
+  etag: str(r, 'etag'),
+  crc64: str(r, 'crc64'),
+  headers: json(r, 'headers'),
+  storageClass: str(r, 'storage_class'),
+  lastModified: num(r, 'last_modified'),
+});
+export const toUpload = (r: Row): UploadRow => ({
+  uploadId: str(r, 'upload_id'),
+  bucket: str(r, 'bucket'),
+  key: str(r, 'key'),
+  headers: json(r, 'headers'),
+  storageClass: str(r, 'storage_class'),
+  initiated: num(r, 'initiated'),
+});
+export const toPart = (r: Row): PartRow => ({
+  uploadId: str(r, 'upload_id'),
+  partNumber: num(r, 'part_number'),
+  blob: str(r, 'blob'),
+  size: num(r, 'size'),
+  etag: str(r, 'etag'),
+  crc64: str(r, 'crc64'),
+  lastModified: num(r, 'last_modified'),
+});
+export const toToken = (r: Row): TokenRow => ({
+  token: str(r, 'token'),
+  tmpSecretId: str(r, 'tmp_secret_id'),
+  tmpSecretKey: str(r, 'tmp_secret_key'),
+  policy: r.policy === null ? null : str(r, 'policy'),
+  expiresAt: num(r, 'expires_at'),
+  issuedAt: num(r, 'issued_at'),
+  name: str(r, 'name'),
+});
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS objects (
+  bucket TEXT NOT NULL, key TEXT NOT NULL, blob TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
+  crc64 TEXT NOT NULL, headers TEXT NOT NULL, storage_class TEXT NOT NULL, last_modified INTEGER NOT NULL,
+  PRIMARY KEY (bucket, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS uploads (
+  upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, headers TEXT NOT NULL,
+  storage_class TEXT NOT NULL, initiated INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads (bucket, key, upload_id);
+CREATE TABLE IF NOT EXISTS parts (
+  upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, blob TEXT NOT NULL, size INTEGER NOT NULL,
+  etag TEXT NOT NULL, crc64 TEXT NOT NULL, last_modified INTEGER NOT NULL,
+  PRIMARY KEY (upload_id, part_number)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tokens (
+  token TEXT PRIMARY KEY, tmp_secret_id TEXT NOT NULL, tmp_secret_key TEXT NOT NULL, policy TEXT,
+  expires_at INTEGER NOT NULL, issued_at INTEGER NOT NULL, name TEXT NOT NULL);
+`;
