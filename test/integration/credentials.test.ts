@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import COS from 'cos-nodejs-sdk-v5';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.ts';
+import type { CredentialsGrant as Grant } from '../../shared/core/issue-credentials.ts';
 import { setCoreDeps } from '../../shared/runtime/core-deps.ts';
 import { type Answer, apiClient, bytesOf } from '../helpers/api-client.ts';
 import { getObjectBytes, officialCos } from '../helpers/official-cos.ts';
@@ -22,19 +23,6 @@ const env = {
   LOG_LEVEL: 'silent',
 };
 
-interface Grant {
-  credentials: { tmpSecretId: string; tmpSecretKey: string; sessionToken: string };
-  startTime: number;
-  expiredTime: number;
-  expiration: string;
-  bucket: string;
-  region: string;
-  key: string;
-  uploadId: string | null;
-  partSize: number;
-  partCount: number | null;
-  allow: string[];
-}
 
 let dataDir: string;
 let stack: LocalStack;
