@@ -8,10 +8,18 @@ export interface Answer<T = Record<string, unknown>> {
 }
 
 export function apiClient(apiUrl: string, token: string) {
-  const call = async <T = Record<string, unknown>>(method: string, path: string, body?: unknown, rawBody?: string): Promise<Answer<T>> => {
+  const call = async <T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    rawBody?: string,
+  ): Promise<Answer<T>> => {
     const res = await fetch(`${apiUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined || rawBody !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined || rawBody !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
     });
     const text = await res.text();
@@ -20,10 +28,17 @@ export function apiClient(apiUrl: string, token: string) {
   return {
     call,
     create: (body: Record<string, unknown>) => call<{ upload: UploadView }>('POST', '/v1/uploads', body),
-    get: (id: string) => call<{ upload: UploadView; parts: { partNumber: number; etag: string; size: number | null; crc64?: string }[] }>('GET', `/v1/uploads/${id}`),
-    partUrls: (id: string, body: Record<string, unknown>) => call<{ urls: PartUrlView[] }>('POST', `/v1/uploads/${id}/part-urls`, body),
-    record: (id: string, parts: Record<string, unknown>[]) => call<{ recorded: number }>('PUT', `/v1/uploads/${id}/parts`, { parts }),
-    complete: (id: string, body?: Record<string, unknown>) => call<{ upload: UploadView }>('POST', `/v1/uploads/${id}/complete`, body),
+    get: (id: string) =>
+      call<{ upload: UploadView; parts: { partNumber: number; etag: string; size: number | null; crc64?: string }[] }>(
+        'GET',
+        `/v1/uploads/${id}`,
+      ),
+    partUrls: (id: string, body: Record<string, unknown>) =>
+      call<{ urls: PartUrlView[] }>('POST', `/v1/uploads/${id}/part-urls`, body),
+    record: (id: string, parts: Record<string, unknown>[]) =>
+      call<{ recorded: number }>('PUT', `/v1/uploads/${id}/parts`, { parts }),
+    complete: (id: string, body?: Record<string, unknown>) =>
+      call<{ upload: UploadView }>('POST', `/v1/uploads/${id}/complete`, body),
     abort: (id: string) => call('DELETE', `/v1/uploads/${id}`),
   };
 }
@@ -51,7 +66,11 @@ export interface PartUrlView {
 }
 
 /** PUTs bytes to a presigned URL exactly as a browser would, sending the listed headers. */
-export async function putPart(u: PartUrlView, bytes: Uint8Array<ArrayBuffer>, extraHeaders: Record<string, string> = {}) {
+export async function putPart(
+  u: PartUrlView,
+  bytes: Uint8Array<ArrayBuffer>,
+  extraHeaders: Record<string, string> = {},
+) {
   const res = await fetch(u.url, { method: 'PUT', headers: { ...u.headers, ...extraHeaders }, body: bytes });
   const text = await res.text();
   return { status: res.status, etag: res.headers.get('etag'), crc64: res.headers.get('x-cos-hash-crc64ecma'), text };

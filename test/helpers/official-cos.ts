@@ -12,11 +12,18 @@ export function officialCos(cosUrl: string, keys = { SecretId: LOCAL_SECRET_ID, 
 
 type Cb<T> = (err: unknown, data: T) => void;
 /** Promisifies one SDK call (the SDK's own promise support varies by method). */
-export function sdk<T = Record<string, unknown>>(fn: (params: Record<string, unknown>, cb: Cb<T>) => void, params: Record<string, unknown>): Promise<T> {
+export function sdk<T = Record<string, unknown>>(
+  fn: (params: Record<string, unknown>, cb: Cb<T>) => void,
+  params: Record<string, unknown>,
+): Promise<T> {
   return new Promise((resolve, reject) => fn(params, (err, data) => (err ? reject(err) : resolve(data))));
 }
 
 export async function getObjectBytes(cos: COS, bucket: string, region: string, key: string): Promise<Buffer> {
-  const data = await sdk<{ Body: Buffer }>(cos.getObject.bind(cos) as never, { Bucket: bucket, Region: region, Key: key });
+  const data = await sdk<{ Body: Buffer }>(cos.getObject.bind(cos) as never, {
+    Bucket: bucket,
+    Region: region,
+    Key: key,
+  });
   return data.Body;
 }

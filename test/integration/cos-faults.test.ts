@@ -25,7 +25,14 @@ beforeAll(async () => {
     cosPort: 0,
     quiet: true,
     // Short attempt timeouts so "COS hangs" costs a test seconds, not minutes.
-    env: { MIN_PART_BYTES: String(MiB), DEFAULT_PART_BYTES: String(MiB), SINGLE_PUT_MAX_BYTES: String(MiB), COS_TIMEOUT_MS: '400', COS_RETRY_BUDGET_MS: '3000', LOG_LEVEL: 'silent' },
+    env: {
+      MIN_PART_BYTES: String(MiB),
+      DEFAULT_PART_BYTES: String(MiB),
+      SINGLE_PUT_MAX_BYTES: String(MiB),
+      COS_TIMEOUT_MS: '400',
+      COS_RETRY_BUDGET_MS: '3000',
+      LOG_LEVEL: 'silent',
+    },
   });
   api = apiClient(stack.apiUrl, await stack.token('alice'));
 });
@@ -62,7 +69,8 @@ async function readyMultipart(seed: number) {
   return { up, file };
 }
 
-const fault = (op: FaultRule['op'], action: FaultAction, count: number) => stack.emulator.faults.add({ op, action, count });
+const fault = (op: FaultRule['op'], action: FaultAction, count: number) =>
+  stack.emulator.faults.add({ op, action, count });
 
 describe.each(Object.entries(TRANSIENT))('COS fault: %s', (_name, action) => {
   it('Initiate (create): one fault is retried away; persistent faults → 503 and nothing created', async () => {
@@ -83,7 +91,11 @@ describe.each(Object.entries(TRANSIENT))('COS fault: %s', (_name, action) => {
 
       const { up, file } = await readyMultipart(op.length + 100);
       // One Complete attempt may use the whole budget (COS streams while it assembles): hang past it.
-      fault(op, op === 'CompleteMultipartUpload' && action.type === 'delay' ? { type: 'delay', ms: 4000 } : action, 1000);
+      fault(
+        op,
+        op === 'CompleteMultipartUpload' && action.type === 'delay' ? { type: 'delay', ms: 4000 } : action,
+        1000,
+      );
       expectUnavailable(await api.complete(up.id));
       stack.emulator.faults.clear();
       expect(['open', 'completed']).toContain((await api.get(up.id)).body.upload.state);
@@ -104,7 +116,14 @@ describe.each(Object.entries(TRANSIENT))('COS fault: %s', (_name, action) => {
     stack.emulator.faults.clear();
     expect((await api.abort(up.id)).status).toBe(204);
     const cos = officialCos(stack.cosUrl);
-    await expect(sdk(cos.multipartListPart.bind(cos) as never, { Bucket: stack.bucket, Region: stack.region, Key: up.key, UploadId: up.cosUploadId })).rejects.toMatchObject({ statusCode: 404 });
+    await expect(
+      sdk(cos.multipartListPart.bind(cos) as never, {
+        Bucket: stack.bucket,
+        Region: stack.region,
+        Key: up.key,
+        UploadId: up.cosUploadId,
+      }),
+    ).rejects.toMatchObject({ statusCode: 404 });
   });
 
   it('Head (single complete): retried; persistent → 503 and still open; later complete succeeds', async () => {
@@ -189,6 +208,8 @@ describe('crash safety', () => {
     expect(after.state).toBe('open');
     expect(after.cosUploadId).not.toBe(up.cosUploadId);
     const cos = officialCos(stack.cosUrl);
-    await expect(sdk(cos.headObject.bind(cos) as never, { Bucket: stack.bucket, Region: stack.region, Key: up.key })).rejects.toMatchObject({ statusCode: 404 });
+    await expect(
+      sdk(cos.headObject.bind(cos) as never, { Bucket: stack.bucket, Region: stack.region, Key: up.key }),
+    ).rejects.toMatchObject({ statusCode: 404 });
   });
 });

@@ -23,7 +23,6 @@ const env = {
   LOG_LEVEL: 'silent',
 };
 
-
 let dataDir: string;
 let stack: LocalStack;
 let alice: ReturnType<typeof apiClient>;

@@ -5,8 +5,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from 'aws
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack.ts';
 import { loadHandler, ROUTES } from '../../local/routes.ts';
+import { type LocalStack, startLocalStack } from '../../local/stack.ts';
 import { apiClient, bytesOf, putPart } from '../helpers/api-client.ts';
 
 /**
@@ -15,7 +15,19 @@ import { apiClient, bytesOf, putPart } from '../helpers/api-client.ts';
  * contract body, and no state change on any rejected request.
  */
 const RUNS = Number(process.env.HOSTILE_RUNS ?? 5000);
-const CODES = new Set(['VALIDATION_FAILED', 'MALFORMED_JSON', 'PAYLOAD_TOO_LARGE', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'UPLOAD_NOT_OPEN', 'PARTS_INVALID', 'UPLOAD_TOO_LARGE', 'CONTENT_TYPE_NOT_ALLOWED', 'TOO_MANY_OPEN_UPLOADS']);
+const CODES = new Set([
+  'VALIDATION_FAILED',
+  'MALFORMED_JSON',
+  'PAYLOAD_TOO_LARGE',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'UPLOAD_NOT_OPEN',
+  'PARTS_INVALID',
+  'UPLOAD_TOO_LARGE',
+  'CONTENT_TYPE_NOT_ALLOWED',
+  'TOO_MANY_OPEN_UPLOADS',
+]);
 const MiB = 1024 * 1024;
 
 let dataDir: string;
@@ -33,12 +45,21 @@ beforeAll(async () => {
     port: 0,
     cosPort: 0,
     quiet: true,
-    env: { MIN_PART_BYTES: String(MiB), DEFAULT_PART_BYTES: String(MiB), SINGLE_PUT_MAX_BYTES: String(MiB), MAX_OPEN_UPLOADS_PER_OWNER: '20', ALLOWED_CONTENT_TYPES: 'image/*,application/octet-stream', LOG_LEVEL: 'silent' },
+    env: {
+      MIN_PART_BYTES: String(MiB),
+      DEFAULT_PART_BYTES: String(MiB),
+      SINGLE_PUT_MAX_BYTES: String(MiB),
+      MAX_OPEN_UPLOADS_PER_OWNER: '20',
+      ALLOWED_CONTENT_TYPES: 'image/*,application/octet-stream',
+      LOG_LEVEL: 'silent',
+    },
   });
   const secret = new TextEncoder().encode(stack.config.AUTH_JWT_SECRET!);
   const now = Math.floor(Date.now() / 1000);
-  const sign = (claims: Record<string, unknown>, key = secret) => new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(key);
-  const none = (claims: object) => `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
+  const sign = (claims: Record<string, unknown>, key = secret) =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(key);
+  const none = (claims: object) =>
+    `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
   const alice = await stack.token('alice');
   tokens = [
     alice,
@@ -61,7 +82,8 @@ beforeAll(async () => {
   const put = await putPart(urls[0]!, bytesOf(MiB));
   await a.record(open.id, [{ partNumber: 1, etag: put.etag! }]);
   const single = (await a.create({ fileName: 's.bin', size: 10 })).body.upload;
-  const bob = (await apiClient(stack.apiUrl, await stack.token('bob')).create({ fileName: 'b.bin', size: 10 })).body.upload;
+  const bob = (await apiClient(stack.apiUrl, await stack.token('bob')).create({ fileName: 'b.bin', size: 10 })).body
+    .upload;
   ids = { open: open.id, single: single.id, bob: bob.id };
 });
 
@@ -83,13 +105,34 @@ async function snapshot(): Promise<string> {
 const hostileString = fc.oneof(
   fc.string(),
   fc.string({ unit: 'binary' }),
-  fc.constantFrom('../../etc/passwd', '..\\..\\boot.ini', 'a/../../b', '\u0000\u0001\u001f', '*', '?', 'con', '𝕏'.repeat(100), '\u202e.exe', ' '),
+  fc.constantFrom(
+    '../../etc/passwd',
+    '..\\..\\boot.ini',
+    'a/../../b',
+    '\u0000\u0001\u001f',
+    '*',
+    '?',
+    'con',
+    '𝕏'.repeat(100),
+    '\u202e.exe',
+    ' ',
+  ),
   fc.string({ minLength: 256, maxLength: 300 }),
 );
 const hostileNumber = fc.oneof(
   fc.integer(),
   fc.double(),
-  fc.constantFrom(-1, 0, 1.5, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, 1e308, -0, 10_001, 5 * 1024 ** 3 + 1),
+  fc.constantFrom(
+    -1,
+    0,
+    1.5,
+    Number.MAX_SAFE_INTEGER,
+    Number.MAX_SAFE_INTEGER + 2,
+    1e308,
+    -0,
+    10_001,
+    5 * 1024 ** 3 + 1,
+  ),
   fc.bigInt().map(String),
 );
 const anyJson = fc.jsonValue({ maxDepth: 3 });
@@ -97,12 +140,40 @@ const field = fc.oneof(hostileString, hostileNumber, anyJson, fc.constant(null),
 const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 3 });
 
 const createBody = fc.record(
-  { fileName: fc.oneof(hostileString, field), size: maybe(fc.oneof(hostileNumber, field)), maxSize: maybe(hostileNumber), contentType: maybe(fc.oneof(hostileString, fc.constantFrom('image/png', 'text/html', 'video/mp4'))), partSize: maybe(hostileNumber), metadata: maybe(fc.oneof(fc.dictionary(hostileString, field, { maxKeys: 12 }), field)), crc64: maybe(fc.oneof(hostileString, hostileNumber.map(String))), extra: maybe(field) },
+  {
+    fileName: fc.oneof(hostileString, field),
+    size: maybe(fc.oneof(hostileNumber, field)),
+    maxSize: maybe(hostileNumber),
+    contentType: maybe(fc.oneof(hostileString, fc.constantFrom('image/png', 'text/html', 'video/mp4'))),
+    partSize: maybe(hostileNumber),
+    metadata: maybe(fc.oneof(fc.dictionary(hostileString, field, { maxKeys: 12 }), field)),
+    crc64: maybe(fc.oneof(hostileString, hostileNumber.map(String))),
+    extra: maybe(field),
+  },
   { requiredKeys: [] },
 );
-const partNumbers = fc.oneof(fc.array(hostileNumber, { maxLength: 20 }), fc.constant(Array.from({ length: 10_001 }, (_, i) => i + 1)), fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 4 }), field);
+const partNumbers = fc.oneof(
+  fc.array(hostileNumber, { maxLength: 20 }),
+  fc.constant(Array.from({ length: 10_001 }, (_, i) => i + 1)),
+  fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 4 }),
+  field,
+);
 const partsArray = fc.oneof(
-  fc.array(fc.record({ partNumber: fc.oneof(fc.integer({ min: -2, max: 12_000 }), field), etag: fc.oneof(fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => `"${Buffer.from(b).toString("hex")}"`), hostileString), size: maybe(hostileNumber), crc64: maybe(hostileString) }, { requiredKeys: [] }), { maxLength: 5 }),
+  fc.array(
+    fc.record(
+      {
+        partNumber: fc.oneof(fc.integer({ min: -2, max: 12_000 }), field),
+        etag: fc.oneof(
+          fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => `"${Buffer.from(b).toString('hex')}"`),
+          hostileString,
+        ),
+        size: maybe(hostileNumber),
+        crc64: maybe(hostileString),
+      },
+      { requiredKeys: [] },
+    ),
+    { maxLength: 5 },
+  ),
   fc.constant(Array.from({ length: 1001 }, (_, i) => ({ partNumber: i + 1, etag: '"a"' }))),
   field,
 );
@@ -116,7 +187,19 @@ const rawBody = (json: fc.Arbitrary<unknown>) =>
     { weight: 1, arbitrary: fc.constant(undefined) },
   );
 
-const idArb = () => fc.oneof(fc.constantFrom(ids.open, ids.single, ids.bob, 'upl_00000000000000000000000000', 'upl_', '..%2F..%2Fetc', 'upl_AAAAAAAAAAAAAAAAAAAAAAAAAA'), hostileString);
+const idArb = () =>
+  fc.oneof(
+    fc.constantFrom(
+      ids.open,
+      ids.single,
+      ids.bob,
+      'upl_00000000000000000000000000',
+      'upl_',
+      '..%2F..%2Fetc',
+      'upl_AAAAAAAAAAAAAAAAAAAAAAAAAA',
+    ),
+    hostileString,
+  );
 
 interface RouteCase {
   fn: string;
@@ -131,18 +214,70 @@ interface RouteCase {
 const CASES: RouteCase[] = [
   { fn: 'create-upload', method: 'POST', path: '/v1/uploads', body: () => createBody },
   { fn: 'get-upload', method: 'GET', path: '/v1/uploads/{id}' },
-  { fn: 'part-urls', method: 'POST', path: '/v1/uploads/{id}/part-urls', body: () => fc.record({ partNumbers, finalPartSize: maybe(hostileNumber), extra: maybe(field) }, { requiredKeys: [] }) },
-  { fn: 'record-parts', method: 'PUT', path: '/v1/uploads/{id}/parts', body: () => fc.record({ parts: partsArray, extra: maybe(field) }, { requiredKeys: [] }) },
-  { fn: 'complete-upload', method: 'POST', path: '/v1/uploads/{id}/complete', body: () => fc.oneof(fc.record({ parts: partsArray }, { requiredKeys: [] }), field), mayChangeOnReject: true },
+  {
+    fn: 'part-urls',
+    method: 'POST',
+    path: '/v1/uploads/{id}/part-urls',
+    body: () =>
+      fc.record({ partNumbers, finalPartSize: maybe(hostileNumber), extra: maybe(field) }, { requiredKeys: [] }),
+  },
+  {
+    fn: 'record-parts',
+    method: 'PUT',
+    path: '/v1/uploads/{id}/parts',
+    body: () => fc.record({ parts: partsArray, extra: maybe(field) }, { requiredKeys: [] }),
+  },
+  {
+    fn: 'complete-upload',
+    method: 'POST',
+    path: '/v1/uploads/{id}/complete',
+    body: () => fc.oneof(fc.record({ parts: partsArray }, { requiredKeys: [] }), field),
+    mayChangeOnReject: true,
+  },
   { fn: 'abort-upload', method: 'DELETE', path: '/v1/uploads/{id}' },
-  { fn: 'credentials', method: 'POST', path: '/v1/uploads/{id}/credentials', body: () => fc.oneof(fc.constant(undefined), field) },
-  { fn: 'admin-list-uploads', method: 'GET', path: '/v1/admin/uploads', query: () => fc.record({ state: fc.oneof(hostileString, fc.constantFrom('open', 'completed')), owner: hostileString, createdBefore: hostileString, limit: fc.oneof(hostileNumber.map(String), hostileString), cursor: hostileString }, { requiredKeys: [] }) },
+  {
+    fn: 'credentials',
+    method: 'POST',
+    path: '/v1/uploads/{id}/credentials',
+    body: () => fc.oneof(fc.constant(undefined), field),
+  },
+  {
+    fn: 'admin-list-uploads',
+    method: 'GET',
+    path: '/v1/admin/uploads',
+    query: () =>
+      fc.record(
+        {
+          state: fc.oneof(hostileString, fc.constantFrom('open', 'completed')),
+          owner: hostileString,
+          createdBefore: hostileString,
+          limit: fc.oneof(hostileNumber.map(String), hostileString),
+          cursor: hostileString,
+        },
+        { requiredKeys: [] },
+      ),
+  },
   { fn: 'admin-abort-upload', method: 'DELETE', path: '/v1/admin/uploads/{id}' },
-  { fn: 'admin-sweep', method: 'POST', path: '/v1/admin/sweep', body: () => fc.record({ olderThanSeconds: fc.oneof(hostileNumber, field), dryRun: fc.oneof(fc.constant(true), field) }, { requiredKeys: [] }) },
+  {
+    fn: 'admin-sweep',
+    method: 'POST',
+    path: '/v1/admin/sweep',
+    body: () =>
+      fc.record(
+        { olderThanSeconds: fc.oneof(hostileNumber, field), dryRun: fc.oneof(fc.constant(true), field) },
+        { requiredKeys: [] },
+      ),
+  },
   { fn: 'openapi', method: 'GET', path: '/v1/openapi.json' },
 ];
 
-function event(c: RouteCase, token: string, id: string, body: string | undefined, query: Record<string, string> | undefined): APIGatewayProxyEventV2 {
+function event(
+  c: RouteCase,
+  token: string,
+  id: string,
+  body: string | undefined,
+  query: Record<string, string> | undefined,
+): APIGatewayProxyEventV2 {
   const path = c.path.replace('{id}', encodeURIComponent(id));
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
@@ -156,7 +291,11 @@ function event(c: RouteCase, token: string, id: string, body: string | undefined
     pathParameters: c.path.includes('{id}') ? { id } : undefined,
     body,
     isBase64Encoded: false,
-    requestContext: { http: { method: c.method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'fc' }, requestId: 'fc', routeKey: c.path } as APIGatewayProxyEventV2['requestContext'],
+    requestContext: {
+      http: { method: c.method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'fc' },
+      requestId: 'fc',
+      routeKey: c.path,
+    } as APIGatewayProxyEventV2['requestContext'],
   };
 }
 
@@ -205,8 +344,16 @@ describe('tampered presigned URLs', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
-          fc.record({ where: fc.constant('param' as const), name: fc.constantFrom(...signed, 'q-signature'), value: fc.string({ minLength: 1, maxLength: 40 }) }),
-          fc.record({ where: fc.constant('path' as const), name: fc.constant(''), value: fc.constantFrom('/other.bin', '/../x', '%2e%2e', 'A') }),
+          fc.record({
+            where: fc.constant('param' as const),
+            name: fc.constantFrom(...signed, 'q-signature'),
+            value: fc.string({ minLength: 1, maxLength: 40 }),
+          }),
+          fc.record({
+            where: fc.constant('path' as const),
+            name: fc.constant(''),
+            value: fc.constantFrom('/other.bin', '/../x', '%2e%2e', 'A'),
+          }),
         ),
         async (t) => {
           const bad = new URL(url.url);

@@ -28,7 +28,10 @@ interface Started {
 
 /** Runs `npm start`'s command (node local/start.ts) as a user would, and waits for its banner. */
 async function start(env: Record<string, string>): Promise<Started> {
-  const child = spawn(NODE, ['local/start.ts', '--quiet'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(NODE, ['local/start.ts', '--quiet'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d));
   child.stderr!.on('data', (d: Buffer) => (out += d));
@@ -49,7 +52,9 @@ async function stop(s: Started, signal: NodeJS.Signals): Promise<number | null> 
 }
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 describe('npm start', () => {
   it('serves the README tour as written, stops cleanly on SIGTERM/SIGINT, and keeps an open upload across a restart', async () => {
@@ -64,7 +69,10 @@ describe('npm start', () => {
     // The README's curl tour, extracted and run verbatim.
     const readme = readFileSync('README.md', 'utf8');
     const tour = /<!-- tour:start -->\n```sh\n([\s\S]*?)```\n<!-- tour:end -->/.exec(readme)![1]!;
-    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', tour], { cwd: work, env: { ...process.env, API: first.api, TOKEN: first.token } });
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', tour], {
+      cwd: work,
+      env: { ...process.env, API: first.api, TOKEN: first.token },
+    });
     expect(JSON.parse(stdout.slice(stdout.lastIndexOf('{')))).toMatchObject({ state: 'completed', size: 25165824 });
 
     // An upload left open with one part in COS and in the ledger.
@@ -98,7 +106,10 @@ describe('npm start', () => {
   it('fails at start-up with a message naming a bad variable', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'npm-start-bad-'));
     dirs.push(dataDir);
-    const child = spawn(NODE, ['local/start.ts'], { env: { ...process.env, DATA_DIR: dataDir, PORT: '0', COS_LOCAL_PORT: '0', MAX_PARTS: 'lots' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(NODE, ['local/start.ts'], {
+      env: { ...process.env, DATA_DIR: dataDir, PORT: '0', COS_LOCAL_PORT: '0', MAX_PARTS: 'lots' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err += d));
     const code = await new Promise((resolve) => child.once('exit', resolve));

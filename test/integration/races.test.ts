@@ -22,13 +22,25 @@ describe.each(['sqlite', 'dynamodb'] as const)('races on %s', (kind) => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), `races-${kind}-`));
-    const env: Record<string, string> = { MIN_PART_BYTES: String(MiB), DEFAULT_PART_BYTES: String(MiB), SINGLE_PUT_MAX_BYTES: String(MiB), LOG_LEVEL: 'silent' };
+    const env: Record<string, string> = {
+      MIN_PART_BYTES: String(MiB),
+      DEFAULT_PART_BYTES: String(MiB),
+      SINGLE_PUT_MAX_BYTES: String(MiB),
+      LOG_LEVEL: 'silent',
+    };
     if (kind === 'dynamodb') {
       db = await startTestDynamoDb();
       Object.assign(env, { UPLOADS_STORE: 'dynamodb', DYNAMODB_ENDPOINT: db.endpoint, UPLOADS_TABLE: 'races' });
     }
     // The API's clock runs ahead on demand, so the sweep sees the upload as stale mid-race.
-    stack = await startLocalStack({ dataDir, port: 0, cosPort: 0, quiet: true, env, clock: { now: () => new Date(Date.now() + offsetMs) } });
+    stack = await startLocalStack({
+      dataDir,
+      port: 0,
+      cosPort: 0,
+      quiet: true,
+      env,
+      clock: { now: () => new Date(Date.now() + offsetMs) },
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -83,10 +95,19 @@ describe.each(['sqlite', 'dynamodb'] as const)('races on %s', (kind) => {
       } else {
         winners.aborted++;
         expect(ok('complete')).toHaveLength(0);
-        await expect(sdk(cos.headObject.bind(cos) as never, { Bucket: stack.bucket, Region: stack.region, Key: up.key })).rejects.toMatchObject({ statusCode: 404 });
+        await expect(
+          sdk(cos.headObject.bind(cos) as never, { Bucket: stack.bucket, Region: stack.region, Key: up.key }),
+        ).rejects.toMatchObject({ statusCode: 404 });
       }
       // Either way the multipart upload is gone from COS: no orphan left behind.
-      await expect(sdk(cos.multipartListPart.bind(cos) as never, { Bucket: stack.bucket, Region: stack.region, Key: up.key, UploadId: up.cosUploadId })).rejects.toMatchObject({ statusCode: 404 });
+      await expect(
+        sdk(cos.multipartListPart.bind(cos) as never, {
+          Bucket: stack.bucket,
+          Region: stack.region,
+          Key: up.key,
+          UploadId: up.cosUploadId,
+        }),
+      ).rejects.toMatchObject({ statusCode: 404 });
     }
     expect(winners.completed + winners.aborted).toBe(ROUNDS);
   }, 180_000);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../local/stack.ts';
+import { type LocalStack, startLocalStack } from '../../local/stack.ts';
 import { type Answer, apiClient, bytesOf, crcOf, putPart } from '../helpers/api-client.ts';
 import { getObjectBytes, officialCos, sdk } from '../helpers/official-cos.ts';
 
@@ -41,7 +41,11 @@ const expectError = (r: Answer, status: number, code: string) => {
 };
 
 /** Creates, uploads the given parts through presigned URLs and records them; returns what the client knows. */
-async function uploadParts(file: Uint8Array<ArrayBuffer>, partNumbers: number[] | 'all', extra: Record<string, unknown> = {}) {
+async function uploadParts(
+  file: Uint8Array<ArrayBuffer>,
+  partNumbers: number[] | 'all',
+  extra: Record<string, unknown> = {},
+) {
   const created = await alice.create({ fileName: 'my file+(1).bin', size: file.length, crc64: crcOf(file), ...extra });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   const up = created.body.upload;
@@ -81,7 +85,12 @@ describe('upload sessions end to end (local COS + SQLite over HTTP)', () => {
 
   it('a single-PUT upload binds length and type, and completes after a HEAD', async () => {
     const file = bytesOf(300 * 1024, 3);
-    const created = await alice.create({ fileName: 'note.txt', size: file.length, contentType: 'text/plain', metadata: { album: '2026' } });
+    const created = await alice.create({
+      fileName: 'note.txt',
+      size: file.length,
+      contentType: 'text/plain',
+      metadata: { album: '2026' },
+    });
     const up = created.body.upload;
     expect(up).toMatchObject({ strategy: 'single', partCount: 1, cosUploadId: null });
     const { body } = await alice.partUrls(up.id, { partNumbers: [1] });
@@ -94,7 +103,10 @@ describe('upload sessions end to end (local COS + SQLite over HTTP)', () => {
     const done = await alice.complete(up.id);
     expect(done.status, JSON.stringify(done.body)).toBe(200);
     expect(done.body.upload).toMatchObject({ state: 'completed', crc64: crcOf(file), size: file.length });
-    const head = await sdk<{ headers: Record<string, string> }>(officialCos(stack.cosUrl).headObject.bind(officialCos(stack.cosUrl)) as never, { Bucket: stack.bucket, Region: stack.region, Key: up.key });
+    const head = await sdk<{ headers: Record<string, string> }>(
+      officialCos(stack.cosUrl).headObject.bind(officialCos(stack.cosUrl)) as never,
+      { Bucket: stack.bucket, Region: stack.region, Key: up.key },
+    );
     expect(head.headers['x-cos-meta-album']).toBe('2026');
   });
 
@@ -155,7 +167,14 @@ describe('upload sessions end to end (local COS + SQLite over HTTP)', () => {
     const { up } = await uploadParts(file, [1]);
     expect((await alice.abort(up.id)).status).toBe(204);
     const cos = officialCos(stack.cosUrl);
-    await expect(sdk(cos.multipartListPart.bind(cos) as never, { Bucket: stack.bucket, Region: stack.region, Key: up.key, UploadId: up.cosUploadId })).rejects.toMatchObject({ statusCode: 404 });
+    await expect(
+      sdk(cos.multipartListPart.bind(cos) as never, {
+        Bucket: stack.bucket,
+        Region: stack.region,
+        Key: up.key,
+        UploadId: up.cosUploadId,
+      }),
+    ).rejects.toMatchObject({ statusCode: 404 });
     expect((await alice.get(up.id)).body.upload.state).toBe('aborted');
     expectError(await alice.complete(up.id), 409, 'UPLOAD_NOT_OPEN');
     expectError(await alice.partUrls(up.id, { partNumbers: [1] }), 409, 'UPLOAD_NOT_OPEN');
@@ -188,15 +207,26 @@ describe('every error row of the contract', () => {
     // Part 2 uploaded with the account key (not a presigned URL), at the wrong size.
     const cos = officialCos(stack.cosUrl);
     const wrong = await sdk<{ ETag: string }>(cos.multipartUpload.bind(cos) as never, {
-      Bucket: stack.bucket, Region: stack.region, Key: up.key, UploadId: up.cosUploadId, PartNumber: 2, Body: Buffer.from(bytesOf(MiB - 7, 1)),
+      Bucket: stack.bucket,
+      Region: stack.region,
+      Key: up.key,
+      UploadId: up.cosUploadId,
+      PartNumber: 2,
+      Body: Buffer.from(bytesOf(MiB - 7, 1)),
     });
-    await alice.record(up.id, [{ ...parts[0]!, etag: '"0123456789abcdef0123456789abcdef"' }, { partNumber: 2, etag: wrong.ETag }, parts[1]!]);
+    await alice.record(up.id, [
+      { ...parts[0]!, etag: '"0123456789abcdef0123456789abcdef"' },
+      { partNumber: 2, etag: wrong.ETag },
+      parts[1]!,
+    ]);
     const r = await alice.complete(up.id);
     expectError(r, 409, 'PARTS_INVALID');
     const d = (r.body as unknown as { error: { details: Record<string, unknown> } }).error.details;
     expect(d.missing).toEqual([]);
     expect(d.wrongSize).toEqual([{ partNumber: 2, expected: MiB, actual: MiB - 7 }]);
-    expect(d.etagMismatch).toEqual([{ partNumber: 1, recorded: '"0123456789abcdef0123456789abcdef"', stored: parts[0]!.etag }]);
+    expect(d.etagMismatch).toEqual([
+      { partNumber: 1, recorded: '"0123456789abcdef0123456789abcdef"', stored: parts[0]!.etag },
+    ]);
     expect((await alice.get(up.id)).body.upload.state).toBe('open');
 
     const missing = await uploadParts(file, [1]);
@@ -213,7 +243,9 @@ describe('every error row of the contract', () => {
     await alice.record(up.id, parts);
     const r = await alice.complete(up.id);
     expectError(r, 409, 'PARTS_INVALID');
-    expect((r.body as unknown as { error: { details: { crc64Mismatch: unknown } } }).error.details.crc64Mismatch).toEqual({ expected: '12345', actual: crcOf(file) });
+    expect(
+      (r.body as unknown as { error: { details: { crc64Mismatch: unknown } } }).error.details.crc64Mismatch,
+    ).toEqual({ expected: '12345', actual: crcOf(file) });
   });
 
   it('404 for another owner (same body as an unknown id) and for unknown routes', async () => {
@@ -222,7 +254,12 @@ describe('every error row of the contract', () => {
     const unknown = await bob.get('upl_00000000000000000000000000');
     expectError(other, 404, 'NOT_FOUND');
     expect(other.body).toEqual(unknown.body);
-    for (const r of [await bob.abort(up.id), await bob.complete(up.id), await bob.partUrls(up.id, { partNumbers: [1] })]) expectError(r, 404, 'NOT_FOUND');
+    for (const r of [
+      await bob.abort(up.id),
+      await bob.complete(up.id),
+      await bob.partUrls(up.id, { partNumbers: [1] }),
+    ])
+      expectError(r, 404, 'NOT_FOUND');
     expect((await alice.get(up.id)).body.upload.state).toBe('open');
     expectError(await alice.call('GET', '/v1/nope'), 404, 'NOT_FOUND');
     expectError(await alice.call('GET', '/v1/uploads/not-an-id'), 400, 'VALIDATION_FAILED');
@@ -235,7 +272,11 @@ describe('every error row of the contract', () => {
     const up = (await alice.create({ fileName: 'p.bin', size: 3 * MiB })).body.upload;
     expectError(await alice.partUrls(up.id, { partNumbers: [4] }), 400, 'VALIDATION_FAILED');
     expectError(await alice.partUrls(up.id, { partNumbers: [1, 1] }), 400, 'VALIDATION_FAILED');
-    expectError(await alice.partUrls(up.id, { partNumbers: Array.from({ length: 1001 }, (_, i) => i + 1) }), 400, 'VALIDATION_FAILED');
+    expectError(
+      await alice.partUrls(up.id, { partNumbers: Array.from({ length: 1001 }, (_, i) => i + 1) }),
+      400,
+      'VALIDATION_FAILED',
+    );
     expectError(await alice.record(up.id, [{ partNumber: 10_001, etag: '"a"' }]), 400, 'VALIDATION_FAILED');
     expect((await alice.get(up.id)).body.parts).toEqual([]);
   });
@@ -243,7 +284,11 @@ describe('every error row of the contract', () => {
   it('413 over the size limit, 415 for a disallowed type, 401 without a token', async () => {
     expectError(await alice.create({ fileName: 'big.bin', size: 64 * MiB + 1 }), 413, 'UPLOAD_TOO_LARGE');
     expectError(await alice.create({ fileName: 'big.bin', maxSize: 64 * MiB + 1 }), 413, 'UPLOAD_TOO_LARGE');
-    expectError(await alice.create({ fileName: 'x.exe', size: 10, contentType: 'application/x-msdownload' }), 415, 'CONTENT_TYPE_NOT_ALLOWED');
+    expectError(
+      await alice.create({ fileName: 'x.exe', size: 10, contentType: 'application/x-msdownload' }),
+      415,
+      'CONTENT_TYPE_NOT_ALLOWED',
+    );
     const anon = await fetch(`${stack.apiUrl}/v1/uploads`, { method: 'POST', body: '{}' });
     expect(anon.status).toBe(401);
   });
@@ -256,7 +301,11 @@ describe('every error row of the contract', () => {
 
   it('503 STORAGE_UNAVAILABLE when COS keeps failing; nothing is created', async () => {
     const dave = apiClient(stack.apiUrl, await stack.token('dave'));
-    stack.emulator.faults.add({ op: 'InitiateMultipartUpload', count: 50, action: { type: 'error', status: 503, code: 'ServiceUnavailable' } });
+    stack.emulator.faults.add({
+      op: 'InitiateMultipartUpload',
+      count: 50,
+      action: { type: 'error', status: 503, code: 'ServiceUnavailable' },
+    });
     try {
       const r = await dave.create({ fileName: 'x.bin', size: 5 * MiB });
       expectError(r, 503, 'STORAGE_UNAVAILABLE');
