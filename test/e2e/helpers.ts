@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import COS from 'cos-nodejs-sdk-v5';
 import type { FetchLike } from '../../client/types.ts';
 import { LOCAL_SECRET_ID, LOCAL_SECRET_KEY } from '../../local/cos/defaults.ts';
-import { type LocalStack, startLocalStack } from '../../local/stack.ts';
+import type { LocalStack } from '../../local/stack.ts';
+import { startTestStack } from '../helpers/test-stack.ts';
 
 export interface E2eStack {
   stack: LocalStack;
@@ -20,18 +21,13 @@ export interface E2eStack {
 /** The local stack (it serves the web page at `/` and `/app.js`) in a temp dir. */
 export async function startE2eStack(env: Record<string, string> = {}): Promise<E2eStack> {
   const dir = mkdtempSync(join(tmpdir(), 'e2e-client-'));
-  const stack = await startLocalStack({
-    dataDir: join(dir, 'data'),
-    port: 0,
-    cosPort: 0,
-    env,
-    quiet: true,
-  });
+  // The product's default part sizes: these suites upload the way a user would.
+  const running = await startTestStack('e2e-client', { dataDir: join(dir, 'data'), smallParts: false, env });
   return {
-    stack,
+    stack: running.stack,
     dir,
     close: async () => {
-      await stack.close();
+      await running.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { Crc64 } from '../../shared/core/crc64.ts';
 
 /** A thin HTTP client for tests: every call goes over real HTTP to the local API. */
@@ -63,6 +64,12 @@ export interface PartUrlView {
   url: string;
   headers: Record<string, string>;
   expiresAt: string;
+}
+
+/** Asserts a contract error answer: its status and `error.code` (the body is the failure message). */
+export function expectError(r: Answer<unknown>, status: number, code: string): void {
+  expect(r.status, JSON.stringify(r.body)).toBe(status);
+  expect((r.body as { error: { code: string } }).error.code).toBe(code);
 }
 
 /** PUTs bytes to a presigned URL exactly as a browser would, sending the listed headers. */

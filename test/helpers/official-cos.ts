@@ -27,3 +27,28 @@ export async function getObjectBytes(cos: COS, bucket: string, region: string, k
   });
   return data.Body;
 }
+
+/** The bucket an object lives in: a LocalStack has both. */
+interface BucketAt {
+  bucket: string;
+  region: string;
+}
+
+/** ListParts of one multipart upload; rejects with the SDK's error (404 once COS no longer holds it). */
+export function listParts(cos: COS, at: BucketAt, key: string, uploadId: string | null) {
+  return sdk(cos.multipartListPart.bind(cos) as never, {
+    Bucket: at.bucket,
+    Region: at.region,
+    Key: key,
+    UploadId: uploadId,
+  });
+}
+
+/** HEAD of one object; rejects with the SDK's error (404 when there is none). */
+export function headObject(cos: COS, at: BucketAt, key: string) {
+  return sdk<{ statusCode: number; headers: Record<string, string> }>(cos.headObject.bind(cos) as never, {
+    Bucket: at.bucket,
+    Region: at.region,
+    Key: key,
+  });
+}

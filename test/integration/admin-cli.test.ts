@@ -1,28 +1,23 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack.ts';
+import type { LocalStack } from '../../local/stack.ts';
 import { apiClient } from '../helpers/api-client.ts';
+import { startTestStack, type TestStack } from '../helpers/test-stack.ts';
 
 const clock = { offsetMs: 0, now: () => new Date(Date.now() + clock.offsetMs) };
-let dataDir: string;
+let testStack: TestStack | undefined;
 let stack: LocalStack;
 let adminToken: string;
 let alice: ReturnType<typeof apiClient>;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'admin-cli-'));
-  stack = await startLocalStack({ dataDir, port: 0, cosPort: 0, quiet: true, clock, env: { LOG_LEVEL: 'silent' } });
+  testStack = await startTestStack('admin-cli', { clock, smallParts: false });
+  stack = testStack.stack;
   adminToken = await stack.token('ops', { admin: true });
   alice = apiClient(stack.apiUrl, await stack.token('alice'));
 });
 
-afterAll(async () => {
-  await stack?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => testStack?.stop());
 
 /** The CLI as an operator runs it: a separate Node 24 process talking HTTP to the local API. */
 function cli(args: string[], token = adminToken): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -1,19 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack.ts';
-import { type Answer, apiClient, bytesOf, putPart } from '../helpers/api-client.ts';
+import type { LocalStack } from '../../local/stack.ts';
+import { type Answer, apiClient, bytesOf, expectError, putPart } from '../helpers/api-client.ts';
 import { officialCos, sdk } from '../helpers/official-cos.ts';
+import { startTestStack, type TestStack } from '../helpers/test-stack.ts';
 
 const MiB = 1024 * 1024;
-const env = {
-  MIN_PART_BYTES: String(MiB),
-  DEFAULT_PART_BYTES: String(MiB),
-  SINGLE_PUT_MAX_BYTES: String(MiB),
-  MAX_OPEN_UPLOADS_PER_OWNER: '1000',
-  LOG_LEVEL: 'silent',
-};
+const env = { MAX_OPEN_UPLOADS_PER_OWNER: '1000' };
 const clock = { offsetMs: 0, now: () => new Date(Date.now() + clock.offsetMs) };
 
 interface AdminUpload {
@@ -27,29 +19,22 @@ interface AdminUpload {
 }
 type ListAnswer = Answer<{ uploads: AdminUpload[]; nextCursor: string | null }>;
 
-let dataDir: string;
+let testStack: TestStack | undefined;
 let stack: LocalStack;
 let admin: ReturnType<typeof apiClient>;
 let alice: ReturnType<typeof apiClient>;
 let carol: ReturnType<typeof apiClient>;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'admin-'));
-  stack = await startLocalStack({ dataDir, port: 0, cosPort: 0, quiet: true, clock, env });
+  testStack = await startTestStack('admin', { clock, env });
+  stack = testStack.stack;
   admin = apiClient(stack.apiUrl, await stack.token('ops', { admin: true }));
   alice = apiClient(stack.apiUrl, await stack.token('alice'));
   carol = apiClient(stack.apiUrl, await stack.token('carol'));
 });
 
-afterAll(async () => {
-  await stack?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => testStack?.stop());
 
-const expectError = (r: Answer, status: number, code: string) => {
-  expect(r.status, JSON.stringify(r.body)).toBe(status);
-  expect((r.body as { error: { code: string } }).error.code).toBe(code);
-};
 const issuePaths = (r: Answer) =>
   (r.body as { error: { details: { issues: { path: unknown[] }[] } } }).error.details.issues.map((i) => i.path);
 const list = (query: string) => admin.call('GET', `/v1/admin/uploads${query}`) as Promise<ListAnswer>;

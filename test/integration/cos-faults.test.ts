@@ -1,46 +1,30 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultAction, FaultRule } from '../../local/cos/faults.ts';
-import { type LocalStack, startLocalStack } from '../../local/stack.ts';
+import type { LocalStack } from '../../local/stack.ts';
 import type { UploadRecord } from '../../shared/ports.ts';
 import { type Answer, apiClient, bytesOf, crcOf, putPart } from '../helpers/api-client.ts';
-import { getObjectBytes, officialCos, sdk } from '../helpers/official-cos.ts';
+import { getObjectBytes, headObject, listParts, officialCos } from '../helpers/official-cos.ts';
+import { startTestStack, type TestStack } from '../helpers/test-stack.ts';
 
 /**
  * COS misbehaving under every server-side call the API makes: the API retries within its budget,
  * then answers STORAGE_UNAVAILABLE; the upload's state stays consistent and a later retry succeeds.
  */
 const MiB = 1024 * 1024;
-let dataDir: string;
+let testStack: TestStack | undefined;
 let stack: LocalStack;
 let api: ReturnType<typeof apiClient>;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'faults-'));
-  stack = await startLocalStack({
-    dataDir,
-    port: 0,
-    cosPort: 0,
-    quiet: true,
+  testStack = await startTestStack('faults', {
     // Short attempt timeouts so "COS hangs" costs a test seconds, not minutes.
-    env: {
-      MIN_PART_BYTES: String(MiB),
-      DEFAULT_PART_BYTES: String(MiB),
-      SINGLE_PUT_MAX_BYTES: String(MiB),
-      COS_TIMEOUT_MS: '400',
-      COS_RETRY_BUDGET_MS: '3000',
-      LOG_LEVEL: 'silent',
-    },
+    env: { COS_TIMEOUT_MS: '400', COS_RETRY_BUDGET_MS: '3000' },
   });
+  stack = testStack.stack;
   api = apiClient(stack.apiUrl, await stack.token('alice'));
 });
 afterEach(() => stack.emulator.faults.clear());
-afterAll(async () => {
-  await stack?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => testStack?.stop());
 
 const TRANSIENT: Record<string, FaultAction> = {
   '503 ServiceUnavailable': { type: 'error', status: 503, code: 'ServiceUnavailable' },
@@ -116,14 +100,7 @@ describe.each(Object.entries(TRANSIENT))('COS fault: %s', (_name, action) => {
     stack.emulator.faults.clear();
     expect((await api.abort(up.id)).status).toBe(204);
     const cos = officialCos(stack.cosUrl);
-    await expect(
-      sdk(cos.multipartListPart.bind(cos) as never, {
-        Bucket: stack.bucket,
-        Region: stack.region,
-        Key: up.key,
-        UploadId: up.cosUploadId,
-      }),
-    ).rejects.toMatchObject({ statusCode: 404 });
+    await expect(listParts(cos, stack, up.key, up.cosUploadId)).rejects.toMatchObject({ statusCode: 404 });
   });
 
   it('Head (single complete): retried; persistent → 503 and still open; later complete succeeds', async () => {
@@ -208,8 +185,6 @@ describe('crash safety', () => {
     expect(after.state).toBe('open');
     expect(after.cosUploadId).not.toBe(up.cosUploadId);
     const cos = officialCos(stack.cosUrl);
-    await expect(
-      sdk(cos.headObject.bind(cos) as never, { Bucket: stack.bucket, Region: stack.region, Key: up.key }),
-    ).rejects.toMatchObject({ statusCode: 404 });
+    await expect(headObject(cos, stack, up.key)).rejects.toMatchObject({ statusCode: 404 });
   });
 });

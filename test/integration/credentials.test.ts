@@ -1,13 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import COS from 'cos-nodejs-sdk-v5';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack.ts';
+import type { LocalStack } from '../../local/stack.ts';
 import type { CredentialsGrant as Grant } from '../../shared/core/issue-credentials.ts';
 import { setCoreDeps } from '../../shared/runtime/core-deps.ts';
-import { type Answer, apiClient, bytesOf } from '../helpers/api-client.ts';
+import { apiClient, bytesOf, expectError } from '../helpers/api-client.ts';
 import { getObjectBytes, officialCos } from '../helpers/official-cos.ts';
+import { startTestStack, type TestStack } from '../helpers/test-stack.ts';
 
 /**
  * Mobile-app flow: STS keys from the API, bytes through the official COS SDK straight to the
@@ -16,39 +14,25 @@ import { getObjectBytes, officialCos } from '../helpers/official-cos.ts';
  */
 
 const MiB = 1024 * 1024;
-const env = {
-  MIN_PART_BYTES: String(MiB),
-  DEFAULT_PART_BYTES: String(MiB),
-  SINGLE_PUT_MAX_BYTES: String(MiB),
-  LOG_LEVEL: 'silent',
-};
 
-let dataDir: string;
+let testStack: TestStack | undefined;
 let stack: LocalStack;
 let alice: ReturnType<typeof apiClient>;
 let bob: ReturnType<typeof apiClient>;
 let admin: ReturnType<typeof apiClient>;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'credentials-'));
-  stack = await startLocalStack({ dataDir, port: 0, cosPort: 0, env, quiet: true });
+  testStack = await startTestStack('credentials');
+  stack = testStack.stack;
   alice = apiClient(stack.apiUrl, await stack.token('alice'));
   bob = apiClient(stack.apiUrl, await stack.token('bob'));
   admin = apiClient(stack.apiUrl, await stack.token('root', { admin: true }));
 });
-afterAll(async () => {
-  await stack?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => testStack?.stop());
 afterEach(() => stack.emulator.faults.clear());
 
 const credentials = (client: ReturnType<typeof apiClient>, id: string, body?: unknown) =>
   client.call<Grant>('POST', `/v1/uploads/${id}/credentials`, body);
-
-const expectError = (r: Answer<unknown>, status: number, code: string) => {
-  expect(r.status, JSON.stringify(r.body)).toBe(status);
-  expect((r.body as { error: { code: string } }).error.code).toBe(code);
-};
 
 /** The official SDK signing with the temporary keys, as a mobile app would. */
 const cosWith = (g: Grant) =>

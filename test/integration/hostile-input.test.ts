@@ -1,13 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from 'aws-lambda';
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadHandler, ROUTES } from '../../local/routes.ts';
-import { type LocalStack, startLocalStack } from '../../local/stack.ts';
+import type { LocalStack } from '../../local/stack.ts';
 import { apiClient, bytesOf, putPart } from '../helpers/api-client.ts';
+import { startTestStack, type TestStack } from '../helpers/test-stack.ts';
 
 /**
  * Thousands of generated hostile requests per route, through the real handlers (real API
@@ -30,7 +28,7 @@ const CODES = new Set([
 ]);
 const MiB = 1024 * 1024;
 
-let dataDir: string;
+let testStack: TestStack | undefined;
 let stack: LocalStack;
 let tokens: string[];
 let ids: { open: string; single: string; bob: string };
@@ -39,21 +37,10 @@ const ctx = { getRemainingTimeInMillis: () => 29_000 } as Context;
 type Handler = (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProxyResult>;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'hostile-'));
-  stack = await startLocalStack({
-    dataDir,
-    port: 0,
-    cosPort: 0,
-    quiet: true,
-    env: {
-      MIN_PART_BYTES: String(MiB),
-      DEFAULT_PART_BYTES: String(MiB),
-      SINGLE_PUT_MAX_BYTES: String(MiB),
-      MAX_OPEN_UPLOADS_PER_OWNER: '20',
-      ALLOWED_CONTENT_TYPES: 'image/*,application/octet-stream',
-      LOG_LEVEL: 'silent',
-    },
+  testStack = await startTestStack('hostile', {
+    env: { MAX_OPEN_UPLOADS_PER_OWNER: '20', ALLOWED_CONTENT_TYPES: 'image/*,application/octet-stream' },
   });
+  stack = testStack.stack;
   const secret = new TextEncoder().encode(stack.config.AUTH_JWT_SECRET!);
   const now = Math.floor(Date.now() / 1000);
   const sign = (claims: Record<string, unknown>, key = secret) =>
@@ -87,10 +74,7 @@ beforeAll(async () => {
   ids = { open: open.id, single: single.id, bob: bob.id };
 });
 
-afterAll(async () => {
-  await stack?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => testStack?.stop());
 
 /** Everything observable about the store: rejected requests must leave it exactly as it was. */
 async function snapshot(): Promise<string> {

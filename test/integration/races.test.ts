@@ -1,11 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack.ts';
+import type { LocalStack } from '../../local/stack.ts';
 import { type Answer, apiClient, bytesOf, putPart } from '../helpers/api-client.ts';
 import { startTestDynamoDb } from '../helpers/dynamodb-local.ts';
-import { getObjectBytes, officialCos, sdk } from '../helpers/official-cos.ts';
+import { getObjectBytes, headObject, listParts, officialCos } from '../helpers/official-cos.ts';
+import { startTestStack, type TestStack } from '../helpers/test-stack.ts';
 
 /**
  * Complete vs abort vs sweep vs record, fired at one upload at once, over HTTP, on both stores:
@@ -15,38 +13,25 @@ const MiB = 1024 * 1024;
 const ROUNDS = 6;
 
 describe.each(['sqlite', 'dynamodb'] as const)('races on %s', (kind) => {
-  let dataDir: string;
+  let testStack: TestStack | undefined;
   let stack: LocalStack;
   let db: { endpoint: string; stop(): Promise<void> } | undefined;
   let offsetMs = 0;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), `races-${kind}-`));
-    const env: Record<string, string> = {
-      MIN_PART_BYTES: String(MiB),
-      DEFAULT_PART_BYTES: String(MiB),
-      SINGLE_PUT_MAX_BYTES: String(MiB),
-      LOG_LEVEL: 'silent',
-    };
+    const env: Record<string, string> = {};
     if (kind === 'dynamodb') {
       db = await startTestDynamoDb();
       Object.assign(env, { UPLOADS_STORE: 'dynamodb', DYNAMODB_ENDPOINT: db.endpoint, UPLOADS_TABLE: 'races' });
     }
     // The API's clock runs ahead on demand, so the sweep sees the upload as stale mid-race.
-    stack = await startLocalStack({
-      dataDir,
-      port: 0,
-      cosPort: 0,
-      quiet: true,
-      env,
-      clock: { now: () => new Date(Date.now() + offsetMs) },
-    });
+    testStack = await startTestStack(`races-${kind}`, { env, clock: { now: () => new Date(Date.now() + offsetMs) } });
+    stack = testStack.stack;
   }, 120_000);
 
   afterAll(async () => {
-    await stack?.close();
+    await testStack?.stop();
     await db?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('one upload, many concurrent completes, aborts, sweeps and records: one winner, COS agrees', async () => {
@@ -95,19 +80,10 @@ describe.each(['sqlite', 'dynamodb'] as const)('races on %s', (kind) => {
       } else {
         winners.aborted++;
         expect(ok('complete')).toHaveLength(0);
-        await expect(
-          sdk(cos.headObject.bind(cos) as never, { Bucket: stack.bucket, Region: stack.region, Key: up.key }),
-        ).rejects.toMatchObject({ statusCode: 404 });
+        await expect(headObject(cos, stack, up.key)).rejects.toMatchObject({ statusCode: 404 });
       }
       // Either way the multipart upload is gone from COS: no orphan left behind.
-      await expect(
-        sdk(cos.multipartListPart.bind(cos) as never, {
-          Bucket: stack.bucket,
-          Region: stack.region,
-          Key: up.key,
-          UploadId: up.cosUploadId,
-        }),
-      ).rejects.toMatchObject({ statusCode: 404 });
+      await expect(listParts(cos, stack, up.key, up.cosUploadId)).rejects.toMatchObject({ statusCode: 404 });
     }
     expect(winners.completed + winners.aborted).toBe(ROUNDS);
   }, 180_000);

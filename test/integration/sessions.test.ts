@@ -1,44 +1,29 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack.ts';
-import { type Answer, apiClient, bytesOf, crcOf, putPart } from '../helpers/api-client.ts';
-import { getObjectBytes, officialCos, sdk } from '../helpers/official-cos.ts';
+import type { LocalStack } from '../../local/stack.ts';
+import { apiClient, bytesOf, crcOf, expectError, putPart } from '../helpers/api-client.ts';
+import { getObjectBytes, headObject, listParts, officialCos, sdk } from '../helpers/official-cos.ts';
+import { startTestStack, type TestStack } from '../helpers/test-stack.ts';
 
 const MiB = 1024 * 1024;
-/** Small parts keep the suite fast while exercising every rule of the plan. */
 const env = {
-  MIN_PART_BYTES: String(MiB),
-  DEFAULT_PART_BYTES: String(MiB),
-  SINGLE_PUT_MAX_BYTES: String(MiB),
   MAX_UPLOAD_BYTES: String(64 * MiB),
   ALLOWED_CONTENT_TYPES: 'image/*,video/mp4,application/octet-stream,text/plain',
   MAX_OPEN_UPLOADS_PER_OWNER: '50',
-  LOG_LEVEL: 'silent',
 };
 
-let dataDir: string;
+let testStack: TestStack | undefined;
 let stack: LocalStack;
 let alice: ReturnType<typeof apiClient>;
 let bob: ReturnType<typeof apiClient>;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'sessions-'));
-  stack = await startLocalStack({ dataDir, port: 0, cosPort: 0, env, quiet: true });
+  testStack = await startTestStack('sessions', { env });
+  stack = testStack.stack;
   alice = apiClient(stack.apiUrl, await stack.token('alice'));
   bob = apiClient(stack.apiUrl, await stack.token('bob'));
 });
 
-afterAll(async () => {
-  await stack?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-const expectError = (r: Answer, status: number, code: string) => {
-  expect(r.status, JSON.stringify(r.body)).toBe(status);
-  expect((r.body as { error: { code: string } }).error.code).toBe(code);
-};
+afterAll(() => testStack?.stop());
 
 /** Creates, uploads the given parts through presigned URLs and records them; returns what the client knows. */
 async function uploadParts(
@@ -103,10 +88,7 @@ describe('upload sessions end to end (local COS + SQLite over HTTP)', () => {
     const done = await alice.complete(up.id);
     expect(done.status, JSON.stringify(done.body)).toBe(200);
     expect(done.body.upload).toMatchObject({ state: 'completed', crc64: crcOf(file), size: file.length });
-    const head = await sdk<{ headers: Record<string, string> }>(
-      officialCos(stack.cosUrl).headObject.bind(officialCos(stack.cosUrl)) as never,
-      { Bucket: stack.bucket, Region: stack.region, Key: up.key },
-    );
+    const head = await headObject(officialCos(stack.cosUrl), stack, up.key);
     expect(head.headers['x-cos-meta-album']).toBe('2026');
   });
 
@@ -167,14 +149,7 @@ describe('upload sessions end to end (local COS + SQLite over HTTP)', () => {
     const { up } = await uploadParts(file, [1]);
     expect((await alice.abort(up.id)).status).toBe(204);
     const cos = officialCos(stack.cosUrl);
-    await expect(
-      sdk(cos.multipartListPart.bind(cos) as never, {
-        Bucket: stack.bucket,
-        Region: stack.region,
-        Key: up.key,
-        UploadId: up.cosUploadId,
-      }),
-    ).rejects.toMatchObject({ statusCode: 404 });
+    await expect(listParts(cos, stack, up.key, up.cosUploadId)).rejects.toMatchObject({ statusCode: 404 });
     expect((await alice.get(up.id)).body.upload.state).toBe('aborted');
     expectError(await alice.complete(up.id), 409, 'UPLOAD_NOT_OPEN');
     expectError(await alice.partUrls(up.id, { partNumbers: [1] }), 409, 'UPLOAD_NOT_OPEN');
@@ -322,8 +297,7 @@ describe('restart', () => {
     const file = bytesOf(2 * MiB + 10, 21);
     const { up, parts } = await uploadParts(file, [1, 2]);
     await alice.record(up.id, parts);
-    await stack.close();
-    stack = await startLocalStack({ dataDir, port: 0, cosPort: 0, env, quiet: true });
+    stack = await testStack!.restart();
     alice = apiClient(stack.apiUrl, await stack.token('alice'));
     const resumed = await alice.get(up.id);
     expect(resumed.body.parts.map((p) => p.partNumber)).toEqual([1, 2]);

@@ -1,26 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack.ts';
+import type { LocalStack } from '../../local/stack.ts';
 import { apiClient } from '../helpers/api-client.ts';
+import { startTestStack, type TestStack } from '../helpers/test-stack.ts';
 
 const clock = { offsetMs: 0, now: () => new Date(Date.now() + clock.offsetMs) };
-let dataDir: string;
+let testStack: TestStack | undefined;
 let stack: LocalStack;
 let alice: ReturnType<typeof apiClient>;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'sweep-schedule-'));
-  stack = await startLocalStack({ dataDir, port: 0, cosPort: 0, quiet: true, clock, env: { LOG_LEVEL: 'silent' } });
+  testStack = await startTestStack('sweep-schedule', { clock, smallParts: false });
+  stack = testStack.stack;
   alice = apiClient(stack.apiUrl, await stack.token('alice'));
 });
 
-afterAll(async () => {
-  await stack?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => testStack?.stop());
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -1,25 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type COS from 'cos-nodejs-sdk-v5';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack.ts';
+import type { LocalStack } from '../../local/stack.ts';
+import type { SweepReport } from '../../shared/core/sweep-run.ts';
 import { type Answer, apiClient, bytesOf, putPart, type UploadView } from '../helpers/api-client.ts';
 import { startTestDynamoDb } from '../helpers/dynamodb-local.ts';
-import { officialCos, sdk } from '../helpers/official-cos.ts';
+import { headObject, listParts, officialCos, sdk } from '../helpers/official-cos.ts';
+import { startTestStack, type TestStack } from '../helpers/test-stack.ts';
 
 const MiB = 1024 * 1024;
 const H = 3600_000;
 const TTL_HOURS = 72;
 const env = {
-  MIN_PART_BYTES: String(MiB),
-  DEFAULT_PART_BYTES: String(MiB),
-  SINGLE_PUT_MAX_BYTES: String(MiB),
   MAX_UPLOAD_BYTES: String(64 * MiB),
   MAX_OPEN_UPLOADS_PER_OWNER: '1000',
   STALE_AFTER_SECONDS: String(24 * 3600),
   UPLOAD_TTL_SECONDS: String(TTL_HOURS * 3600),
-  LOG_LEVEL: 'silent',
 };
 
 /**
@@ -28,18 +23,8 @@ const env = {
  */
 const clock = { offsetMs: 0, now: () => new Date(Date.now() + clock.offsetMs) };
 
-interface SweepAnswer {
-  aborted: string[];
-  expired: string[];
-  orphans: { key: string; uploadId: string }[];
-  dryRun: boolean;
-  more: boolean;
-  nextCursor: string | null;
-  errors: number;
-}
-
 describe.each(['sqlite', 'dynamodb'] as const)('sweep over HTTP with the %s store', (backend) => {
-  let dataDir: string;
+  let testStack: TestStack | undefined;
   let stack: LocalStack;
   let db: Awaited<ReturnType<typeof startTestDynamoDb>> | undefined;
   let alice: ReturnType<typeof apiClient>;
@@ -47,7 +32,6 @@ describe.each(['sqlite', 'dynamodb'] as const)('sweep over HTTP with the %s stor
   let cos: COS;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), `sweep-${backend}-`));
     const storeEnv: Record<string, string> = {};
     if (backend === 'dynamodb') {
       db = await startTestDynamoDb();
@@ -57,16 +41,16 @@ describe.each(['sqlite', 'dynamodb'] as const)('sweep over HTTP with the %s stor
         UPLOADS_TABLE: 'sweep-test',
       });
     }
-    stack = await startLocalStack({ dataDir, port: 0, cosPort: 0, quiet: true, clock, env: { ...env, ...storeEnv } });
+    testStack = await startTestStack(`sweep-${backend}`, { clock, env: { ...env, ...storeEnv } });
+    stack = testStack.stack;
     alice = apiClient(stack.apiUrl, await stack.token('alice'));
     admin = apiClient(stack.apiUrl, await stack.token('ops', { admin: true }));
     cos = officialCos(stack.cosUrl);
   });
 
   afterAll(async () => {
-    await stack?.close();
+    await testStack?.stop();
     await db?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   beforeEach(() => {
@@ -76,7 +60,7 @@ describe.each(['sqlite', 'dynamodb'] as const)('sweep over HTTP with the %s stor
 
   const target = () => ({ Bucket: stack.bucket, Region: stack.region });
   const sweep = async (body?: Record<string, unknown>) => {
-    const r = (await admin.call('POST', '/v1/admin/sweep', body)) as Answer<SweepAnswer>;
+    const r = (await admin.call('POST', '/v1/admin/sweep', body)) as Answer<SweepReport>;
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     return r.body;
   };
@@ -108,7 +92,7 @@ describe.each(['sqlite', 'dynamodb'] as const)('sweep over HTTP with the %s stor
     }
   };
   const listPartsError = async (key: string, uploadId: string) =>
-    sdk(cos.multipartListPart.bind(cos) as never, { ...target(), Key: key, UploadId: uploadId }).then(
+    listParts(cos, stack, key, uploadId).then(
       () => null,
       (e: { code?: string; error?: { Code?: string } }) => e.code ?? e.error?.Code ?? 'error',
     );
@@ -208,7 +192,7 @@ describe.each(['sqlite', 'dynamodb'] as const)('sweep over HTTP with the %s stor
     expect(done.body.upload.state).toBe('completed');
     expect((await sweep()).aborted).not.toContain(up.id);
     expect(await stateOf(up.id)).toBe('completed');
-    const head = await sdk<{ statusCode: number }>(cos.headObject.bind(cos) as never, { ...target(), Key: up.key });
+    const head = await headObject(cos, stack, up.key);
     expect(head.statusCode).toBe(200);
   });
 
