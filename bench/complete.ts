@@ -16,7 +16,7 @@ import { buildCompleteXml } from '../shared/cos/xml.ts';
 import { isStorageRejection, isUploadError } from '../shared/errors.ts';
 import type { Bench, BenchContext, BenchResult } from './lib/result.ts';
 import { type BenchStack, benchStack, type StoreKind } from './lib/stacks.ts';
-import { fmt, median, medianWall, type Sample, sample } from './lib/stats.ts';
+import { fmt, median, medianWall, type Sample, sample, wallSamples } from './lib/stats.ts';
 import { tinyPartDeps, tinyPartUpload } from './lib/tiny-upload.ts';
 
 const PART_BYTES = 64;
@@ -159,6 +159,10 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
         ],
       },
     ],
+    samples: {
+      ...wallSamples(results.sqlite.samples, 'sqlite.'),
+      ...wallSamples(results.dynamodb.samples, 'dynamodb.'),
+    },
     targets: [
       {
         target: `server-side complete of ${fmt(parts)} parts (no numeric target: reported)`,

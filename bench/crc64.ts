@@ -10,7 +10,7 @@ import { crc64Bytewise } from './baselines/crc64-bytewise.ts';
 import { combinePartsBigInt } from './baselines/crc64-combine-bigint.ts';
 import type { Bench, BenchContext, BenchResult } from './lib/result.ts';
 import { judged } from './lib/result.ts';
-import { fmt, GiB, interleaved, MiB, mbps, medianCpu, medianWall, ratio } from './lib/stats.ts';
+import { fmt, GiB, interleaved, MiB, mbps, medianCpu, medianWall, ratio, wallSamples } from './lib/stats.ts';
 import type { Table } from './lib/table.ts';
 
 const require = createRequire(import.meta.url);
@@ -141,6 +141,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
       },
       combine,
     ],
+    samples: wallSamples(samples),
     targets: [
       {
         target: 'CRC64 >= 1 GiB/s on one core',

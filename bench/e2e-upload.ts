@@ -16,7 +16,7 @@ import { pool } from './lib/pool.ts';
 import type { Bench, BenchContext, BenchResult } from './lib/result.ts';
 import { judged } from './lib/result.ts';
 import { type StackInfo, stackProcess } from './lib/stack-process.ts';
-import { fmt, GiB, interleaved, MiB, mbps, median, medianWall, ratio } from './lib/stats.ts';
+import { fmt, GiB, interleaved, MiB, mbps, median, medianWall, ratio, wallSamples } from './lib/stats.ts';
 import { makeTestFile } from './lib/test-file.ts';
 
 const PART = 8 * MiB;
@@ -173,7 +173,9 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
       const ms = medianWall(samples[c.key]);
       const done = c.key === 'client' ? fmt(complete / 1000, 2) : '-';
       const before = c.key === 'client' ? ratio(raw, ms - complete) : c.key === 'raw' ? '1.00x' : '-';
-      return [c.label, fmt(ms / 1000, 2), fmt(mbps(size, ms)), ratio(raw, ms), done, before];
+      const all = samples[c.key].map((x) => x.wallMs / 1000);
+      const range = `${fmt(Math.min(...all), 1)}–${fmt(Math.max(...all), 1)}`;
+      return [c.label, fmt(ms / 1000, 2), range, fmt(mbps(size, ms)), ratio(raw, ms), done, before];
     });
     const client = medianWall(samples.client);
     const sdk = medianWall(samples.sdk);
@@ -184,6 +186,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
           columns: [
             'uploader',
             'seconds',
+            'range, s',
             'MB/s',
             'throughput vs raw PUTs',
             'of which POST /complete, s',
@@ -199,6 +202,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
           ],
         },
       ],
+      samples: { ...wallSamples(samples), clientCompleteCall: completeMs.map((ms) => Math.round(ms)) },
       targets: [
         {
           target: 'client >= 0.9x raw PUT throughput',

@@ -12,7 +12,7 @@ import { authorization, keyTime } from '../shared/cos/signer.ts';
 import { isAddressableKey, parseEndpoint } from '../shared/cos/url.ts';
 import type { Bench, BenchContext, BenchResult } from './lib/result.ts';
 import { judged } from './lib/result.ts';
-import { fmt, interleaved, MiB, medianCpu, medianWall, ratio } from './lib/stats.ts';
+import { fmt, interleaved, MiB, medianCpu, medianWall, ratio, wallSamples } from './lib/stats.ts';
 import { FastPresigner } from './prototypes/fast-presigner.ts';
 
 const SECRET_ID = 'AKIDBENCHMARK00000000000000000000';
@@ -238,6 +238,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
         ],
       },
     ],
+    samples: wallSamples(samples),
     targets: [
       {
         target: 'presign >= 3x COS.getAuthorization',

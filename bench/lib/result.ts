@@ -11,6 +11,8 @@ export interface Target {
 export interface BenchResult {
   tables: Table[];
   targets: Target[];
+  /** Every timed run's wall ms by contender, for `--json` readers who want more than medians. */
+  samples?: Record<string, number[]>;
 }
 
 export interface BenchContext {

@@ -60,3 +60,9 @@ export const ratio = (a: number, b: number): string => (b > 0 && Number.isFinite
 
 /** MB/s (10^6 bytes per second) for `bytes` in `ms`. */
 export const mbps = (bytes: number, ms: number): number => bytes / 1e6 / (ms / 1000);
+
+/** Wall ms of every sample, per contender (BenchResult.samples). */
+export const wallSamples = (by: Record<string, readonly Sample[]>, prefix = ''): Record<string, number[]> =>
+  Object.fromEntries(
+    Object.entries(by).map(([k, v]) => [`${prefix}${k}`, v.map((s) => Math.round(s.wallMs * 10) / 10)]),
+  );
