@@ -5,9 +5,12 @@ import { route } from '../shared/http/route.ts';
 import { coreDeps } from '../shared/runtime/core-deps.ts';
 
 /** DELETE /v1/uploads/{id} */
-export const handler = route({ name: 'abort-upload', auth: 'user', params: uploadIdParams }, async ({ params, principal }) => {
-  const deps = await coreDeps();
-  const upload = await loadOwned(deps, principal, params.id);
-  await abortUpload(deps, upload, { reason: 'owner abort' });
-  return { statusCode: 204, headers: {}, body: '' };
-});
+export const handler = route(
+  { name: 'abort-upload', auth: 'user', params: uploadIdParams },
+  async ({ params, principal }) => {
+    const deps = await coreDeps();
+    const upload = await loadOwned(deps, principal, params.id);
+    await abortUpload(deps, upload, { reason: 'owner abort' });
+    return { statusCode: 204, headers: {}, body: '' };
+  },
+);

@@ -6,8 +6,11 @@ import { route } from '../shared/http/route.ts';
 import { coreDeps } from '../shared/runtime/core-deps.ts';
 
 /** POST /v1/uploads */
-export const handler = route({ name: 'create-upload', auth: 'user', body: createUploadBody }, async ({ body, principal }) => {
-  const deps = await coreDeps();
-  const upload = await createUpload(deps, principal.sub, body);
-  return json(201, { upload: toPublicUpload(upload, deps.clock.now()) });
-});
+export const handler = route(
+  { name: 'create-upload', auth: 'user', body: createUploadBody },
+  async ({ body, principal }) => {
+    const deps = await coreDeps();
+    const upload = await createUpload(deps, principal.sub, body);
+    return json(201, { upload: toPublicUpload(upload, deps.clock.now()) });
+  },
+);

@@ -6,9 +6,12 @@ import { route } from '../shared/http/route.ts';
 import { coreDeps } from '../shared/runtime/core-deps.ts';
 
 /** GET /v1/uploads/{id} — the upload and its recorded parts: all a client needs to resume. */
-export const handler = route({ name: 'get-upload', auth: 'user', params: uploadIdParams }, async ({ params, principal }) => {
-  const deps = await coreDeps();
-  const upload = await loadOwned(deps, principal, params.id);
-  const parts = await deps.store.listParts(upload.id);
-  return json(200, { upload: toPublicUpload(upload, deps.clock.now()), parts: parts.map(toPublicPart) });
-});
+export const handler = route(
+  { name: 'get-upload', auth: 'user', params: uploadIdParams },
+  async ({ params, principal }) => {
+    const deps = await coreDeps();
+    const upload = await loadOwned(deps, principal, params.id);
+    const parts = await deps.store.listParts(upload.id);
+    return json(200, { upload: toPublicUpload(upload, deps.clock.now()), parts: parts.map(toPublicPart) });
+  },
+);

@@ -1,5 +1,4 @@
 import { openApiDocument } from '../shared/api/openapi.ts';
-import { json } from '../shared/http/api-event.ts';
 import { route } from '../shared/http/route.ts';
 
 let doc: string | undefined;

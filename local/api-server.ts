@@ -24,12 +24,19 @@ export interface ApiServerOptions {
  * same `handler` Lambda would. Unknown routes go to the `not-found` function, as the deployed
  * `$default` route does.
  */
-export async function startApiServer(opts: ApiServerOptions): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+export async function startApiServer(
+  opts: ApiServerOptions,
+): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     handle(req, res, opts).catch((err: unknown) => {
       // The handlers never throw (middy turns errors into responses); this is the server itself failing.
       process.stderr.write(`local api: ${String(err)}\n`);
-      if (!res.headersSent) send(res, { statusCode: 500, headers: {}, body: '{"error":{"code":"INTERNAL","message":"internal error","details":{}}}' });
+      if (!res.headersSent)
+        send(res, {
+          statusCode: 500,
+          headers: {},
+          body: '{"error":{"code":"INTERNAL","message":"internal error","details":{}}}',
+        });
       else res.destroy();
     });
   });
@@ -55,13 +62,27 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiServer
   const method = (req.method ?? 'GET').toUpperCase();
   const asset = method === 'GET' ? opts.assets?.[url.pathname] : undefined;
   if (asset) {
-    send(res, { statusCode: 200, headers: { 'content-type': asset.contentType, 'cache-control': 'no-store' }, body: await asset.body() });
+    send(res, {
+      statusCode: 200,
+      headers: { 'content-type': asset.contentType, 'cache-control': 'no-store' },
+      body: await asset.body(),
+    });
     return;
   }
   const body = await readBody(req);
   if (body === null) {
     req.resume();
-    send(res, { statusCode: 413, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { code: 'PAYLOAD_TOO_LARGE', message: `request body exceeds ${MAX_BODY_BYTES} bytes`, details: { limit: MAX_BODY_BYTES } } }) });
+    send(res, {
+      statusCode: 413,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        error: {
+          code: 'PAYLOAD_TOO_LARGE',
+          message: `request body exceeds ${MAX_BODY_BYTES} bytes`,
+          details: { limit: MAX_BODY_BYTES },
+        },
+      }),
+    });
     return;
   }
   const matched = method === 'OPTIONS' ? null : matchRoute(opts.routes, method, url.pathname);
@@ -72,9 +93,16 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiServer
   send(res, result);
 }
 
-function toEvent(req: IncomingMessage, url: URL, method: string, body: Buffer, matched: { entry: RouteEntry; params: Record<string, string> } | null): APIGatewayProxyEventV2 {
+function toEvent(
+  req: IncomingMessage,
+  url: URL,
+  method: string,
+  body: Buffer,
+  matched: { entry: RouteEntry; params: Record<string, string> } | null,
+): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
   const routeKey = matched ? `${matched.entry.method} ${matched.entry.path}` : '$default';
@@ -94,7 +122,13 @@ function toEvent(req: IncomingMessage, url: URL, method: string, body: Buffer, m
       apiId: 'local',
       domainName: req.headers.host ?? '127.0.0.1',
       domainPrefix: 'local',
-      http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: req.headers['user-agent'] ?? '' },
+      http: {
+        method,
+        path: url.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: req.headers['user-agent'] ?? '',
+      },
       requestId: randomUUID(),
       routeKey,
       stage: '$default',

@@ -8,7 +8,7 @@ import type { Clock } from '../shared/ports.ts';
 import { limitsFrom, setCoreDeps, storageFrom, storeFrom } from '../shared/runtime/core-deps.ts';
 import { randomIds, systemClock } from '../shared/runtime/ids.ts';
 import { configuredIssuer } from '../shared/sts/configured-issuer.ts';
-import { startApiServer, type StaticAsset } from './api-server.ts';
+import { type StaticAsset, startApiServer } from './api-server.ts';
 import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_SECRET_ID, LOCAL_SECRET_KEY } from './cos/defaults.ts';
 import { type CosEmulator, startCosEmulator } from './cos/server.ts';
 import { LOCAL_JWT_SECRET, mintToken } from './dev-auth.ts';
@@ -116,7 +116,14 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     config,
     emulator,
     deps,
-    token: (sub, t = {}) => mintToken({ secret: config.AUTH_JWT_SECRET ?? LOCAL_JWT_SECRET, sub, ...t, issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE }),
+    token: (sub, t = {}) =>
+      mintToken({
+        secret: config.AUTH_JWT_SECRET ?? LOCAL_JWT_SECRET,
+        sub,
+        ...t,
+        issuer: config.AUTH_ISSUER,
+        audience: config.AUTH_AUDIENCE,
+      }),
     close: async () => {
       await api.close();
       await emulator.close();

@@ -83,19 +83,31 @@ export const tooManyOpenUploads = (limit: number) =>
   new UploadError(429, 'TOO_MANY_OPEN_UPLOADS', `owner already has ${limit} open uploads`, { limit });
 
 /** COS or STS failed after retries. `cause` keeps the upstream error for logs, never for the body. */
-export const storageUnavailable = (message = 'object storage is unavailable, try again', cause?: unknown, status = 503) =>
-  new UploadError(status, 'STORAGE_UNAVAILABLE', message, {}, { cause });
+export const storageUnavailable = (
+  message = 'object storage is unavailable, try again',
+  cause?: unknown,
+  status = 503,
+) => new UploadError(status, 'STORAGE_UNAVAILABLE', message, {}, { cause });
 
 /**
  * COS answered, and refused: the core branches on some of these (a vanished multipart upload
  * after a crash, parts COS would not assemble). Unhandled, they surface as 502.
  */
-export type StorageRejection = 'NoSuchUpload' | 'NoSuchKey' | 'InvalidPart' | 'InvalidPartOrder' | 'EntityTooSmall' | 'AccessDenied' | 'Other';
+export type StorageRejection =
+  | 'NoSuchUpload'
+  | 'NoSuchKey'
+  | 'InvalidPart'
+  | 'InvalidPartOrder'
+  | 'EntityTooSmall'
+  | 'AccessDenied'
+  | 'Other';
 
 export const storageRejected = (reason: StorageRejection, message: string, cause?: unknown) =>
   new UploadError(502, 'STORAGE_UNAVAILABLE', message, { reason }, { cause });
 
 export const isStorageRejection = (e: unknown, ...reasons: StorageRejection[]): e is UploadError =>
-  e instanceof UploadError && e.code === 'STORAGE_UNAVAILABLE' && reasons.includes(e.details.reason as StorageRejection);
+  e instanceof UploadError &&
+  e.code === 'STORAGE_UNAVAILABLE' &&
+  reasons.includes(e.details.reason as StorageRejection);
 
 export const isUploadError = (e: unknown): e is UploadError => e instanceof UploadError;

@@ -32,7 +32,9 @@ export function createLogger(
   const min = order[level] ?? order.info;
   const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Record<string, unknown>) => {
     if (order[lvl] < min) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...(redact(fields ?? {}) as object) }));
+    write(
+      JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...(redact(fields ?? {}) as object) }),
+    );
   };
   return {
     debug: (m, f) => emit('debug', m, f),

@@ -153,16 +153,37 @@ export interface ObjectStorage {
   initiateMultipart(key: string, opts: { contentType: string; metadata: Record<string, string> }): Promise<string>;
   /** Every page of List Parts, ascending. A vanished upload throws `storageRejected('NoSuchUpload')`. */
   listParts(key: string, uploadId: string): Promise<StoredPart[]>;
-  completeMultipart(key: string, uploadId: string, parts: readonly { partNumber: number; etag: string }[]): Promise<CompletedObject>;
+  completeMultipart(
+    key: string,
+    uploadId: string,
+    parts: readonly { partNumber: number; etag: string }[],
+  ): Promise<CompletedObject>;
   /** Idempotent: an unknown upload is not an error. */
   abortMultipart(key: string, uploadId: string): Promise<void>;
   /** null when the object does not exist. */
   headObject(key: string): Promise<ObjectHead | null>;
   /** Idempotent. */
   deleteObject(key: string): Promise<void>;
-  listMultipartUploads(prefix: string, opts?: { keyMarker?: string; uploadIdMarker?: string; maxUploads?: number }): Promise<MultipartUploadListing>;
-  presignUploadPart(key: string, uploadId: string, partNumber: number, contentLength: number, now: Date, expiresSeconds: number): PresignedRequest;
-  presignPutObject(key: string, contentLength: number, contentType: string, metadata: Record<string, string>, now: Date, expiresSeconds: number): PresignedRequest;
+  listMultipartUploads(
+    prefix: string,
+    opts?: { keyMarker?: string; uploadIdMarker?: string; maxUploads?: number },
+  ): Promise<MultipartUploadListing>;
+  presignUploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    contentLength: number,
+    now: Date,
+    expiresSeconds: number,
+  ): PresignedRequest;
+  presignPutObject(
+    key: string,
+    contentLength: number,
+    contentType: string,
+    metadata: Record<string, string>,
+    now: Date,
+    expiresSeconds: number,
+  ): PresignedRequest;
 }
 
 export interface TemporaryCredentials {

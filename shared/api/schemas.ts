@@ -9,8 +9,14 @@ const partNumber = z.number().int().min(1).max(10_000);
 const byteCount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 // One check, not regex + refine: zod runs refinements even after a failed regex, and BigInt()
 // of a non-number throws.
-const crc64 = z.string().refine((s) => /^\d{1,20}$/.test(s) && BigInt(s) < 2n ** 64n, 'must be an unsigned decimal CRC64 (64 bits)');
-const etag = z.string().min(1).max(128).regex(/^"?[A-Za-z0-9-]+"?$/, 'must be an ETag as COS returns it');
+const crc64 = z
+  .string()
+  .refine((s) => /^\d{1,20}$/.test(s) && BigInt(s) < 2n ** 64n, 'must be an unsigned decimal CRC64 (64 bits)');
+const etag = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^"?[A-Za-z0-9-]+"?$/, 'must be an ETag as COS returns it');
 
 export const uploadIdParams = z.object({ id: z.string().regex(/^upl_[0-9a-z]{20,40}$/, 'not an upload id') });
 
@@ -31,7 +37,10 @@ export const createUploadBody = z.strictObject({
   metadata: z
     .record(z.string().regex(/^[a-z0-9-]{1,64}$/, 'keys are [a-z0-9-]'), z.string().max(256))
     .refine((m) => Object.keys(m).length <= 10, 'at most 10 keys')
-    .refine((m) => Object.values(m).every((v) => /^[\x20-\x7e]*$/.test(v)), 'values must be printable ASCII (they become x-cos-meta-* headers)')
+    .refine(
+      (m) => Object.values(m).every((v) => /^[\x20-\x7e]*$/.test(v)),
+      'values must be printable ASCII (they become x-cos-meta-* headers)',
+    )
     .optional(),
   crc64: crc64.optional(),
 });
@@ -55,7 +64,12 @@ export const partEntry = z.strictObject({
 export const recordPartsBody = z.strictObject({ parts: z.array(partEntry).min(1).max(1000) });
 
 export const completeBody = z
-  .strictObject({ parts: z.array(z.strictObject({ partNumber, etag, size: byteCount.optional(), crc64: crc64.optional() })).max(10_000).optional() })
+  .strictObject({
+    parts: z
+      .array(z.strictObject({ partNumber, etag, size: byteCount.optional(), crc64: crc64.optional() }))
+      .max(10_000)
+      .optional(),
+  })
   .optional();
 
 const iso = z.string().describe('ISO-8601 UTC');
@@ -91,11 +105,24 @@ export const errorBody = z.object({
 export const uploadResponse = z.object({ upload: uploadObject });
 export const getUploadResponse = z.object({
   upload: uploadObject,
-  parts: z.array(z.object({ partNumber: z.number().int(), etag: z.string(), size: z.number().int().nullable(), crc64: z.string().optional() })),
+  parts: z.array(
+    z.object({
+      partNumber: z.number().int(),
+      etag: z.string(),
+      size: z.number().int().nullable(),
+      crc64: z.string().optional(),
+    }),
+  ),
 });
 export const partUrlsResponse = z.object({
   urls: z.array(
-    z.object({ partNumber: z.number().int(), method: z.literal('PUT'), url: z.string(), headers: z.record(z.string(), z.string()), expiresAt: iso }),
+    z.object({
+      partNumber: z.number().int(),
+      method: z.literal('PUT'),
+      url: z.string(),
+      headers: z.record(z.string(), z.string()),
+      expiresAt: iso,
+    }),
   ),
 });
 export const recordPartsResponse = z.object({ recorded: z.number().int() });

@@ -24,7 +24,8 @@ export async function abortUpload(
     const updated = await deps.store.transition(upload.id, { from: ABORTABLE, to, at: deps.clock.now().toISOString() });
     if (!updated) {
       const fresh = await deps.store.get(upload.id);
-      if (!fresh || fresh.state === 'completed' || fresh.state === 'completing') throw uploadNotOpen(fresh?.state ?? 'gone');
+      if (!fresh || fresh.state === 'completed' || fresh.state === 'completing')
+        throw uploadNotOpen(fresh?.state ?? 'gone');
       current = fresh;
     } else {
       current = updated;
@@ -36,6 +37,7 @@ export async function abortUpload(
 }
 
 export async function cleanCos(deps: Pick<CoreDeps, 'storage'>, upload: UploadRecord): Promise<void> {
-  if (upload.strategy === 'multipart' && upload.cosUploadId) await deps.storage.abortMultipart(upload.key, upload.cosUploadId);
+  if (upload.strategy === 'multipart' && upload.cosUploadId)
+    await deps.storage.abortMultipart(upload.key, upload.cosUploadId);
   else if (upload.strategy === 'single') await deps.storage.deleteObject(upload.key);
 }

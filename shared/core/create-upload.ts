@@ -67,6 +67,11 @@ export async function createUpload(deps: CoreDeps, owner: string, input: CreateU
     location: null,
   };
   await deps.store.create(record);
-  deps.log.info('upload created', { uploadId: id, strategy: plan.strategy, size: plan.size, partCount: plan.partCount });
+  deps.log.info('upload created', {
+    uploadId: id,
+    strategy: plan.strategy,
+    size: plan.size,
+    partCount: plan.partCount,
+  });
   return record;
 }

@@ -11,7 +11,7 @@ const MAX_NAME_BYTES = 200;
 export function sanitizeFileName(name: string): string {
   let s = name
     .normalize('NFC')
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
+    .replace(/\p{Cc}/gu, '')
     .replace(/[/\\*?]/g, '_')
     .replace(/\.{2,}/g, '.')
     .trim()
@@ -21,7 +21,8 @@ export function sanitizeFileName(name: string): string {
 }
 
 /** A short stable hash so keys group by owner without putting the raw `sub` (maybe an email) in the bucket. */
-export const ownerHash = (owner: string): string => createHash('sha256').update(owner, 'utf8').digest('hex').slice(0, 16);
+export const ownerHash = (owner: string): string =>
+  createHash('sha256').update(owner, 'utf8').digest('hex').slice(0, 16);
 
 /** `u/<owner-hash>/<id>/<sanitized fileName>` — chosen by the server, never by the client. */
 export const objectKey = (prefix: string, owner: string, id: string, fileName: string): string =>

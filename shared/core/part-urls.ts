@@ -27,7 +27,9 @@ export async function partUrls(deps: CoreDeps, upload: UploadRecord, input: Part
   const outOfPlan = input.partNumbers.filter((n) => n > limit);
   if (outOfPlan.length > 0) {
     throw validationFailed(
-      outOfPlan.slice(0, 20).map((n) => ({ path: ['body', 'partNumbers'], message: `part ${n} is beyond the plan's ${limit} parts` })),
+      outOfPlan
+        .slice(0, 20)
+        .map((n) => ({ path: ['body', 'partNumbers'], message: `part ${n} is beyond the plan's ${limit} parts` })),
     );
   }
 
@@ -54,12 +56,25 @@ interface EffectivePlan {
   touched: boolean;
 }
 
-async function fixSizeIfFinal(deps: CoreDeps, upload: UploadRecord, input: PartUrlsInput, now: Date): Promise<EffectivePlan> {
-  const base = { size: upload.size, partSize: upload.partSize, partCount: upload.partCount, maxSize: upload.maxSize, touched: false };
+async function fixSizeIfFinal(
+  deps: CoreDeps,
+  upload: UploadRecord,
+  input: PartUrlsInput,
+  now: Date,
+): Promise<EffectivePlan> {
+  const base = {
+    size: upload.size,
+    partSize: upload.partSize,
+    partCount: upload.partCount,
+    maxSize: upload.maxSize,
+    touched: false,
+  };
   if (input.finalPartSize === undefined) return base;
   const last = Math.max(...input.partNumbers);
   if (input.finalPartSize > upload.partSize || (input.finalPartSize === 0 && last > 1)) {
-    throw validationFailed([{ path: ['body', 'finalPartSize'], message: `must be 1..${upload.partSize} (the part size)` }]);
+    throw validationFailed([
+      { path: ['body', 'finalPartSize'], message: `must be 1..${upload.partSize} (the part size)` },
+    ]);
   }
   const size = (last - 1) * upload.partSize + input.finalPartSize;
   if (upload.size !== null) {
@@ -67,9 +82,12 @@ async function fixSizeIfFinal(deps: CoreDeps, upload: UploadRecord, input: PartU
     if (upload.size === size) return base;
     throw validationFailed([{ path: ['body', 'finalPartSize'], message: `size is already fixed at ${upload.size}` }]);
   }
-  if (size > upload.maxSize) throw uploadTooLarge(`size ${size} exceeds maxSize ${upload.maxSize}`, { maxSize: upload.maxSize });
+  if (size > upload.maxSize)
+    throw uploadTooLarge(`size ${size} exceeds maxSize ${upload.maxSize}`, { maxSize: upload.maxSize });
   if (!(await deps.store.touch(upload.id, now.toISOString(), { size, partCount: last }))) {
-    throw validationFailed([{ path: ['body', 'finalPartSize'], message: 'size was fixed concurrently with another value' }]);
+    throw validationFailed([
+      { path: ['body', 'finalPartSize'], message: 'size was fixed concurrently with another value' },
+    ]);
   }
   return { ...base, size, partCount: last, touched: true };
 }

@@ -18,7 +18,10 @@ export interface Plan {
   partCount: number | null;
 }
 
-type PlanLimits = Pick<Limits, 'maxUploadBytes' | 'maxParts' | 'minPartBytes' | 'defaultPartBytes' | 'singlePutMaxBytes'>;
+type PlanLimits = Pick<
+  Limits,
+  'maxUploadBytes' | 'maxParts' | 'minPartBytes' | 'defaultPartBytes' | 'singlePutMaxBytes'
+>;
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
@@ -32,17 +35,27 @@ export function planUpload(req: PlanRequest, limits: PlanLimits): Plan {
   const maxParts = Math.min(limits.maxParts, COS_MAX_PARTS);
   if (req.size !== undefined) {
     if (req.size > limits.maxUploadBytes) {
-      throw uploadTooLarge(`size ${req.size} exceeds the limit of ${limits.maxUploadBytes} bytes`, { limit: limits.maxUploadBytes });
+      throw uploadTooLarge(`size ${req.size} exceeds the limit of ${limits.maxUploadBytes} bytes`, {
+        limit: limits.maxUploadBytes,
+      });
     }
     if (req.size <= limits.singlePutMaxBytes) {
       return { strategy: 'single', size: req.size, maxSize: req.size, partSize: req.size, partCount: 1 };
     }
     const partSize = choosePartSize(req.size, req.partSize, maxParts, limits);
-    return { strategy: 'multipart', size: req.size, maxSize: req.size, partSize, partCount: ceilDiv(req.size, partSize) };
+    return {
+      strategy: 'multipart',
+      size: req.size,
+      maxSize: req.size,
+      partSize,
+      partCount: ceilDiv(req.size, partSize),
+    };
   }
   const maxSize = req.maxSize ?? limits.maxUploadBytes;
   if (maxSize > limits.maxUploadBytes) {
-    throw uploadTooLarge(`maxSize ${maxSize} exceeds the limit of ${limits.maxUploadBytes} bytes`, { limit: limits.maxUploadBytes });
+    throw uploadTooLarge(`maxSize ${maxSize} exceeds the limit of ${limits.maxUploadBytes} bytes`, {
+      limit: limits.maxUploadBytes,
+    });
   }
   const partSize = choosePartSize(maxSize, req.partSize, maxParts, limits);
   return { strategy: 'multipart', size: null, maxSize, partSize, partCount: null };

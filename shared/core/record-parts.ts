@@ -20,13 +20,21 @@ export async function recordParts(deps: CoreDeps, upload: UploadRecord, parts: r
   const beyond = parts.map((p, i) => ({ p, i })).filter(({ p }) => p.partNumber > limit);
   if (beyond.length > 0) {
     throw validationFailed(
-      beyond.slice(0, 20).map(({ p, i }) => ({ path: ['body', 'parts', i, 'partNumber'], message: `part ${p.partNumber} is beyond the plan's ${limit} parts` })),
+      beyond.slice(0, 20).map(({ p, i }) => ({
+        path: ['body', 'parts', i, 'partNumber'],
+        message: `part ${p.partNumber} is beyond the plan's ${limit} parts`,
+      })),
     );
   }
   // Within one request the last entry for a number wins, as it would across requests.
   const byNumber = new Map<number, PartRecord>();
   for (const p of parts) {
-    byNumber.set(p.partNumber, { partNumber: p.partNumber, etag: quoteEtag(p.etag), size: p.size ?? null, crc64: p.crc64 ?? null });
+    byNumber.set(p.partNumber, {
+      partNumber: p.partNumber,
+      etag: quoteEtag(p.etag),
+      size: p.size ?? null,
+      crc64: p.crc64 ?? null,
+    });
   }
   const records = [...byNumber.values()].sort((a, b) => a.partNumber - b.partNumber);
   if (!(await deps.store.putParts(upload.id, records, now.toISOString()))) {

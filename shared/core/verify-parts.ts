@@ -3,7 +3,11 @@ import type { PartRecord, StoredPart } from '../ports.ts';
 import { combineParts } from './crc64.ts';
 
 /** ETags compare without quotes and case: COS answers `"abc"`, clients may record `abc`. */
-export const normalizeEtag = (etag: string): string => etag.trim().replace(/^"+|"+$/g, '').toLowerCase();
+export const normalizeEtag = (etag: string): string =>
+  etag
+    .trim()
+    .replace(/^"+|"+$/g, '')
+    .toLowerCase();
 export const quoteEtag = (etag: string): string => `"${normalizeEtag(etag)}"`;
 
 export interface VerifyInput {
@@ -32,7 +36,9 @@ export interface Verified {
  * and the recorded part CRCs combining to the declared file CRC. Returns the details of every
  * problem at once so a client can fix them in one round.
  */
-export function verifyParts(input: VerifyInput): { ok: true; value: Verified } | { ok: false; details: PartsInvalidDetails } {
+export function verifyParts(
+  input: VerifyInput,
+): { ok: true; value: Verified } | { ok: false; details: PartsInvalidDetails } {
   const stored = new Map(input.stored.map((p) => [p.partNumber, p]));
   const ledger = new Map(input.ledger.map((p) => [p.partNumber, p]));
   const size = input.size ?? inferSize(input.stored, input.partSize);
@@ -59,11 +65,13 @@ export function verifyParts(input: VerifyInput): { ok: true; value: Verified } |
     const combined = combineParts(
       parts.map((p, i) => ({ crc64: p!.crc64!, size: stored.get(i + 1)?.size ?? p!.size ?? 0 })),
     );
-    if (input.crc64 !== null && combined !== input.crc64) details.crc64Mismatch = { expected: input.crc64, actual: combined };
+    if (input.crc64 !== null && combined !== input.crc64)
+      details.crc64Mismatch = { expected: input.crc64, actual: combined };
     expectedCrc64 ??= combined;
   }
 
-  const bad = details.missing.length + details.wrongSize.length + details.etagMismatch.length > 0 || details.crc64Mismatch;
+  const bad =
+    details.missing.length + details.wrongSize.length + details.etagMismatch.length > 0 || details.crc64Mismatch;
   if (input.size === null && size > input.maxSize) {
     details.wrongSize.push({ partNumber: partCount, expected: input.maxSize, actual: size });
     return { ok: false, details };
@@ -74,7 +82,10 @@ export function verifyParts(input: VerifyInput): { ok: true; value: Verified } |
     value: {
       size,
       partCount,
-      parts: Array.from({ length: partCount }, (_, i) => ({ partNumber: i + 1, etag: quoteEtag(stored.get(i + 1)!.etag) })),
+      parts: Array.from({ length: partCount }, (_, i) => ({
+        partNumber: i + 1,
+        etag: quoteEtag(stored.get(i + 1)!.etag),
+      })),
       expectedCrc64,
     },
   };

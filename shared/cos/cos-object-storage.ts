@@ -17,7 +17,7 @@ import {
   metadataHeaders,
 } from './input-checks.ts';
 import { Presigner } from './presign.ts';
-import { completeTimeouts, type CosClientContext, type RetryOptions, retryOptions, sendCos } from './request.ts';
+import { type CosClientContext, completeTimeouts, type RetryOptions, retryOptions, sendCos } from './request.ts';
 import {
   completeAnswerSchema,
   initiateMultipartUploadResultSchema,

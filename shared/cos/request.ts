@@ -50,7 +50,10 @@ export function retryOptions(over: Partial<RetryOptions> = {}): RetryOptions {
  * stays the caller's (inside API Gateway's 29 s); an assembly that outlives it is finished by the
  * next complete, which finds NoSuchUpload and confirms the object with HEAD.
  */
-export const completeTimeouts = (retry: RetryOptions) => ({ attemptTimeoutMs: retry.budgetMs, budgetMs: retry.budgetMs });
+export const completeTimeouts = (retry: RetryOptions) => ({
+  attemptTimeoutMs: retry.budgetMs,
+  budgetMs: retry.budgetMs,
+});
 
 export interface CosClientContext {
   endpoint: Endpoint;

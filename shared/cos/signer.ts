@@ -13,9 +13,22 @@ export function cosEncode(s: string): string {
 
 /** Headers the official Node SDK signs besides every `x-cos-*` one. */
 export const SIGNABLE_HEADERS: ReadonlySet<string> = new Set([
-  'cache-control', 'content-disposition', 'content-encoding', 'content-length', 'content-md5',
-  'content-type', 'expect', 'expires', 'host', 'if-match', 'if-modified-since', 'if-none-match',
-  'if-unmodified-since', 'origin', 'range', 'transfer-encoding',
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+  'content-length',
+  'content-md5',
+  'content-type',
+  'expect',
+  'expires',
+  'host',
+  'if-match',
+  'if-modified-since',
+  'if-none-match',
+  'if-unmodified-since',
+  'origin',
+  'range',
+  'transfer-encoding',
 ]);
 
 export const isSignableHeader = (name: string): boolean => {
@@ -74,7 +87,10 @@ export function authorization(input: SignInput): string {
   const headers = Object.fromEntries(Object.entries(input.headers ?? {}).filter(([k]) => isSignableHeader(k)));
   const params = canonicalPairs(input.query ?? {});
   const hdrs = canonicalPairs(headers);
-  const sig = signature(input.signKey ?? signKey(input.secretKey, kt), stringToSign(kt, httpString(input.method, input.path, params, hdrs)));
+  const sig = signature(
+    input.signKey ?? signKey(input.secretKey, kt),
+    stringToSign(kt, httpString(input.method, input.path, params, hdrs)),
+  );
   return [
     'q-sign-algorithm=sha1',
     `q-ak=${input.secretId}`,
@@ -106,7 +122,15 @@ export function parseAuthorization(fields: Record<string, string | undefined>): 
   const sig = get('q-signature');
   if (!algorithm || !ak || !signTime || !kt || !sig) return null;
   const split = (v: string | undefined) => (v ? v.split(';').filter(Boolean) : []);
-  return { algorithm, ak, signTime, keyTime: kt, headerList: split(get('q-header-list')), urlParamList: split(get('q-url-param-list')), signature: sig };
+  return {
+    algorithm,
+    ak,
+    signTime,
+    keyTime: kt,
+    headerList: split(get('q-header-list')),
+    urlParamList: split(get('q-url-param-list')),
+    signature: sig,
+  };
 }
 
 /** `a=1&b=2` (the Authorization header's own format; values are not URL-encoded) into fields. */

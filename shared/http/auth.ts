@@ -5,7 +5,10 @@ import { type RouteEvent, routeState } from './route-event.ts';
 import type { TokenVerifier } from './token-verifier.ts';
 
 /** Bearer-token authentication; `admin: true` also requires the `uploads:admin` scope (403). */
-export const auth = (opts: { verifier: () => TokenVerifier; admin?: boolean }): MiddlewareObj<RouteEvent, ApiResult> => ({
+export const auth = (opts: {
+  verifier: () => TokenVerifier;
+  admin?: boolean;
+}): MiddlewareObj<RouteEvent, ApiResult> => ({
   name: 'auth',
   before: async (request) => {
     const state = routeState(request.event);

@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
-import { type ApiResult, json } from './api-event.ts';
 import { isUploadError } from '../errors.ts';
+import { type ApiResult, json } from './api-event.ts';
 import type { RouteEvent } from './route-event.ts';
 
 /**

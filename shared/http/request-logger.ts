@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
-import { normalizeEvent, type ApiResult } from './api-event.ts';
 import { config } from '../config.ts';
 import { createLogger, type Logger } from '../logger.ts';
+import { type ApiResult, normalizeEvent } from './api-event.ts';
 import type { RouteEvent, RouteRequest } from './route-event.ts';
 
 /**
@@ -35,7 +35,11 @@ export const requestLogger = (opts: { name: string; logger?: Logger }): Middlewa
     before: (request) => {
       const req = normalizeEvent(request.event);
       if (!req.requestId) req.requestId = req.headers['x-request-id']?.slice(0, 128) || randomUUID();
-      request.event.route = { req, log: logger().child({ fn: opts.name, requestId: req.requestId }), startedAt: Date.now() };
+      request.event.route = {
+        req,
+        log: logger().child({ fn: opts.name, requestId: req.requestId }),
+        startedAt: Date.now(),
+      };
     },
     after: done,
     onError: done,

@@ -1,7 +1,7 @@
 import type { Request } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { ApiEvent, ApiRequest, ApiResult } from './api-event.ts';
 import type { Logger } from '../logger.ts';
+import type { ApiEvent, ApiRequest, ApiResult } from './api-event.ts';
 
 /** Who called: the token's `sub` is the owner; `uploads:admin` in `scope` makes an admin. */
 export interface Principal {

@@ -2,12 +2,12 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { config } from '../config.ts';
+import type { Logger } from '../logger.ts';
 import type { ApiRequest, ApiResult } from './api-event.ts';
 import { auth } from './auth.ts';
 import { cors } from './cors.ts';
 import { errorHandler } from './error-handler.ts';
 import { jsonBody } from './json-body.ts';
-import type { Logger } from '../logger.ts';
 import { requestLogger } from './request-logger.ts';
 import { type Principal, type RouteEvent, routeState } from './route-event.ts';
 import { createTokenVerifier, type TokenVerifier } from './token-verifier.ts';
@@ -37,7 +37,12 @@ let verifier: TokenVerifier | undefined;
 const defaultVerifier = (): TokenVerifier => {
   if (!verifier) {
     const c = config();
-    verifier = createTokenVerifier({ secret: c.AUTH_JWT_SECRET, jwksUrl: c.AUTH_JWKS_URL, issuer: c.AUTH_ISSUER, audience: c.AUTH_AUDIENCE });
+    verifier = createTokenVerifier({
+      secret: c.AUTH_JWT_SECRET,
+      jwksUrl: c.AUTH_JWKS_URL,
+      issuer: c.AUTH_ISSUER,
+      audience: c.AUTH_AUDIENCE,
+    });
   }
   return verifier;
 };
@@ -61,7 +66,8 @@ export function route<B = undefined, P = Record<string, never>, Q = Record<strin
     .use(cors())
     .use(requestLogger({ name: spec.name }))
     .use(errorHandler());
-  const authed = spec.auth === 'none' ? base : base.use(auth({ verifier: defaultVerifier, admin: spec.auth === 'admin' }));
+  const authed =
+    spec.auth === 'none' ? base : base.use(auth({ verifier: defaultVerifier, admin: spec.auth === 'admin' }));
   return authed.use(jsonBody()).handler(async (event: RouteEvent) => {
     const state = routeState(event);
     const body = parseWith((spec.body ?? anything) as z.ZodType<B>, state.json, 'body');

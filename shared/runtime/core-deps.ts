@@ -53,7 +53,14 @@ export function coreDeps(): Promise<CoreDeps> {
   current ??= (async () => {
     const c = config();
     const [store, storage] = await Promise.all([storeFrom(c), storageFrom(c)]);
-    return { store, storage, clock: systemClock, ids: randomIds, limits: limitsFrom(c), log: createLogger(c.LOG_LEVEL) };
+    return {
+      store,
+      storage,
+      clock: systemClock,
+      ids: randomIds,
+      limits: limitsFrom(c),
+      log: createLogger(c.LOG_LEVEL),
+    };
   })();
   current.catch(() => {
     current = undefined; // a failed init (e.g. table not reachable) is retried by the next request

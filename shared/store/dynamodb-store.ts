@@ -14,7 +14,18 @@ import {
   sizeUnfixedOrSame,
 } from './dynamodb-conditions.ts';
 import { fromItem, toItem } from './dynamodb-item.ts';
-import { activityIndexStale, INDEX, META, openPk, ownerPk, statePk, TERMINAL_STATES, timeSk, ttlAfter, uploadPk } from './dynamodb-keys.ts';
+import {
+  activityIndexStale,
+  INDEX,
+  META,
+  openPk,
+  ownerPk,
+  statePk,
+  TERMINAL_STATES,
+  timeSk,
+  ttlAfter,
+  uploadPk,
+} from './dynamodb-keys.ts';
 import { listExpired, listInactive, listUploads } from './dynamodb-listings.ts';
 import { readParts, writeParts } from './dynamodb-part-ledger.ts';
 import { TableClient } from './dynamodb-table-client.ts';
@@ -102,7 +113,8 @@ export class DynamoDbUploadStore implements UploadStore {
       const item = await this.#db.update({
         Key: this.#key(id),
         UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-        ConditionExpression: t.idleBefore === undefined ? all(exists, from.expression) : all(exists, from.expression, isIdleBefore),
+        ConditionExpression:
+          t.idleBefore === undefined ? all(exists, from.expression) : all(exists, from.expression, isIdleBefore),
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_NEW',

@@ -77,7 +77,11 @@ describe('DynamoDbUploadStore specifics', () => {
     // ...a minute or more later the byActivity key follows it.
     await store.touch(u.id, at(61));
     const open = await raw(table, `UPLOAD#${u.id}`);
-    expect(open).toMatchObject({ lastActivityAt: at(61), gsi1sk: `${at(61)}#${u.id}`, gsi4pk: expect.stringMatching(/^STATE#open#/) });
+    expect(open).toMatchObject({
+      lastActivityAt: at(61),
+      gsi1sk: `${at(61)}#${u.id}`,
+      gsi4pk: expect.stringMatching(/^STATE#open#/),
+    });
     expect(open?.gsi1pk).toMatch(/^OPEN#\d+$/);
     expect(open?.gsi2pk).toBe(open?.gsi1pk);
     expect(open?.ttl).toBeUndefined();

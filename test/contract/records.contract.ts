@@ -93,7 +93,9 @@ export function recordsContract(store: () => UploadStore): void {
   it('with idleBefore, transitions only an upload idle since before it (activity wins over the sweep)', async () => {
     const u = anUpload({ lastActivityAt: at(30) });
     await store().create(u);
-    expect(await store().transition(u.id, { from: ['open'], to: 'aborted', at: at(40), idleBefore: at(30) })).toBeNull();
+    expect(
+      await store().transition(u.id, { from: ['open'], to: 'aborted', at: at(40), idleBefore: at(30) }),
+    ).toBeNull();
     expect((await store().get(u.id))!.state).toBe('open');
     const ended = await store().transition(u.id, { from: ['open'], to: 'aborted', at: at(40), idleBefore: at(31) });
     expect(ended?.state).toBe('aborted');

@@ -1,14 +1,18 @@
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { combineParts, Crc64, crc64, crc64Combine } from '../../shared/core/crc64.ts';
+import { Crc64, combineParts, crc64, crc64Combine } from '../../shared/core/crc64.ts';
 
 // An independent implementation to compare against (the pure-JS package the benchmark also uses).
 const require = createRequire(import.meta.url);
-const reference = require('crc64-ecma182.js') as { crc64: (buf: Buffer) => string | bigint; toUInt64String?: (x: unknown) => string };
+const reference = require('crc64-ecma182.js') as {
+  crc64: (buf: Buffer) => string | bigint;
+  toUInt64String?: (x: unknown) => string;
+};
 const ref = (b: Uint8Array): string => {
   const out = reference.crc64(Buffer.from(b)) as unknown;
-  if (typeof out === 'string' || typeof out === 'bigint' || typeof out === 'number') return BigInt(out as string).toString();
+  if (typeof out === 'string' || typeof out === 'bigint' || typeof out === 'number')
+    return BigInt(out as string).toString();
   return reference.toUInt64String!(out);
 };
 

@@ -10,7 +10,13 @@ let create: (e: unknown, c: Context) => Promise<{ statusCode: number; headers?: 
 let healthz: typeof create;
 
 beforeAll(async () => {
-  Object.assign(process.env, { AUTH_JWT_SECRET: SECRET, COS_SECRET_ID: 'id', COS_SECRET_KEY: 'key', UPLOADS_STORE: 'sqlite', LOG_LEVEL: 'silent' });
+  Object.assign(process.env, {
+    AUTH_JWT_SECRET: SECRET,
+    COS_SECRET_ID: 'id',
+    COS_SECRET_KEY: 'key',
+    UPLOADS_STORE: 'sqlite',
+    LOG_LEVEL: 'silent',
+  });
   resetConfig();
   resetVerifier();
   create = (await import('../../functions/create-upload.ts')).handler as unknown as typeof create;
@@ -18,7 +24,12 @@ beforeAll(async () => {
 });
 
 const ctx = {} as Context;
-const v2 = (method: string, path: string, headers: Record<string, string> = {}, body?: string): APIGatewayProxyEventV2 => ({
+const v2 = (
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): APIGatewayProxyEventV2 => ({
   version: '2.0',
   routeKey: `${method} ${path}`,
   rawPath: path,
@@ -26,11 +37,19 @@ const v2 = (method: string, path: string, headers: Record<string, string> = {}, 
   headers,
   body,
   isBase64Encoded: false,
-  requestContext: { http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 't' }, requestId: 'req-1' } as APIGatewayProxyEventV2['requestContext'],
+  requestContext: {
+    http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 't' },
+    requestId: 'req-1',
+  } as APIGatewayProxyEventV2['requestContext'],
 });
 const token = (claims: Record<string, unknown> = {}, exp: string | number = '1h', secret = SECRET) =>
-  new SignJWT({ scope: 'uploads:write', ...claims }).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setExpirationTime(exp).sign(new TextEncoder().encode(secret));
-const errorOf = (r: { body: string }) => (JSON.parse(r.body) as { error: { code: string; message: string; details: Record<string, unknown> } }).error;
+  new SignJWT({ scope: 'uploads:write', ...claims })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('alice')
+    .setExpirationTime(exp)
+    .sign(new TextEncoder().encode(secret));
+const errorOf = (r: { body: string }) =>
+  (JSON.parse(r.body) as { error: { code: string; message: string; details: Record<string, unknown> } }).error;
 
 describe('route pipeline', () => {
   it('healthz answers without auth, with CORS and a request id', async () => {
@@ -61,7 +80,9 @@ describe('route pipeline', () => {
     const expired = await token({}, Math.floor(Date.now() / 1000) - 10);
     const wrong = await token({}, '1h', 'another-secret-of-16-chars');
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
-    const payload = Buffer.from(JSON.stringify({ sub: 'alice', exp: Math.floor(Date.now() / 1000) + 60 })).toString('base64url');
+    const payload = Buffer.from(JSON.stringify({ sub: 'alice', exp: Math.floor(Date.now() / 1000) + 60 })).toString(
+      'base64url',
+    );
     for (const t of [expired, wrong, `${header}.${payload}.`]) {
       const r = await create(v2('POST', '/v1/uploads', { authorization: `Bearer ${t}` }, '{}'), ctx);
       expect(r.statusCode).toBe(401);
@@ -69,7 +90,10 @@ describe('route pipeline', () => {
   });
 
   it('400 MALFORMED_JSON for a body that is not JSON', async () => {
-    const r = await create(v2('POST', '/v1/uploads', { authorization: `Bearer ${await token()}` }, '{"fileName":'), ctx);
+    const r = await create(
+      v2('POST', '/v1/uploads', { authorization: `Bearer ${await token()}` }, '{"fileName":'),
+      ctx,
+    );
     expect(r.statusCode).toBe(400);
     expect(errorOf(r).code).toBe('MALFORMED_JSON');
   });

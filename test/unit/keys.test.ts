@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { objectKey, ownerHash, sanitizeFileName, uploadIdFromKey } from '../../shared/core/keys.ts';
 import { contentTypeAllowed } from '../../shared/core/content-type.ts';
+import { objectKey, ownerHash, sanitizeFileName, uploadIdFromKey } from '../../shared/core/keys.ts';
 import { newUploadId } from '../../shared/runtime/ids.ts';
 
 describe('sanitizeFileName', () => {
@@ -25,7 +25,7 @@ describe('sanitizeFileName', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (name) => {
         const out = sanitizeFileName(name);
-        expect(out).not.toMatch(/[/\\*?\u0000-\u001f\u007f-\u009f]/);
+        expect(out).not.toMatch(/[/\\*?]|\p{Cc}/u);
         expect(out).not.toContain('..');
         expect(Buffer.byteLength(out)).toBeLessThanOrEqual(200);
         expect(out.length).toBeGreaterThan(0);

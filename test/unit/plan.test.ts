@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { COS_MAX_PART_BYTES } from '../../shared/config.ts';
-import { isUploadError } from '../../shared/errors.ts';
 import { maxPartNumber, partLength, planUpload } from '../../shared/core/plan.ts';
+import { isUploadError } from '../../shared/errors.ts';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -27,9 +27,17 @@ const limitsArb = fc
 
 describe('planUpload', () => {
   it('picks single up to SINGLE_PUT_MAX_BYTES and multipart above', () => {
-    expect(planUpload({ size: 20 * MiB }, defaults)).toMatchObject({ strategy: 'single', partCount: 1, size: 20 * MiB });
+    expect(planUpload({ size: 20 * MiB }, defaults)).toMatchObject({
+      strategy: 'single',
+      partCount: 1,
+      size: 20 * MiB,
+    });
     expect(planUpload({ size: 0 }, defaults)).toMatchObject({ strategy: 'single', partCount: 1 });
-    expect(planUpload({ size: 20 * MiB + 1 }, defaults)).toMatchObject({ strategy: 'multipart', partSize: 8 * MiB, partCount: 3 });
+    expect(planUpload({ size: 20 * MiB + 1 }, defaults)).toMatchObject({
+      strategy: 'multipart',
+      partSize: 8 * MiB,
+      partCount: 3,
+    });
   });
 
   it('honours a legal partSize wish and ignores an illegal one', () => {
@@ -64,29 +72,39 @@ describe('planUpload', () => {
 
   it('property: every known-size plan covers the size exactly and respects every limit', () => {
     fc.assert(
-      fc.property(limitsArb, fc.double({ min: 0, max: 1, noNaN: true }), fc.option(fc.integer({ min: 1, max: 6 * GiB })), (limits, frac, wish) => {
-        const size = Math.floor(frac * limits.maxUploadBytes);
-        const p = planUpload({ size, partSize: wish ?? undefined }, limits);
-        expect(p.partCount).not.toBeNull();
-        const count = p.partCount!;
-        expect(count).toBeGreaterThanOrEqual(1);
-        expect(count).toBeLessThanOrEqual(Math.min(10_000, p.strategy === 'single' ? 1 : limits.maxParts));
-        let total = 0;
-        for (const n of [1, count]) expect(partLength(p, n)).toBeGreaterThanOrEqual(0);
-        total = (count - 1) * p.partSize + partLength(p, count)!;
-        expect(total).toBe(size);
-        if (p.strategy === 'multipart') {
-          expect(p.partSize).toBeGreaterThanOrEqual(limits.minPartBytes);
-          expect(p.partSize).toBeLessThanOrEqual(COS_MAX_PART_BYTES);
-          expect(partLength(p, count)).toBeGreaterThan(0);
-          expect(partLength(p, count)).toBeLessThanOrEqual(p.partSize);
-          if (wish && wish >= limits.minPartBytes && wish <= COS_MAX_PART_BYTES && Math.ceil(size / wish) <= limits.maxParts) {
-            expect(p.partSize).toBe(wish);
+      fc.property(
+        limitsArb,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.option(fc.integer({ min: 1, max: 6 * GiB })),
+        (limits, frac, wish) => {
+          const size = Math.floor(frac * limits.maxUploadBytes);
+          const p = planUpload({ size, partSize: wish ?? undefined }, limits);
+          expect(p.partCount).not.toBeNull();
+          const count = p.partCount!;
+          expect(count).toBeGreaterThanOrEqual(1);
+          expect(count).toBeLessThanOrEqual(Math.min(10_000, p.strategy === 'single' ? 1 : limits.maxParts));
+          let total = 0;
+          for (const n of [1, count]) expect(partLength(p, n)).toBeGreaterThanOrEqual(0);
+          total = (count - 1) * p.partSize + partLength(p, count)!;
+          expect(total).toBe(size);
+          if (p.strategy === 'multipart') {
+            expect(p.partSize).toBeGreaterThanOrEqual(limits.minPartBytes);
+            expect(p.partSize).toBeLessThanOrEqual(COS_MAX_PART_BYTES);
+            expect(partLength(p, count)).toBeGreaterThan(0);
+            expect(partLength(p, count)).toBeLessThanOrEqual(p.partSize);
+            if (
+              wish &&
+              wish >= limits.minPartBytes &&
+              wish <= COS_MAX_PART_BYTES &&
+              Math.ceil(size / wish) <= limits.maxParts
+            ) {
+              expect(p.partSize).toBe(wish);
+            }
+          } else {
+            expect(size).toBeLessThanOrEqual(limits.singlePutMaxBytes);
           }
-        } else {
-          expect(size).toBeLessThanOrEqual(limits.singlePutMaxBytes);
-        }
-      }),
+        },
+      ),
       { numRuns: 2000 },
     );
   });
