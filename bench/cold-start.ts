@@ -163,10 +163,8 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
     await timeAll(rows, runs, ctx);
 
     const entryMs = (r: Row) => median(r.timings.map((t) => t.entryMs));
-    const wallMs = (r: Row) => median(r.timings.map((t) => t.firstUseMs));
-    // Judged on CPU time, like the other CPU-bound benchmarks: on a shared machine the wall clock
-    // also counts waiting for a core, which a Lambda sandbox does not (both are shown).
-    const firstMs = (r: Row) => median(r.timings.map((t) => t.firstUseCpuMs));
+    const firstMs = (r: Row) => median(r.timings.map((t) => t.firstUseMs));
+    const firstCpuMs = (r: Row) => median(r.timings.map((t) => t.firstUseCpuMs));
     const functions = rows.filter((r) => !r.name.startsWith('yardstick-'));
     const routes = functions.filter((r) => r.name !== 'credentials' && !NOT_ROUTES.has(r.name));
     const credentials = functions.find((r) => r.name === 'credentials');
@@ -192,14 +190,14 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
             kb(r.zipBytes),
             kb(r.codeZipBytes),
             fmt(entryMs(r), 1),
-            fmt(wallMs(r), 1),
             fmt(firstMs(r), 1),
+            fmt(firstCpuMs(r), 1),
             topList(r.top),
           ]),
           notes: [
             'KB = 1,000 bytes. "artifact" is the zip build/bundle.ts makes for deployment (entry, every chunk it can reach, their source maps); "code only" leaves the source maps out.',
-            '"entry" is what Lambda\'s init phase imports. "+ first-use chunks" also imports the chunks the project loads lazily on a first request (DynamoDB store, COS client, and for credentials the STS SDK) — what a cold invocation pays in total. Targets are judged on its CPU time: on this shared machine the wall clock also counts waiting for a core.',
-            "Times are measured inside the fresh process (Node's own start-up excluded). CPU time counts every thread (V8 compiles and collects garbage on helper threads), so it can exceed the wall time.",
+            '"entry" is what Lambda\'s init phase imports. "+ first-use chunks" also imports the chunks the project loads lazily on a first request (DynamoDB store, COS client, and for credentials the STS SDK) — what a cold invocation pays in total. Targets are judged on its wall time.',
+            "Times are measured inside the fresh process (Node's own start-up excluded). CPU time counts every thread (V8 compiles and collects garbage on helper threads), so on an idle machine it exceeds the wall time; when it is far below, the process waited for a core and the wall time is inflated.",
             '"largest parts": bytes in the minified code by package (esbuild metafile of the function bundled alone), lazily loaded parts included.',
           ],
         },
