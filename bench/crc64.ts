@@ -10,7 +10,7 @@ import { crc64Bytewise } from './baselines/crc64-bytewise.ts';
 import { combinePartsBigInt } from './baselines/crc64-combine-bigint.ts';
 import type { Bench, BenchContext, BenchResult } from './lib/result.ts';
 import { judged } from './lib/result.ts';
-import { fmt, GiB, interleaved, MiB, mbps, medianCpu, medianWall, ratio, wallSamples } from './lib/stats.ts';
+import { fmt, GiB, interleaved, MiB, mbps, medianThread, medianWall, ratio, wallSamples } from './lib/stats.ts';
 import type { Table } from './lib/table.ts';
 
 const require = createRequire(import.meta.url);
@@ -64,8 +64,8 @@ async function combineTable(ctx: BenchContext, rounds: number): Promise<Table> {
     rows: contenders.map((c) => [
       c.label,
       fmt(medianWall(samples[c.key]), 1),
-      fmt(medianCpu(samples[c.key]), 1),
-      ratio(medianCpu(samples.bigint), medianCpu(samples[c.key])),
+      fmt(medianThread(samples[c.key]), 1),
+      ratio(medianThread(samples.bigint), medianThread(samples[c.key])),
     ]),
     notes: [
       'What verifyParts does at complete when the client recorded part CRCs (it does by default): 8 MiB parts, a shorter last one.',
@@ -114,7 +114,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
   const samples = await interleaved(contenders, rounds);
 
   // Throughput by CPU time ("on one core"): each contender runs on this thread only.
-  const cpuMbps = (k: keyof typeof samples) => mbps(size, medianCpu(samples[k]));
+  const cpuMbps = (k: keyof typeof samples) => mbps(size, medianThread(samples[k]));
   const rows = contenders.map((c) => [
     c.label,
     fmt(mbps(size, medianWall(samples[c.key]))),
@@ -133,7 +133,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
         columns: ['implementation', 'MB/s (wall)', 'MB/s (CPU)', 'GiB/s (CPU)', 'vs package', 'vs MD5'],
         rows,
         notes: [
-          'MB = 10^6 bytes. "CPU" divides by this process\'s CPU time, i.e. throughput on one busy core; "wall" also counts waiting for a core on a shared machine.',
+          'MB = 10^6 bytes. "CPU" divides by the main thread\'s CPU time — throughput on one core, which the targets use; "wall" also counts waiting for a core on a shared machine.',
           'All implementations give the same CRC (checked before timing, including the unaligned view).',
           'crc64-ecma182.js is emscripten output with a fixed 16 MiB heap: larger buffers abort, so it is fed 4 MiB at a time with its `prev` argument.',
           'MD5 and zlib crc32 are native C; they bound what a byte-at-a-time hash costs here, not what CRC64 must cost.',

@@ -10,18 +10,25 @@ export function median(xs: readonly number[]): number {
 export interface Sample {
   /** Wall-clock milliseconds. */
   wallMs: number;
-  /** CPU milliseconds of this process (all threads) over the same interval. */
+  /** CPU milliseconds of this process, all threads (libuv's pool, V8's GC and compiler helpers). */
   cpuMs: number;
+  /**
+   * CPU milliseconds of the main thread alone: for synchronous work, the time it takes on one
+   * core whatever else the machine runs, without helper threads' parallel work counted on top.
+   */
+  threadMs: number;
 }
 
-/** Runs `fn` once and measures it by the wall clock and by this process's CPU time. */
+/** Runs `fn` once and measures it by the wall clock, the process's and the main thread's CPU time. */
 export async function sample(fn: () => unknown): Promise<Sample> {
   const c0 = process.cpuUsage();
+  const m0 = process.threadCpuUsage();
   const t0 = performance.now();
   await fn();
   const wallMs = performance.now() - t0;
+  const m = process.threadCpuUsage(m0);
   const c = process.cpuUsage(c0);
-  return { wallMs, cpuMs: (c.user + c.system) / 1000 };
+  return { wallMs, cpuMs: (c.user + c.system) / 1000, threadMs: (m.user + m.system) / 1000 };
 }
 
 /**
@@ -46,6 +53,7 @@ export async function interleaved<K extends string>(
 
 export const medianWall = (s: readonly Sample[]): number => median(s.map((x) => x.wallMs));
 export const medianCpu = (s: readonly Sample[]): number => median(s.map((x) => x.cpuMs));
+export const medianThread = (s: readonly Sample[]): number => median(s.map((x) => x.threadMs));
 
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
