@@ -64,7 +64,11 @@ const headers = { authorization: `Bearer ${stack.token}`, 'content-type': 'appli
 
 async function api<T>(route: string, method: string, path: string, body?: unknown): Promise<T> {
   const started = performance.now();
-  const res = await fetch(`${stack.apiUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${stack.apiUrl}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   latencies[route]!.push(performance.now() - started);
   if (!res.ok) throw new Error(`${route} ${res.status} ${text.slice(0, 200)}`);
@@ -78,7 +82,10 @@ interface Completed {
 }
 
 async function oneUpload(n: number): Promise<Completed> {
-  const { upload } = await api<{ upload: { id: string } }>('create', 'POST', '/v1/uploads', { fileName: `load-${n}.bin`, size: SIZE });
+  const { upload } = await api<{ upload: { id: string } }>('create', 'POST', '/v1/uploads', {
+    fileName: `load-${n}.bin`,
+    size: SIZE,
+  });
   const { urls } = await api<{ urls: { partNumber: number; url: string; headers: Record<string, string> }[] }>(
     'part-urls',
     'POST',
@@ -94,7 +101,11 @@ async function oneUpload(n: number): Promise<Completed> {
       const res = await fetch(u.url, { method: 'PUT', headers: u.headers, body: bytes });
       await res.arrayBuffer();
       if (!res.ok) throw new Error(`part PUT ${res.status}`);
-      parts.push({ partNumber: u.partNumber, etag: res.headers.get('etag')!, crc64: new Crc64().update(bytes).toString() });
+      parts.push({
+        partNumber: u.partNumber,
+        etag: res.headers.get('etag')!,
+        crc64: new Crc64().update(bytes).toString(),
+      });
     }
   };
   await Promise.all(Array.from({ length: PART_CONCURRENCY }, worker));
@@ -118,15 +129,23 @@ const wallS = (performance.now() - t0) / 1000;
 
 // Byte-exact: each object is read back with the official SDK and its CRC64 compared with the
 // bytes generated here, as is the crc64 the API reported at complete.
-const cos = new COS({ SecretId: LOCAL_SECRET_ID, SecretKey: LOCAL_SECRET_KEY, Protocol: 'http', Domain: new URL(stack.cosUrl).host });
+const cos = new COS({
+  SecretId: LOCAL_SECRET_ID,
+  SecretKey: LOCAL_SECRET_KEY,
+  Protocol: 'http',
+  Domain: new URL(stack.cosUrl).host,
+});
 let mismatched = 0;
 for (const r of results) {
   if (!r) continue;
   const body = await new Promise<Buffer>((resolve, reject) =>
-    cos.getObject({ Bucket: stack.bucket, Region: stack.region, Key: r.done.key }, (err, data) => (err ? reject(err) : resolve(data.Body as Buffer))),
+    cos.getObject({ Bucket: stack.bucket, Region: stack.region, Key: r.done.key }, (err, data) =>
+      err ? reject(err) : resolve(data.Body as Buffer),
+    ),
   );
   const expected = sentCrc(r.n);
-  if (r.done.crc64 !== expected || new Crc64().update(body).toString() !== expected || body.length !== SIZE) mismatched++;
+  if (r.done.crc64 !== expected || new Crc64().update(body).toString() !== expected || body.length !== SIZE)
+    mismatched++;
 }
 await stack.stop();
 
@@ -135,13 +154,9 @@ const pct = (xs: readonly number[], q: number) => {
   return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))]! : Number.NaN;
 };
 const ms = (x: number) => `${x.toFixed(1)} ms`;
-const rows = [...Object.entries(latencies), ['all API calls', Object.values(latencies).flat()] as const].map(([route, xs]) => [
-  route,
-  xs.length,
-  ms(pct(xs, 0.5)),
-  ms(pct(xs, 0.99)),
-  ms(Math.max(...xs)),
-]);
+const rows = [...Object.entries(latencies), ['all API calls', Object.values(latencies).flat()] as const].map(
+  ([route, xs]) => [route, xs.length, ms(pct(xs, 0.5)), ms(pct(xs, 0.99)), ms(Math.max(...xs))],
+);
 process.stdout.write(
   renderTable({
     title: `Load: ${UPLOADS} concurrent uploads × ${PARTS} parts`,

@@ -73,7 +73,7 @@ function client(io: Io) {
       throw new ApiFailure({ error: { code: 'UNREACHABLE', message, details: {} } });
     }
     const text = await res.text();
-    let json: unknown = null;
+    let json: unknown;
     try {
       json = text ? JSON.parse(text) : null;
     } catch {

@@ -94,13 +94,7 @@ export const storageUnavailable = (
  * after a crash, parts COS would not assemble). Unhandled, they surface as 502.
  */
 export type StorageRejection =
-  | 'NoSuchUpload'
-  | 'NoSuchKey'
-  | 'InvalidPart'
-  | 'InvalidPartOrder'
-  | 'EntityTooSmall'
-  | 'AccessDenied'
-  | 'Other';
+  'NoSuchUpload' | 'NoSuchKey' | 'InvalidPart' | 'InvalidPartOrder' | 'EntityTooSmall' | 'AccessDenied' | 'Other';
 
 export const storageRejected = (reason: StorageRejection, message: string, cause?: unknown) =>
   new UploadError(502, 'STORAGE_UNAVAILABLE', message, { reason }, { cause });

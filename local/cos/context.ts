@@ -18,8 +18,7 @@ export interface EmulatorContext {
 }
 
 export type CompletionOutcome =
-  | { ok: true; etag: string; crc64: string; size: number }
-  | { ok: false; code: string; message: string };
+  { ok: true; etag: string; crc64: string; size: number } | { ok: false; code: string; message: string };
 
 /** Per-request facts the dispatcher fills in and handlers read. */
 export interface RequestInfo {

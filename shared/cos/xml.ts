@@ -52,7 +52,6 @@ export function parseXml<T>(body: string, schema: z.ZodType<T>): T {
 }
 
 // XML 1.0 cannot carry these at all, escaped or not.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: they are exactly what is rejected
 const INVALID_XML_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
 
 export const isXmlSafe = (text: string): boolean => !INVALID_XML_CHARS.test(text);

@@ -94,8 +94,8 @@ describe('part scheduling', () => {
     expect(fake.totalApiCalls).toBe(0);
     const noToken = await upload(testBytes(10), { api: fake.api, fetch: fake.fetch }).catch((e) => e);
     expect(noToken.code).toBe('INVALID_OPTIONS');
-    // biome-ignore lint/suspicious/noExplicitAny: deliberately wrong input
-    const badSource = await upload(42 as any, opts(fake)).catch((e) => e);
+    // Deliberately the wrong type: the runtime check is what is under test.
+    const badSource = await upload(42 as unknown as Blob, opts(fake)).catch((e) => e);
     expect(badSource.code).toBe('INVALID_OPTIONS');
   });
 

@@ -26,7 +26,9 @@ function guarded(script: string, dir: string): Promise<{ out: string; report: st
       let text = '';
       try {
         text = readFileSync(report, 'utf8');
-      } catch {}
+      } catch {
+        // No report: the child died before writing one; `out` says why.
+      }
       done({ out: out.trim(), report: text });
     });
   });

@@ -83,9 +83,8 @@ describe('planUpload', () => {
           const count = p.partCount!;
           expect(count).toBeGreaterThanOrEqual(1);
           expect(count).toBeLessThanOrEqual(Math.min(10_000, p.strategy === 'single' ? 1 : limits.maxParts));
-          let total = 0;
           for (const n of [1, count]) expect(partLength(p, n)).toBeGreaterThanOrEqual(0);
-          total = (count - 1) * p.partSize + partLength(p, count)!;
+          const total = (count - 1) * p.partSize + partLength(p, count)!;
           expect(total).toBe(size);
           if (p.strategy === 'multipart') {
             expect(p.partSize).toBeGreaterThanOrEqual(limits.minPartBytes);
