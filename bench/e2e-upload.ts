@@ -33,7 +33,7 @@ async function readRange(path: string, start: number, end: number): Promise<Uint
   const fh = await open(path, 'r');
   try {
     const buf = new Uint8Array(end - start);
-    for (let off = 0; off < buf.length; ) {
+    for (let off = 0; off < buf.length;) {
       const { bytesRead } = await fh.read(buf, off, buf.length - off, start + off);
       if (bytesRead === 0) throw new Error('file shrank');
       off += bytesRead;

@@ -9,7 +9,7 @@ export async function makeTestFile(path: string, bytes: number): Promise<string>
   const chunk = Buffer.allocUnsafe(16 * MiB);
   const fh = await open(path, 'w');
   try {
-    for (let written = 0; written < bytes; ) {
+    for (let written = 0; written < bytes;) {
       const n = Math.min(chunk.length, bytes - written);
       const view = chunk.subarray(0, n);
       randomFillSync(view);
