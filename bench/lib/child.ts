@@ -19,6 +19,6 @@ const ctx: BenchContext = {
 };
 const mod = (await import(`../${name}.ts`)) as { bench: Bench };
 const result = await mod.bench.run(ctx);
-printResult(name, result);
+await printResult(name, result);
 // Servers or SDK timers a benchmark forgot must not keep the run hanging.
 process.exit(0);

@@ -32,9 +32,12 @@ export interface Bench {
 /** The line a child prints last so the runner can collect targets without parsing tables. */
 export const RESULT_MARKER = '@@bench-result ';
 
-export function printResult(name: string, r: BenchResult): void {
+/** Resolves once stdout has taken everything (pipes are asynchronous on macOS: exit must wait). */
+export function printResult(name: string, r: BenchResult): Promise<void> {
   for (const t of r.tables) process.stdout.write(`${renderTable(t)}\n`);
-  process.stdout.write(`${RESULT_MARKER}${JSON.stringify({ name, ...r })}\n`);
+  return new Promise((resolve) =>
+    process.stdout.write(`${RESULT_MARKER}${JSON.stringify({ name, ...r })}\n`, () => resolve()),
+  );
 }
 
 /** `met` is only judged on full runs: quick sizes are too small for speed to mean anything. */
