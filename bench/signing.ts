@@ -234,7 +234,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
           '"CPU ms": CPU time of the main thread, where all of this work runs; ratios use it, because on a shared machine the wall clock also counts time spent waiting for a core.',
           'Same key (with spaces and parentheses), uploadId, part numbers 1..N, signed Content-Length and host; 1 h validity.',
           "The project's first row is what POST /part-urls runs; its signature equals COS.getAuthorization's for the same KeyTime (checked before timing).",
-          'The prototype row produces byte-identical URLs to the production presigner (checked on every run, including odd keys, single PUTs and a session token); it shows the 3x target is reachable without changing the port.',
+          'The prototype row produces byte-identical URLs to the production presigner (checked on every run, including odd keys, single PUTs and a session token); it shows what the 3x target takes without changing the port (about 3x on a quiet core, less when the machine is busy).',
           'COS.getAuthorization returns only the Authorization string; the project and AWS rows build complete URLs on top.',
         ],
       },
