@@ -7,13 +7,10 @@ import { S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import COS from 'cos-nodejs-sdk-v5';
 import { CosObjectStorage } from '../shared/cos/cos-object-storage.ts';
-import { Presigner, type PresignInput } from '../shared/cos/presign.ts';
 import { authorization, keyTime } from '../shared/cos/signer.ts';
-import { isAddressableKey, parseEndpoint } from '../shared/cos/url.ts';
 import type { Bench, BenchContext, BenchResult } from './lib/result.ts';
 import { judged } from './lib/result.ts';
 import { fmt, interleaved, MiB, medianThread, medianWall, ratio, wallSamples } from './lib/stats.ts';
-import { FastPresigner } from './prototypes/fast-presigner.ts';
 
 const SECRET_ID = 'AKIDBENCHMARK00000000000000000000';
 const SECRET_KEY = 'benchmarkSecretKey00000000000000';
@@ -38,71 +35,10 @@ const s3 = new S3Client({
   credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' },
 });
 
-/** The production path: one `now` per batch, so the Presigner derives the signKey once. */
+/** The production path of POST /part-urls: one batch, one `now`, so one signing window. */
 function projectBatch(n: number): string[] {
-  const now = new Date();
-  const out: string[] = [];
-  for (let p = 1; p <= n; p++) out.push(storage.presignUploadPart(KEY, UPLOAD_ID, p, PART_BYTES, now, EXPIRES).url);
-  return out;
-}
-
-const prototype = new FastPresigner(parseEndpoint(`https://${HOST}`), SECRET_ID, SECRET_KEY);
-
-/**
- * The prototype in bench/prototypes, called exactly as CosObjectStorage.presignUploadPart calls
- * its Presigner, after the same argument checks, so the row compares like with like.
- */
-function prototypeBatch(n: number): string[] {
-  const now = new Date();
-  const out: string[] = [];
-  for (let p = 1; p <= n; p++) {
-    if (!isAddressableKey(KEY) || !Number.isInteger(p) || p < 1 || p > 10_000) throw new Error('bad input');
-    if (!Number.isSafeInteger(PART_BYTES) || !Number.isInteger(EXPIRES)) throw new Error('bad input');
-    out.push(
-      prototype.presignPut({
-        key: KEY,
-        query: { partNumber: p, uploadId: UPLOAD_ID },
-        headers: { 'Content-Length': String(PART_BYTES) },
-        now,
-        expiresSeconds: EXPIRES,
-      }).url,
-    );
-  }
-  return out;
-}
-
-/** The prototype must be a drop-in: byte-identical output to the production Presigner. */
-function assertPrototypeIdentical(): void {
-  const now = new Date();
-  const cases: Omit<PresignInput, 'now' | 'expiresSeconds'>[] = [
-    { key: KEY, query: { partNumber: 1, uploadId: UPLOAD_ID }, headers: { 'Content-Length': String(PART_BYTES) } },
-    { key: KEY, query: { partNumber: 10_000, uploadId: 'a+b/c=' }, headers: { 'Content-Length': '17' } },
-    {
-      key: '照片/夏天 🌞/résumé (1)*!.pdf',
-      query: { partNumber: 3, uploadId: UPLOAD_ID },
-      headers: { 'Content-Length': '5' },
-    },
-    {
-      key: 'u/x/photo.jpg',
-      query: {},
-      headers: {
-        'Content-Length': '2048',
-        'Content-Type': 'image/jpeg; charset=binary',
-        'x-cos-meta-caption': 'a&b=c d',
-      },
-    },
-  ];
-  for (const token of [undefined, 'token/with+chars=']) {
-    const ep = parseEndpoint(`https://${HOST}`);
-    const prod = new Presigner(ep, SECRET_ID, SECRET_KEY, token);
-    const fast = new FastPresigner(ep, SECRET_ID, SECRET_KEY, token);
-    for (const c of cases) {
-      const input = { ...c, now, expiresSeconds: EXPIRES };
-      const a = JSON.stringify(prod.presignPut(input));
-      const b = JSON.stringify(fast.presignPut(input));
-      if (a !== b) throw new Error(`prototype presigner differs from production:\n${a}\n${b}`);
-    }
-  }
+  const parts = Array.from({ length: n }, (_, i) => ({ partNumber: i + 1, contentLength: PART_BYTES }));
+  return storage.presignUploadParts(KEY, UPLOAD_ID, parts, new Date(), EXPIRES).map((p) => p.url);
 }
 
 /** The same signer without the batch trick: a signKey HMAC per URL, like the SDK does. */
@@ -183,19 +119,12 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
   const n = ctx.quick ? 500 : 10_000;
   const rounds = ctx.runs ?? (ctx.quick ? 2 : 7);
   assertSameSignature();
-  assertPrototypeIdentical();
   const contenders = [
     {
       key: 'project',
-      label: 'project: CosObjectStorage.presignUploadPart (signKey once per batch)',
+      label: 'project: CosObjectStorage.presignUploadParts (one batch, one signing window)',
       output: 'full URL',
       run: () => projectBatch(n),
-    },
-    {
-      key: 'prototype',
-      label: 'prototype: bench/prototypes/fast-presigner.ts (drop-in Presigner, not in production)',
-      output: 'full URL',
-      run: () => prototypeBatch(n),
     },
     {
       key: 'perUrl',
@@ -223,7 +152,6 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
     return [c.label, c.output, fmt(wall, 1), fmt(cpu, 1), fmt((n / cpu) * 1000), ratio(cosCpu, cpu)];
   });
   const projectCpu = medianThread(samples.project);
-  const prototypeCpu = medianThread(samples.prototype);
   return {
     tables: [
       {
@@ -234,7 +162,6 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
           '"CPU ms": CPU time of the main thread, where all of this work runs; ratios use it, because on a shared machine the wall clock also counts time spent waiting for a core.',
           'Same key (with spaces and parentheses), uploadId, part numbers 1..N, signed Content-Length and host; 1 h validity.',
           "The project's first row is what POST /part-urls runs; its signature equals COS.getAuthorization's for the same KeyTime (checked before timing).",
-          'The prototype row produces byte-identical URLs to the production presigner (checked on every run, including odd keys, single PUTs and a session token); it shows what the 3x target takes without changing the port (about 3x on a quiet core, less when the machine is busy).',
           'COS.getAuthorization returns only the Authorization string; the project and AWS rows build complete URLs on top.',
         ],
       },
@@ -243,7 +170,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
     targets: [
       {
         target: 'presign >= 3x COS.getAuthorization',
-        measured: `${ratio(cosCpu, projectCpu)} (production); prototype ${ratio(cosCpu, prototypeCpu)}`,
+        measured: ratio(cosCpu, projectCpu),
         met: judged(ctx, cosCpu / projectCpu >= 3),
       },
     ],

@@ -176,6 +176,14 @@ export interface ObjectStorage {
     now: Date,
     expiresSeconds: number,
   ): PresignedRequest;
+  /** Many parts of one upload at once (part-urls asks for up to 1,000): inputs checked once, one signing window. */
+  presignUploadParts(
+    key: string,
+    uploadId: string,
+    parts: readonly { partNumber: number; contentLength: number }[],
+    now: Date,
+    expiresSeconds: number,
+  ): PresignedRequest[];
   presignPutObject(
     key: string,
     contentLength: number,

@@ -34,14 +34,18 @@ export async function partUrls(deps: CoreDeps, upload: UploadRecord, input: Part
   }
 
   const expires = deps.limits.urlExpiresSeconds;
-  const urls = input.partNumbers.map((n): PartUrl => {
-    const length = partLength(plan, n) ?? plan.partSize;
-    const signed =
-      upload.strategy === 'single'
-        ? deps.storage.presignPutObject(upload.key, length, upload.contentType, upload.metadata, now, expires)
-        : deps.storage.presignUploadPart(upload.key, upload.cosUploadId!, n, length, now, expires);
-    return { partNumber: n, ...signed };
-  });
+  const lengths = input.partNumbers.map((n) => partLength(plan, n) ?? plan.partSize);
+  const signed =
+    upload.strategy === 'single'
+      ? [deps.storage.presignPutObject(upload.key, lengths[0]!, upload.contentType, upload.metadata, now, expires)]
+      : deps.storage.presignUploadParts(
+          upload.key,
+          upload.cosUploadId!,
+          input.partNumbers.map((partNumber, i) => ({ partNumber, contentLength: lengths[i]! })),
+          now,
+          expires,
+        );
+  const urls = signed.map((s, i): PartUrl => ({ partNumber: input.partNumbers[i]!, ...s }));
 
   // Asking for URLs is activity: a client still fetching URLs is not stale.
   if (!plan.touched && !(await deps.store.touch(upload.id, now.toISOString()))) throw uploadNotOpen('not open');

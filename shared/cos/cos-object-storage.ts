@@ -202,16 +202,28 @@ export class CosObjectStorage implements ObjectStorage {
     now: Date,
     expiresSeconds: number,
   ): PresignedRequest {
+    return this.presignUploadParts(key, uploadId, [{ partNumber, contentLength }], now, expiresSeconds)[0]!;
+  }
+
+  presignUploadParts(
+    key: string,
+    uploadId: string,
+    parts: readonly { partNumber: number; contentLength: number }[],
+    now: Date,
+    expiresSeconds: number,
+  ): PresignedRequest[] {
     checkKey(key);
     checkUploadId(uploadId);
-    checkPartNumber(partNumber);
-    checkPresign(contentLength, expiresSeconds);
-    return this.#presigner.presignPut({
-      key,
-      query: { partNumber, uploadId },
-      headers: { 'Content-Length': String(contentLength) },
-      now,
-      expiresSeconds,
+    return parts.map(({ partNumber, contentLength }) => {
+      checkPartNumber(partNumber);
+      checkPresign(contentLength, expiresSeconds);
+      return this.#presigner.presignPut({
+        key,
+        query: { partNumber, uploadId },
+        headers: { 'Content-Length': String(contentLength) },
+        now,
+        expiresSeconds,
+      });
     });
   }
 
