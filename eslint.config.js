@@ -17,4 +17,19 @@ export default tseslint.config(
       'no-control-regex': 'off',
     },
   },
+  {
+    // Lambda code: classic zod puts ~450 KB into every bundle, and zod/mini alone has no locale.
+    files: ['functions/**/*.ts', 'shared/**/*.ts'],
+    ignores: ['shared/zod.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^zod(/.*)?$', message: 'import zod through shared/zod.ts (zod/mini, English messages)' },
+          ],
+        },
+      ],
+    },
+  },
 );

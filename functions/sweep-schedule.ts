@@ -1,18 +1,18 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { z } from 'zod';
 import { type SweepReport, sweep } from '../shared/core/sweep.ts';
 import { isUploadError } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { coreDeps } from '../shared/runtime/core-deps.ts';
+import * as z from '../shared/zod.ts';
 
 /**
  * An EventBridge schedule event. A rule's constant `input` replaces the event, so the options a
  * rule may set sit at the top level; anything else (the scheduled event's own fields) is ignored.
  */
 const scheduleInput = z.looseObject({
-  olderThanSeconds: z.number().int().min(60).optional(),
-  dryRun: z.boolean().optional(),
+  olderThanSeconds: z.optional(z.number().check(z.int(), z.gte(60))),
+  dryRun: z.optional(z.boolean()),
 });
 export type ScheduleEvent = ScheduledEvent | Record<string, unknown>;
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod.ts';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -7,68 +7,70 @@ export const COS_MAX_PART_BYTES = 5 * GiB;
 export const COS_MAX_PARTS = 10_000;
 
 const int = (def: number, min = 1, max = Number.MAX_SAFE_INTEGER) =>
-  z.coerce.number().int().min(min).max(max).default(def);
-const optionalString = z.string().trim().min(1).optional();
+  z._default(z.coerce.number().check(z.int(), z.gte(min), z.lte(max)), def);
+const optionalString = z.optional(z.string().check(z.trim(), z.minLength(1)));
 
 /** Every variable of API.md's configuration table, parsed once. */
 export const configSchema = z
   .object({
     PORT: int(8787, 1, 65535),
     COS_LOCAL_PORT: int(8788, 1, 65535),
-    DATA_DIR: z.string().min(1).default('.data'),
-    UPLOADS_STORE: z.enum(['sqlite', 'dynamodb']).default('dynamodb'),
-    UPLOADS_TABLE: z.string().min(3).max(255).default('uploads'),
-    DYNAMODB_ENDPOINT: z.url().optional(),
-    COS_BUCKET: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9-]*-\d+$/, 'must be <name>-<APPID>')
-      .default('uploads-1250000000'),
-    COS_REGION: z
-      .string()
-      .regex(/^[a-z]+(-[a-z]+)+$/, 'must look like ap-guangzhou')
-      .default('ap-guangzhou'),
-    COS_ENDPOINT: z.url().optional(),
-    COS_SECRET_ID: z.string().min(1, 'is required'),
-    COS_SECRET_KEY: z.string().min(1, 'is required'),
+    DATA_DIR: z._default(z.string().check(z.minLength(1)), '.data'),
+    UPLOADS_STORE: z._default(z.enum(['sqlite', 'dynamodb']), 'dynamodb'),
+    UPLOADS_TABLE: z._default(z.string().check(z.minLength(3), z.maxLength(255)), 'uploads'),
+    DYNAMODB_ENDPOINT: z.optional(z.url()),
+    COS_BUCKET: z._default(
+      z.string().check(z.regex(/^[a-z0-9][a-z0-9-]*-\d+$/, 'must be <name>-<APPID>')),
+      'uploads-1250000000',
+    ),
+    COS_REGION: z._default(
+      z.string().check(z.regex(/^[a-z]+(-[a-z]+)+$/, 'must look like ap-guangzhou')),
+      'ap-guangzhou',
+    ),
+    COS_ENDPOINT: z.optional(z.url()),
+    COS_SECRET_ID: z.string().check(z.minLength(1, 'is required')),
+    COS_SECRET_KEY: z.string().check(z.minLength(1, 'is required')),
     COS_SESSION_TOKEN: optionalString,
     /** Per-attempt timeout and total retry budget of server-side COS calls (Lambda's 29 s API limit bounds them). */
     COS_TIMEOUT_MS: int(15_000, 50, 120_000),
     COS_RETRY_BUDGET_MS: int(25_000, 100, 900_000),
-    STS_ENDPOINT: z.string().min(1).default('sts.tencentcloudapi.com'),
+    STS_ENDPOINT: z._default(z.string().check(z.minLength(1)), 'sts.tencentcloudapi.com'),
     STS_REGION: optionalString,
     STS_ROLE_ARN: optionalString,
-    KEY_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/$/, 'must be path segments ending in "/"')
-      .default('u/'),
+    KEY_PREFIX: z._default(
+      z.string().check(z.regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/$/, 'must be path segments ending in "/"')),
+      'u/',
+    ),
     MAX_UPLOAD_BYTES: int(50 * GiB, 1, 48.8 * 1024 * GiB),
     MAX_PARTS: int(COS_MAX_PARTS, 1, COS_MAX_PARTS),
     MIN_PART_BYTES: int(MiB, MiB, COS_MAX_PART_BYTES),
     DEFAULT_PART_BYTES: int(8 * MiB, MiB, COS_MAX_PART_BYTES),
     SINGLE_PUT_MAX_BYTES: int(20 * MiB, 0, COS_MAX_PART_BYTES),
-    ALLOWED_CONTENT_TYPES: z.string().min(1).default('*/*'),
+    ALLOWED_CONTENT_TYPES: z._default(z.string().check(z.minLength(1)), '*/*'),
     MAX_OPEN_UPLOADS_PER_OWNER: int(100, 1),
     URL_EXPIRES_SECONDS: int(3600, 60, 7 * 24 * 3600),
     STS_DURATION_SECONDS: int(1800, 900, 7200),
     STALE_AFTER_SECONDS: int(86_400, 60),
     UPLOAD_TTL_SECONDS: int(604_800, 60),
-    AUTH_JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
-    AUTH_JWKS_URL: z.url().optional(),
+    AUTH_JWT_SECRET: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
+    AUTH_JWKS_URL: z.optional(z.url()),
     AUTH_ISSUER: optionalString,
     AUTH_AUDIENCE: optionalString,
-    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
   })
-  .superRefine((c, ctx) => {
-    if (!c.AUTH_JWT_SECRET && !c.AUTH_JWKS_URL) {
-      ctx.addIssue({ code: 'custom', path: ['AUTH_JWT_SECRET'], message: 'set AUTH_JWT_SECRET or AUTH_JWKS_URL' });
-    }
-    if (c.DEFAULT_PART_BYTES < c.MIN_PART_BYTES) {
-      ctx.addIssue({ code: 'custom', path: ['DEFAULT_PART_BYTES'], message: 'must be >= MIN_PART_BYTES' });
-    }
-    if (c.MAX_UPLOAD_BYTES > COS_MAX_PART_BYTES * c.MAX_PARTS) {
-      ctx.addIssue({ code: 'custom', path: ['MAX_UPLOAD_BYTES'], message: 'cannot fit in MAX_PARTS parts of 5 GiB' });
-    }
-  });
+  .check(
+    z.superRefine((c, ctx) => {
+      if (!c.AUTH_JWT_SECRET && !c.AUTH_JWKS_URL) {
+        ctx.addIssue({ code: 'custom', path: ['AUTH_JWT_SECRET'], message: 'set AUTH_JWT_SECRET or AUTH_JWKS_URL' });
+      }
+      if (c.DEFAULT_PART_BYTES < c.MIN_PART_BYTES) {
+        ctx.addIssue({ code: 'custom', path: ['DEFAULT_PART_BYTES'], message: 'must be >= MIN_PART_BYTES' });
+      }
+      if (c.MAX_UPLOAD_BYTES > COS_MAX_PART_BYTES * c.MAX_PARTS) {
+        ctx.addIssue({ code: 'custom', path: ['MAX_UPLOAD_BYTES'], message: 'cannot fit in MAX_PARTS parts of 5 GiB' });
+      }
+    }),
+  );
 
 export type Config = z.infer<typeof configSchema>;
 

@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../core/list-uploads.ts';
 import { parseSweepCursor } from '../core/sweep-cursor.ts';
+import * as z from '../zod.ts';
 import { uploadObject } from './schemas.ts';
 
 /** The admin routes' shapes (API.md, Admin), next to the public ones in schemas.ts. */
@@ -10,34 +10,40 @@ const states = ['open', 'completing', 'completed', 'aborted', 'expired'] as cons
 const MAX_OLDER_THAN_SECONDS = 10 * 365 * 86_400;
 
 export const adminListQuery = z.strictObject({
-  state: z.enum(states).optional(),
-  owner: z.string().min(1).max(256).optional(),
+  state: z.optional(z.enum(states)),
+  owner: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
   // Normalised to the stores' ISO form: they compare times as strings.
-  createdBefore: z.iso
-    .datetime({ offset: true })
-    .transform((s) => new Date(s).toISOString())
-    .optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_LIST_LIMIT).default(DEFAULT_LIST_LIMIT),
-  cursor: z.string().min(1).max(2048).optional(),
+  createdBefore: z.optional(
+    z.pipe(
+      z.iso.datetime({ offset: true }),
+      z.transform((s) => new Date(s).toISOString()),
+    ),
+  ),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(MAX_LIST_LIMIT)), DEFAULT_LIST_LIMIT),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
 });
 
-export const sweepBody = z
-  .strictObject({
+export const sweepBody = z.optional(
+  z.strictObject({
     // At least a minute, like STALE_AFTER_SECONDS: COS uploads younger than that may belong to a
     // create that has not written its record yet.
-    olderThanSeconds: z.number().int().min(60).max(MAX_OLDER_THAN_SECONDS).optional(),
-    dryRun: z.boolean().optional(),
-    cursor: z
-      .string()
-      .max(4096)
-      .refine((s) => parseSweepCursor(s) !== null, 'invalid cursor')
-      .optional(),
-  })
-  .optional();
+    olderThanSeconds: z.optional(z.number().check(z.int(), z.gte(60), z.lte(MAX_OLDER_THAN_SECONDS))),
+    dryRun: z.optional(z.boolean()),
+    cursor: z.optional(
+      z.string().check(
+        z.maxLength(4096),
+        z.refine((s) => parseSweepCursor(s) !== null, 'invalid cursor'),
+      ),
+    ),
+  }),
+);
 
-export const adminUploadObject = uploadObject.extend({ owner: z.string(), lastActivityAt: z.string() });
+export const adminUploadObject = z.extend(uploadObject, { owner: z.string(), lastActivityAt: z.string() });
 
-export const adminListResponse = z.object({ uploads: z.array(adminUploadObject), nextCursor: z.string().nullable() });
+export const adminListResponse = z.object({
+  uploads: z.array(adminUploadObject),
+  nextCursor: z.nullable(z.string()),
+});
 
 export const sweepResponse = z.object({
   aborted: z.array(z.string()),
@@ -45,6 +51,6 @@ export const sweepResponse = z.object({
   orphans: z.array(z.object({ key: z.string(), uploadId: z.string() })),
   dryRun: z.boolean(),
   more: z.boolean(),
-  nextCursor: z.string().nullable(),
-  errors: z.number().int(),
+  nextCursor: z.nullable(z.string()),
+  errors: z.number().check(z.int()),
 });

@@ -1,18 +1,21 @@
-import { z } from 'zod';
+import * as z from '../zod.ts';
+
+const int = () => z.number().check(z.int());
+const unixSeconds = () => int().check(z.describe('unix seconds'));
 
 /** `POST /v1/uploads/{id}/credentials` (API.md): no body, or an empty object. */
-export const credentialsBody = z.strictObject({}).optional();
+export const credentialsBody = z.optional(z.strictObject({}));
 
 export const credentialsResponse = z.object({
   credentials: z.object({ tmpSecretId: z.string(), tmpSecretKey: z.string(), sessionToken: z.string() }),
-  startTime: z.number().int().describe('unix seconds'),
-  expiredTime: z.number().int().describe('unix seconds'),
-  expiration: z.string().describe('ISO-8601 UTC'),
+  startTime: unixSeconds(),
+  expiredTime: unixSeconds(),
+  expiration: z.string().check(z.describe('ISO-8601 UTC')),
   bucket: z.string(),
   region: z.string(),
   key: z.string(),
-  uploadId: z.string().nullable().describe('COS multipart UploadId; null for a single PUT'),
-  partSize: z.number().int(),
-  partCount: z.number().int().nullable(),
+  uploadId: z.nullable(z.string()).check(z.describe('COS multipart UploadId; null for a single PUT')),
+  partSize: int(),
+  partCount: z.nullable(int()),
   allow: z.array(z.string()),
 });

@@ -1,9 +1,10 @@
-import { z } from 'zod';
+import * as z from '../zod.ts';
 import * as a from './admin-schemas.ts';
 import { credentialsResponse } from './credentials-schemas.ts';
 import * as s from './schemas.ts';
 
-type Schema = z.ZodType;
+// Only the openapi function imports this module, so only it carries zod's JSON Schema generator.
+type Schema = z.ZodMiniType;
 const json = (schema: Schema) => ({
   'application/json': { schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) },
 });
@@ -72,7 +73,7 @@ export function openApiDocument(extraPaths: Record<string, object> = {}) {
         post: op(
           'Complete an upload',
           { ...ok(200, s.uploadResponse), ...errors(400, 401, 404, 409, 503) },
-          { parameters: idParam, ...body(s.completeBody.unwrap(), false) },
+          { parameters: idParam, ...body(s.completeBody.def.innerType, false) },
         ),
       },
       '/v1/uploads/{id}/credentials': {
@@ -100,7 +101,7 @@ export function openApiDocument(extraPaths: Record<string, object> = {}) {
         post: op(
           'Sweep stale and expired uploads and orphan COS uploads (admin)',
           { ...ok(200, a.sweepResponse), ...errors(400, 401, 403, 503) },
-          body(a.sweepBody.unwrap(), false),
+          body(a.sweepBody.def.innerType, false),
         ),
       },
       ...extraPaths,

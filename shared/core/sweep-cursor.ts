@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { validationFailed } from '../errors.ts';
+import * as z from '../zod.ts';
 
 /** Where a bounded sweep stopped listing COS multipart uploads: the next run resumes after it. */
 export interface CosMarker {
@@ -7,7 +7,7 @@ export interface CosMarker {
   uploadIdMarker: string;
 }
 
-const markerSchema = z.strictObject({ k: z.string().max(1024), u: z.string().max(1024) });
+const markerSchema = z.strictObject({ k: z.string().check(z.maxLength(1024)), u: z.string().check(z.maxLength(1024)) });
 
 /** Opaque to callers (base64url JSON), like the store's list cursors. */
 export const encodeSweepCursor = (m: CosMarker): string =>

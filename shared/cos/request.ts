@@ -1,9 +1,9 @@
-import { z } from 'zod';
 import { CosError, CosNetworkError, isRetriable, toUploadError } from './cos-error.ts';
 import { errorSchema } from './schemas.ts';
 import { authorization } from './signer.ts';
 import { type Endpoint, requestUrl, signedPath } from './url.ts';
 import { isCosXmlError, parseXml } from './xml.ts';
+import * as z from '../zod.ts';
 
 export interface RetryOptions {
   /** Attempts in all, the first included. */
@@ -27,11 +27,11 @@ export const DEFAULT_RETRY: RetryOptions = {
 };
 
 const retrySchema = z.object({
-  maxAttempts: z.number().int().min(1).max(20),
-  baseDelayMs: z.number().min(0),
-  maxDelayMs: z.number().min(0),
-  attemptTimeoutMs: z.number().int().min(1),
-  budgetMs: z.number().int().min(1),
+  maxAttempts: z.number().check(z.int(), z.gte(1), z.lte(20)),
+  baseDelayMs: z.number().check(z.gte(0)),
+  maxDelayMs: z.number().check(z.gte(0)),
+  attemptTimeoutMs: z.number().check(z.int(), z.gte(1)),
+  budgetMs: z.number().check(z.int(), z.gte(1)),
 });
 
 /** Defaults overlaid with `over`, checked once at construction so a typo fails at start-up. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../zod.ts';
 
 /**
  * Shapes of the COS XML answers this client reads, after shared/cos/xml.ts parsed them with every
@@ -6,87 +6,99 @@ import { z } from 'zod';
  * elements are ignored (COS adds fields over time), missing required ones fail loudly.
  */
 
+/** `schema`, then `fn` over what it yields (classic zod's `.transform`). */
+const mapped = <T extends z.ZodMiniType, R>(schema: T, fn: (value: z.output<T>) => R) =>
+  z.pipe(schema, z.transform(fn));
+
 /** fast-xml-parser yields one object for a single element and an array for several. */
-const many = <T extends z.ZodType>(item: T) =>
-  z.preprocess((v) => (v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v]), z.array(item));
+const many = <T extends z.ZodMiniType>(item: T) =>
+  z.pipe(
+    z.transform((v: unknown) => (v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v])),
+    z.array(item),
+  );
 
-const int = z.string().trim().regex(/^\d+$/, 'expected a non-negative integer').transform(Number);
-const bool = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .pipe(z.enum(['true', 'false']))
-  .transform((v) => v === 'true');
+const int = mapped(z.string().check(z.trim(), z.regex(/^\d+$/, 'expected a non-negative integer')), Number);
+const bool = mapped(
+  z.pipe(z.string().check(z.trim(), z.toLowerCase()), z.enum(['true', 'false'])),
+  (v) => v === 'true',
+);
 /** Markers are absent, empty, or a value; both of the first two mean "none". */
-const marker = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v === '' ? null : v));
+const marker = mapped(z.optional(z.string()), (v) => (v === undefined || v === '' ? null : v));
 const text = z.string();
+const required = text.check(z.minLength(1));
 
-export const initiateMultipartUploadResultSchema = z
-  .object({ InitiateMultipartUploadResult: z.object({ Bucket: text, Key: text, UploadId: text.min(1) }) })
-  .transform(({ InitiateMultipartUploadResult: r }) => ({ bucket: r.Bucket, key: r.Key, uploadId: r.UploadId }));
+export const initiateMultipartUploadResultSchema = mapped(
+  z.object({ InitiateMultipartUploadResult: z.object({ Bucket: text, Key: text, UploadId: required }) }),
+  ({ InitiateMultipartUploadResult: r }) => ({ bucket: r.Bucket, key: r.Key, uploadId: r.UploadId }),
+);
 
-const partSchema = z
-  .object({ PartNumber: int, ETag: text, Size: int, LastModified: text.optional() })
-  .transform((p) => ({ partNumber: p.PartNumber, etag: p.ETag, size: p.Size, lastModified: p.LastModified ?? '' }));
+const partSchema = mapped(
+  z.object({ PartNumber: int, ETag: text, Size: int, LastModified: z.optional(text) }),
+  (p) => ({ partNumber: p.PartNumber, etag: p.ETag, size: p.Size, lastModified: p.LastModified ?? '' }),
+);
 
-export const listPartsResultSchema = z
-  .object({
+export const listPartsResultSchema = mapped(
+  z.object({
     ListPartsResult: z.object({
       Part: many(partSchema),
       IsTruncated: bool,
       NextPartNumberMarker: marker,
     }),
-  })
-  .transform(({ ListPartsResult: r }) => ({
+  }),
+  ({ ListPartsResult: r }) => ({
     parts: r.Part,
     isTruncated: r.IsTruncated,
     nextPartNumberMarker: r.NextPartNumberMarker,
-  }));
+  }),
+);
 
-export const completeMultipartUploadResultSchema = z
-  .object({
+export const completeMultipartUploadResultSchema = mapped(
+  z.object({
     CompleteMultipartUploadResult: z.object({
       Location: text,
-      Bucket: text.optional(),
-      Key: text.optional(),
+      Bucket: z.optional(text),
+      Key: z.optional(text),
       ETag: text,
     }),
-  })
-  .transform(({ CompleteMultipartUploadResult: r }) => ({ location: r.Location, etag: r.ETag }));
+  }),
+  ({ CompleteMultipartUploadResult: r }) => ({ location: r.Location, etag: r.ETag }),
+);
 
-const uploadSchema = z
-  .object({ Key: text, UploadId: text.min(1), Initiated: text.optional() })
-  .transform((u) => ({ key: u.Key, uploadId: u.UploadId, initiated: u.Initiated ?? '' }));
+const uploadSchema = mapped(z.object({ Key: text, UploadId: required, Initiated: z.optional(text) }), (u) => ({
+  key: u.Key,
+  uploadId: u.UploadId,
+  initiated: u.Initiated ?? '',
+}));
 
-export const listMultipartUploadsResultSchema = z
-  .object({
+export const listMultipartUploadsResultSchema = mapped(
+  z.object({
     ListMultipartUploadsResult: z.object({
       Upload: many(uploadSchema),
       IsTruncated: bool,
       NextKeyMarker: marker,
       NextUploadIdMarker: marker,
     }),
-  })
-  .transform(({ ListMultipartUploadsResult: r }) => ({
+  }),
+  ({ ListMultipartUploadsResult: r }) => ({
     uploads: r.Upload,
     isTruncated: r.IsTruncated,
     nextKeyMarker: r.NextKeyMarker,
     nextUploadIdMarker: r.NextUploadIdMarker,
-  }));
+  }),
+);
 
-const errorBody = z
-  .object({ Code: text.min(1), Message: text.optional(), RequestId: text.optional() })
-  .transform((e) => ({ code: e.Code, message: e.Message ?? '', requestId: e.RequestId ?? null }));
+const errorBody = mapped(z.object({ Code: required, Message: z.optional(text), RequestId: z.optional(text) }), (e) => ({
+  code: e.Code,
+  message: e.Message ?? '',
+  requestId: e.RequestId ?? null,
+}));
 
-export const errorSchema = z.object({ Error: errorBody }).transform(({ Error: e }) => e);
+export const errorSchema = mapped(z.object({ Error: errorBody }), ({ Error: e }) => e);
 
 export type CosErrorBody = z.output<typeof errorSchema>;
 
 /** Complete answers 200 and then either its result or, when assembly failed late, an `<Error>`. */
 export const completeAnswerSchema = z.union([
-  completeMultipartUploadResultSchema.transform((r) => ({ ok: true as const, ...r })),
-  errorSchema.transform((e) => ({ ok: false as const, error: e })),
+  mapped(completeMultipartUploadResultSchema, (r) => ({ ok: true as const, ...r })),
+  mapped(errorSchema, (e) => ({ ok: false as const, error: e })),
 ]);

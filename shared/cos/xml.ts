@@ -1,6 +1,6 @@
 import { XMLParser } from 'fast-xml-parser';
-import type { z } from 'zod';
 import { validationFailed } from '../errors.ts';
+import type * as z from '../zod.ts';
 
 /**
  * The one configured fast-xml-parser. Values stay strings (`parseTagValue: false`): an UploadId
@@ -35,7 +35,7 @@ export class CosXmlError extends Error {
 export const isCosXmlError = (e: unknown): e is CosXmlError => e instanceof CosXmlError;
 
 /** Parses a COS XML body (leading whitespace allowed: Complete streams it) and validates its shape. */
-export function parseXml<T>(body: string, schema: z.ZodType<T>): T {
+export function parseXml<T>(body: string, schema: z.ZodMiniType<T>): T {
   let doc: unknown;
   try {
     // `true` runs the validator first; without it the parser accepts broken documents silently.

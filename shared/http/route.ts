@@ -1,6 +1,5 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
 import { config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { ApiRequest, ApiResult } from './api-event.ts';
@@ -12,14 +11,15 @@ import { requestLogger } from './request-logger.ts';
 import { type Principal, type RouteEvent, routeState } from './route-event.ts';
 import { createTokenVerifier, type TokenVerifier } from './token-verifier.ts';
 import { parseWith } from './validate.ts';
+import * as z from '../zod.ts';
 
 export interface RouteSpec<B, P, Q> {
   /** Function name, for logs. */
   name: string;
   auth: 'user' | 'admin' | 'none';
-  body?: z.ZodType<B>;
-  params?: z.ZodType<P>;
-  query?: z.ZodType<Q>;
+  body?: z.ZodMiniType<B>;
+  params?: z.ZodMiniType<P>;
+  query?: z.ZodMiniType<Q>;
 }
 
 export interface RouteInput<B, P, Q> {
@@ -70,9 +70,9 @@ export function route<B = undefined, P = Record<string, never>, Q = Record<strin
     spec.auth === 'none' ? base : base.use(auth({ verifier: defaultVerifier, admin: spec.auth === 'admin' }));
   return authed.use(jsonBody()).handler(async (event: RouteEvent) => {
     const state = routeState(event);
-    const body = parseWith((spec.body ?? anything) as z.ZodType<B>, state.json, 'body');
-    const params = parseWith((spec.params ?? anything) as z.ZodType<P>, state.req.pathParams, 'params');
-    const query = parseWith((spec.query ?? anything) as z.ZodType<Q>, state.req.query, 'query');
+    const body = parseWith((spec.body ?? anything) as z.ZodMiniType<B>, state.json, 'body');
+    const params = parseWith((spec.params ?? anything) as z.ZodMiniType<P>, state.req.pathParams, 'params');
+    const query = parseWith((spec.query ?? anything) as z.ZodMiniType<Q>, state.req.query, 'query');
     return fn({ body, params, query, principal: state.principal ?? ANONYMOUS, log: state.log, req: state.req });
   });
 }

@@ -1,5 +1,5 @@
-import type { z } from 'zod';
 import { validationFailed } from '../errors.ts';
+import type * as z from '../zod.ts';
 
 /**
  * Cursors are opaque to callers: base64url of a small JSON value whose shape only the adapter
@@ -9,7 +9,7 @@ export function encodeCursor(value: unknown): string {
   return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 }
 
-export function decodeCursor<T>(cursor: string, schema: z.ZodType<T>): T {
+export function decodeCursor<T>(cursor: string, schema: z.ZodMiniType<T>): T {
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));

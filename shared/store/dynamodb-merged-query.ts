@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { decodeCursor, encodeCursor, invalidCursor } from './cursor.ts';
 import { idFromTimeSk, META, uploadPk } from './dynamodb-keys.ts';
 import type { Item, TableClient } from './dynamodb-table-client.ts';
+import * as z from '../zod.ts';
 
 /**
  * One sorted listing read from several index partitions ("streams": the shards of an index, or
@@ -29,7 +29,7 @@ export interface MergedQuery {
 }
 
 type Position = 0 | 1 | string;
-const positionsSchema = z.array(z.union([z.literal(0), z.literal(1), z.string().min(1)]));
+const positionsSchema = z.array(z.union([z.literal(0), z.literal(1), z.string().check(z.minLength(1))]));
 
 interface Fetched {
   stream: number;

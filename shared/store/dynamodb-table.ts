@@ -8,7 +8,7 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from '../zod.ts';
 import definition from './dynamodb-table.json' with { type: 'json' };
 
 /**
@@ -32,7 +32,7 @@ const tableSchema = z.object({
       KeySchema: keySchema,
       Projection: z.object({
         ProjectionType: z.enum(['ALL', 'KEYS_ONLY', 'INCLUDE']),
-        NonKeyAttributes: z.array(z.string()).optional(),
+        NonKeyAttributes: z.optional(z.array(z.string())),
       }),
     }),
   ),

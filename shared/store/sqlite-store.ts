@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue } from 'node:sqlite';
-import { z } from 'zod';
+import * as z from '../zod.ts';
 import type { ListFilter, Page, PartRecord, Transition, UploadRecord, UploadState, UploadStore } from '../ports.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { sqliteMigrations } from './sqlite-migrations.ts';

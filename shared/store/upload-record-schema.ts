@@ -1,15 +1,16 @@
-import { z } from 'zod';
 import type { PartRecord, UploadRecord } from '../ports.ts';
+import * as z from '../zod.ts';
 
 /**
  * What an adapter reads back from its database is checked, not trusted: a corrupted row or an
  * item written by an older version fails loudly here instead of leaking a wrong type into the core.
  */
-const nullableString = z.string().nullable();
-const nullableInt = z.number().int().nonnegative().nullable();
+const int = () => z.number().check(z.int());
+const nullableString = z.nullable(z.string());
+const nullableInt = z.nullable(int().check(z.nonnegative()));
 
 export const uploadRecordSchema = z.object({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   owner: z.string(),
   state: z.enum(['open', 'completing', 'completed', 'aborted', 'expired']),
   strategy: z.enum(['single', 'multipart']),
@@ -20,8 +21,8 @@ export const uploadRecordSchema = z.object({
   fileName: z.string(),
   contentType: z.string(),
   size: nullableInt,
-  maxSize: z.number().int().nonnegative(),
-  partSize: z.number().int().nonnegative(),
+  maxSize: int().check(z.nonnegative()),
+  partSize: int().check(z.nonnegative()),
   partCount: nullableInt,
   metadata: z.record(z.string(), z.string()),
   crc64: nullableString,
@@ -32,14 +33,14 @@ export const uploadRecordSchema = z.object({
   completedAt: nullableString,
   etag: nullableString,
   location: nullableString,
-}) satisfies z.ZodType<UploadRecord>;
+}) satisfies z.ZodMiniType<UploadRecord>;
 
 export const partRecordSchema = z.object({
-  partNumber: z.number().int().min(1),
+  partNumber: int().check(z.gte(1)),
   etag: z.string(),
   size: nullableInt,
   crc64: nullableString,
-}) satisfies z.ZodType<PartRecord>;
+}) satisfies z.ZodMiniType<PartRecord>;
 
 export function parseUploadRecord(value: unknown, source: string): UploadRecord {
   const r = uploadRecordSchema.safeParse(value);

@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { storageUnavailable } from '../errors.ts';
 import type { CredentialIssuer, TemporaryCredentials } from '../ports.ts';
 import { encodePolicy } from './policy.ts';
+import * as z from '../zod.ts';
 import { describeStsError, isRetriableStsError, toStsUploadError } from './sts-errors.ts';
 
 /** The two calls used from `sts.v20180813.Client`; tests inject their own to inject faults. */
@@ -53,9 +53,13 @@ export interface TencentStsOptions {
 }
 
 const answerSchema = z.object({
-  Credentials: z.object({ Token: z.string().min(1), TmpSecretId: z.string().min(1), TmpSecretKey: z.string().min(1) }),
-  ExpiredTime: z.number().int().positive(),
-  Expiration: z.string().nullish(),
+  Credentials: z.object({
+    Token: z.string().check(z.minLength(1)),
+    TmpSecretId: z.string().check(z.minLength(1)),
+    TmpSecretKey: z.string().check(z.minLength(1)),
+  }),
+  ExpiredTime: z.number().check(z.int(), z.positive()),
+  Expiration: z.nullish(z.string()),
 });
 
 const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
