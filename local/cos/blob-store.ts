@@ -1,19 +1,24 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
+import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Crc64 } from '../../shared/core/crc64.ts';
 import { CosError } from './cos-error.ts';
+import type { SegmentRow } from './meta-rows.ts';
 
 /**
  * Object and part bytes on disk. Files are named by random ids, never by the object key (keys
  * are arbitrary UTF-8). Bodies stream through MD5 + CRC64 into a temp file and are renamed into
- * place only when complete, so a dropped upload leaves no half-written blob behind.
+ * place only when complete, so a dropped upload leaves no half-written blob behind. A completed
+ * multipart object is not a blob of its own but its part blobs read in order (see MetaStore).
+ *
+ * A blob removed while a GET is still streaming it stays on disk until that read ends, so a
+ * download that started before an overwrite or delete gets the whole old version, as on COS.
  */
 
-const COPY_CHUNK = 1 << 20;
+const READ_CHUNK = 1 << 20;
 
 export interface ReceivedBlob {
   id: string;
@@ -25,6 +30,10 @@ export interface ReceivedBlob {
 export class BlobStore {
   private readonly blobs: string;
   private readonly tmp: string;
+  /** Blob → number of reads streaming it. */
+  private readonly readers = new Map<string, number>();
+  /** Removed while being read: unlinked when the last reader is done. */
+  private readonly doomed = new Set<string>();
 
   constructor(dataDir: string) {
     this.blobs = join(dataDir, 'blobs');
@@ -74,51 +83,62 @@ export class BlobStore {
   }
 
   /**
-   * Concatenates blobs into a new one (part files into the completed object), in order. One
-   * reused buffer and positional reads/writes: a 5 GiB merge allocates nothing per chunk, so it
-   * leaves no garbage for the GC to let pile up.
+   * The object bytes [start, end] (inclusive) from its segments, in order. The blobs are pinned
+   * at once (synchronously, so no removal can slip in between the metadata read and this call)
+   * and released when the stream ends or is destroyed.
    */
-  async concat(ids: readonly string[]): Promise<string> {
-    const id = randomUUID();
-    const tmpPath = join(this.tmp, id);
-    const buf = Buffer.allocUnsafe(COPY_CHUNK);
-    const out = await open(tmpPath, 'w');
-    try {
-      let written = 0;
-      for (const part of ids) {
-        const src = await open(this.path(part), 'r');
-        try {
-          for (;;) {
-            const { bytesRead } = await src.read(buf, 0, COPY_CHUNK, null);
-            if (bytesRead === 0) break;
-            let off = 0;
-            while (off < bytesRead) {
-              const { bytesWritten } = await out.write(buf, off, bytesRead - off, written);
-              off += bytesWritten;
-              written += bytesWritten;
-            }
-          }
-        } finally {
-          await src.close();
+  read(segments: readonly SegmentRow[], start: number, end: number): Readable {
+    const pieces = segments
+      .map((s) => ({ blob: s.blob, start: Math.max(0, start - s.pos), end: Math.min(s.size, end + 1 - s.pos) - 1 }))
+      .filter((p) => p.end >= p.start);
+    for (const p of pieces) this.readers.set(p.blob, (this.readers.get(p.blob) ?? 0) + 1);
+    const path = (id: string) => this.path(id);
+    const stream = Readable.from(
+      (async function* () {
+        for (const p of pieces) {
+          // for-await destroys the file stream when this generator is returned early.
+          for await (const chunk of createReadStream(path(p.blob), {
+            start: p.start,
+            end: p.end,
+            highWaterMark: READ_CHUNK,
+          }))
+            yield chunk as Buffer;
         }
-      }
-      await out.close();
-      await rename(tmpPath, this.path(id));
-    } catch (e) {
-      await out.close().catch(() => {});
-      await unlink(tmpPath).catch(() => {});
-      throw e;
-    }
-    return id;
+      })(),
+      { objectMode: false, highWaterMark: READ_CHUNK },
+    );
+    stream.once('close', () => {
+      for (const p of pieces) this.release(p.blob);
+    });
+    return stream;
   }
 
-  /** A read stream over [start, end] inclusive (the whole blob when omitted). */
-  read(id: string, range?: { start: number; end: number }): Readable {
-    return createReadStream(this.path(id), { highWaterMark: 1 << 20, ...(range ?? {}) });
+  private release(id: string): void {
+    const n = (this.readers.get(id) ?? 1) - 1;
+    if (n > 0) return void this.readers.set(id, n);
+    this.readers.delete(id);
+    if (this.doomed.delete(id)) void unlink(this.path(id)).catch(() => {});
   }
 
   async remove(ids: readonly (string | null | undefined)[]): Promise<void> {
-    await Promise.all(ids.filter((i): i is string => !!i).map((i) => unlink(this.path(i)).catch(() => {})));
+    const now: string[] = [];
+    for (const id of ids) {
+      if (!id) continue;
+      if (this.readers.has(id)) this.doomed.add(id);
+      else now.push(id);
+    }
+    await Promise.all(now.map((i) => unlink(this.path(i)).catch(() => {})));
+  }
+
+  /** At start-up: deletes blob files no row names (a crash between a commit and its unlinks). */
+  sweep(referenced: ReadonlySet<string>): number {
+    let removed = 0;
+    for (const name of readdirSync(this.blobs)) {
+      if (referenced.has(name)) continue;
+      unlinkSync(this.path(name));
+      removed++;
+    }
+    return removed;
   }
 
   /** Number of blobs on disk (tests check nothing leaks). */

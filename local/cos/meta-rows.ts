@@ -6,7 +6,12 @@
 export interface ObjectRow {
   bucket: string;
   key: string;
+  /**
+   * With `parts` 0, the blob file holding the bytes (a simple PUT). Otherwise the id of a manifest:
+   * the object is its `parts` segment files in order (the part files of a completed upload).
+   */
   blob: string;
+  parts: number;
   size: number;
   etag: string;
   crc64: string;
@@ -35,6 +40,13 @@ export interface PartRow {
   lastModified: number;
 }
 
+/** One piece of a manifest object: `size` bytes of blob file `blob`, at object offset `pos`. */
+export interface SegmentRow {
+  blob: string;
+  pos: number;
+  size: number;
+}
+
 export interface TokenRow {
   token: string;
   tmpSecretId: string;
@@ -56,6 +68,7 @@ export const toObject = (r: Row): ObjectRow => ({
   bucket: str(r, 'bucket'),
   key: str(r, 'key'),
   blob: str(r, 'blob'),
+  parts: num(r, 'parts'),
   size: num(r, 'size'),
   etag: str(r, 'etag'),
   crc64: str(r, 'crc64'),
@@ -63,6 +76,7 @@ export const toObject = (r: Row): ObjectRow => ({
   storageClass: str(r, 'storage_class'),
   lastModified: num(r, 'last_modified'),
 });
+export const toSegment = (r: Row): SegmentRow => ({ blob: str(r, 'blob'), pos: num(r, 'pos'), size: num(r, 'size') });
 export const toUpload = (r: Row): UploadRow => ({
   uploadId: str(r, 'upload_id'),
   bucket: str(r, 'bucket'),
@@ -90,11 +104,20 @@ export const toToken = (r: Row): TokenRow => ({
   name: str(r, 'name'),
 });
 
+/** Data dirs created before objects could be manifests lack the column; every old object is a blob. */
+export const MIGRATIONS: readonly { table: string; column: string; ddl: string }[] = [
+  { table: 'objects', column: 'parts', ddl: 'ALTER TABLE objects ADD COLUMN parts INTEGER NOT NULL DEFAULT 0' },
+];
+
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS objects (
   bucket TEXT NOT NULL, key TEXT NOT NULL, blob TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
   crc64 TEXT NOT NULL, headers TEXT NOT NULL, storage_class TEXT NOT NULL, last_modified INTEGER NOT NULL,
+  parts INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (bucket, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS segments (
+  manifest TEXT NOT NULL, seq INTEGER NOT NULL, blob TEXT NOT NULL, pos INTEGER NOT NULL, size INTEGER NOT NULL,
+  PRIMARY KEY (manifest, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS uploads (
   upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, headers TEXT NOT NULL,
   storage_class TEXT NOT NULL, initiated INTEGER NOT NULL);

@@ -1,24 +1,31 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import {
+  MIGRATIONS,
   type ObjectRow,
   type PartRow,
   type Row,
   SCHEMA,
+  type SegmentRow,
   str,
   type TokenRow,
   toObject,
   toPart,
+  toSegment,
   toToken,
   toUpload,
   type UploadRow,
 } from './meta-rows.ts';
 
-export type { ObjectRow, PartRow, TokenRow, UploadRow };
+export type { ObjectRow, PartRow, SegmentRow, TokenRow, UploadRow };
+
+/** Completion's commit: the blob files it made garbage, or why nothing was committed. */
+export type CommitResult = { ok: true; garbage: string[] } | { ok: false; code: 'NoSuchUpload' | 'InvalidPart' };
 
 /**
  * The emulator's metadata (objects, multipart uploads, parts, issued STS tokens) in node:sqlite
  * with WAL, so it survives restarts and concurrent requests see one consistent view. Bytes live
- * in the BlobStore; rows only name their blob.
+ * in the BlobStore; rows only name their blob files. Every blob file belongs to exactly one row
+ * (an object, a part, or a segment of a completed object), so whoever drops the row deletes the file.
  */
 
 export class MetaStore {
@@ -29,6 +36,10 @@ export class MetaStore {
     this.db = new DatabaseSync(file);
     this.db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
     this.db.exec(SCHEMA);
+    for (const m of MIGRATIONS) {
+      const columns = this.db.prepare(`PRAGMA table_info(${m.table})`).all() as Row[];
+      if (!columns.some((c) => c.name === m.column)) this.db.exec(m.ddl);
+    }
   }
 
   close(): void {
@@ -62,34 +73,70 @@ export class MetaStore {
     return r ? toObject(r) : null;
   }
 
-  /** Inserts or replaces; returns the blob the old version used (to delete), if any. */
-  putObject(o: ObjectRow): string | null {
+  private writeObject(o: ObjectRow): void {
+    this.q(
+      'INSERT OR REPLACE INTO objects (bucket, key, blob, parts, size, etag, crc64, headers, storage_class, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(
+      o.bucket,
+      o.key,
+      o.blob,
+      o.parts,
+      o.size,
+      o.etag,
+      o.crc64,
+      JSON.stringify(o.headers),
+      o.storageClass,
+      o.lastModified,
+    );
+  }
+
+  /** Drops a replaced or deleted object's manifest rows; returns the blob files it held. */
+  private release(o: ObjectRow): string[] {
+    if (o.parts === 0) return [o.blob];
+    const blobs = (this.q('SELECT blob FROM segments WHERE manifest = ?').all(o.blob) as Row[]).map((r) =>
+      str(r, 'blob'),
+    );
+    this.q('DELETE FROM segments WHERE manifest = ?').run(o.blob);
+    return blobs;
+  }
+
+  /** Inserts or replaces; returns the blob files the old version used (to delete). */
+  putObject(o: ObjectRow): string[] {
     return this.tx(() => {
       const old = this.getObject(o.bucket, o.key);
-      this.q(
-        'INSERT OR REPLACE INTO objects (bucket, key, blob, size, etag, crc64, headers, storage_class, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      ).run(
-        o.bucket,
-        o.key,
-        o.blob,
-        o.size,
-        o.etag,
-        o.crc64,
-        JSON.stringify(o.headers),
-        o.storageClass,
-        o.lastModified,
-      );
-      return old && old.blob !== o.blob ? old.blob : null;
+      this.writeObject(o);
+      return old ? this.release(old) : [];
     });
   }
 
-  /** Returns the deleted object's blob, if there was one. */
-  deleteObject(bucket: string, key: string): string | null {
+  /** Returns the deleted object's blob files (none if there was no object). */
+  deleteObject(bucket: string, key: string): string[] {
     return this.tx(() => {
       const old = this.getObject(bucket, key);
-      if (old) this.q('DELETE FROM objects WHERE bucket = ? AND key = ?').run(bucket, key);
-      return old ? old.blob : null;
+      if (!old) return [];
+      this.q('DELETE FROM objects WHERE bucket = ? AND key = ?').run(bucket, key);
+      return this.release(old);
     });
+  }
+
+  /** The pieces of an object overlapping its bytes [start, end], in order. */
+  segments(o: ObjectRow, start: number, end: number): SegmentRow[] {
+    if (o.parts === 0) return [{ blob: o.blob, pos: 0, size: o.size }];
+    return (
+      this.q(
+        'SELECT blob, pos, size FROM segments WHERE manifest = ? AND pos <= ? AND pos + size > ? ORDER BY seq',
+      ).all(o.blob, end, start) as Row[]
+    ).map(toSegment);
+  }
+
+  /** Every blob file some row names (a restart deletes the others: leftovers of a crash). */
+  referencedBlobs(): Set<string> {
+    const rows = this.q(
+      'SELECT blob FROM objects WHERE parts = 0 UNION ALL SELECT blob FROM parts UNION ALL SELECT blob FROM segments',
+    ).iterate() as Iterable<Row>;
+    const out = new Set<string>();
+    for (const r of rows) out.add(str(r, 'blob'));
+    return out;
   }
 
   createUpload(u: UploadRow): void {
@@ -157,31 +204,30 @@ export class MetaStore {
   }
 
   /**
-   * Completion's commit: the object replaces any previous version and the upload with its parts
-   * disappears, atomically. Returns blobs to delete, or null when the upload is already gone.
+   * Completion's commit, atomically: the chosen parts' files become the object `o` (a manifest
+   * named `o.blob`, no byte copied), replacing any previous version; the upload, its rows and its
+   * unchosen parts go. A chosen part re-uploaded since it was validated (another file now) is
+   * refused rather than committed with bytes the caller did not list.
    */
-  commitUpload(uploadId: string, o: ObjectRow): string[] | null {
-    return this.tx(() => {
-      if (!this.getUpload(uploadId)) return null;
-      const garbage = this.allParts(uploadId).map((p) => p.blob);
+  commitUpload(uploadId: string, chosen: readonly PartRow[], o: ObjectRow): CommitResult {
+    return this.tx((): CommitResult => {
+      if (!this.getUpload(uploadId)) return { ok: false, code: 'NoSuchUpload' };
+      const current = new Map(this.allParts(uploadId).map((p) => [p.partNumber, p.blob]));
+      if (chosen.some((p) => current.get(p.partNumber) !== p.blob)) return { ok: false, code: 'InvalidPart' };
+      const kept = new Set(chosen.map((p) => p.blob));
+      const garbage = [...current.values()].filter((b) => !kept.has(b));
       const old = this.getObject(o.bucket, o.key);
-      if (old) garbage.push(old.blob);
+      if (old) garbage.push(...this.release(old));
+      const segment = this.q('INSERT INTO segments (manifest, seq, blob, pos, size) VALUES (?, ?, ?, ?, ?)');
+      let pos = 0;
+      for (const [seq, p] of chosen.entries()) {
+        segment.run(o.blob, seq, p.blob, pos, p.size);
+        pos += p.size;
+      }
       this.q('DELETE FROM parts WHERE upload_id = ?').run(uploadId);
       this.q('DELETE FROM uploads WHERE upload_id = ?').run(uploadId);
-      this.q(
-        'INSERT OR REPLACE INTO objects (bucket, key, blob, size, etag, crc64, headers, storage_class, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      ).run(
-        o.bucket,
-        o.key,
-        o.blob,
-        o.size,
-        o.etag,
-        o.crc64,
-        JSON.stringify(o.headers),
-        o.storageClass,
-        o.lastModified,
-      );
-      return garbage;
+      this.writeObject({ ...o, parts: chosen.length });
+      return { ok: true, garbage };
     });
   }
 

@@ -76,6 +76,7 @@ export async function putObject(
     bucket: info.bucket,
     key: info.key,
     blob: blob.id,
+    parts: 0,
     size: blob.size,
     etag,
     crc64: blob.crc64,
@@ -83,7 +84,7 @@ export async function putObject(
     storageClass: sc,
     lastModified: ctx.now(),
   };
-  await ctx.blobs.remove([ctx.store.putObject(row)]);
+  await ctx.blobs.remove(ctx.store.putObject(row));
   sendEmpty(res, 200, { ETag: etag, 'x-cos-hash-crc64ecma': blob.crc64 });
 }
 
@@ -164,13 +165,19 @@ export async function getObject(
   } else {
     headers['Content-Length'] = String(o.size);
   }
+  if (head || o.size === 0) {
+    res.writeHead(range ? 206 : 200, headers);
+    return void res.end();
+  }
+  const { start, end } = range ?? { start: 0, end: o.size - 1 };
+  // In the same tick as getObject above: the blobs are pinned before any delete can run.
+  const body = ctx.blobs.read(ctx.store.segments(o, start, end), start, end);
   res.writeHead(range ? 206 : 200, headers);
-  if (head || o.size === 0) return void res.end();
   // The client may hang up mid-download; that is its business, not an emulator error.
-  await pipeline(ctx.blobs.read(o.blob, range ?? undefined), res).catch(() => {});
+  await pipeline(body, res).catch(() => {});
 }
 
 export async function deleteObject(res: ServerResponse, ctx: EmulatorContext, info: RequestInfo): Promise<void> {
-  await ctx.blobs.remove([ctx.store.deleteObject(info.bucket, info.key)]);
+  await ctx.blobs.remove(ctx.store.deleteObject(info.bucket, info.key));
   sendEmpty(res, 204);
 }

@@ -43,13 +43,15 @@ export async function startCosEmulator(opts: CosEmulatorOptions): Promise<CosEmu
   mkdirSync(opts.dataDir, { recursive: true });
   const store = new MetaStore(join(opts.dataDir, 'meta.sqlite'));
   const faults = new Faults();
+  const blobs = new BlobStore(opts.dataDir);
+  blobs.sweep(store.referencedBlobs());
   const ctx: EmulatorContext = {
     bucket: opts.bucket,
     region: opts.region,
     buckets: new Set([opts.bucket]),
     account: { secretId: opts.secretId, secretKey: opts.secretKey },
     store,
-    blobs: new BlobStore(opts.dataDir),
+    blobs,
     faults,
     now: opts.now ?? Date.now,
     log: opts.log ?? (() => {}),
