@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import { build, type Metafile } from 'esbuild';
+import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
 import { zip } from './zip.ts';
 
 /** Every function's zip must stay under this (brief: 1 MB, taken as the stricter decimal MB). */
@@ -31,6 +31,41 @@ export interface BundleOptions {
 // exist, so esbuild's shim would throw "Dynamic require of ... is not supported" at load.
 const REQUIRE_SHIM =
   "import{createRequire as __createRequire}from'node:module';const require=__createRequire(import.meta.url);";
+
+const SHIMS = join(import.meta.dirname, 'shims');
+
+/**
+ * tencentcloud-sdk-nodejs-common's `node-fetch` and `form-data` become the small shims in
+ * build/shims/ (over Node 24's fetch): the real ones put whatwg-url → tr46 and mime-db, ~400 KB
+ * minified, into the credentials function. Only that SDK's imports are redirected, so anything
+ * else that ever imports these packages gets the real ones. test/deploy/sts-shims.test.ts holds
+ * the shimmed SDK to the real one's behaviour.
+ */
+export const tencentSdkShims: Plugin = {
+  name: 'tencent-sdk-shims',
+  setup(b) {
+    b.onResolve({ filter: /^(node-fetch|form-data)$/ }, (args) =>
+      /[\\/]tencentcloud-sdk-nodejs-common[\\/]/.test(args.importer)
+        ? { path: join(SHIMS, `${args.path}.ts`) }
+        : undefined,
+    );
+  },
+};
+
+/** How every Lambda's code is compiled; shared with what measures or tests a bundle. */
+export const lambdaBuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node24',
+  minify: true,
+  treeShaking: true,
+  // Prefer packages' ES module builds: they tree-shake far better than their CommonJS ones.
+  mainFields: ['module', 'main'],
+  banner: { js: REQUIRE_SHIM },
+  define: { 'process.env.NODE_ENV': '"production"' },
+  plugins: [tencentSdkShims],
+} satisfies BuildOptions;
 
 export async function functionNames(root: string): Promise<string[]> {
   const files = await readdir(join(root, 'functions'));
@@ -69,24 +104,15 @@ function closure(outputs: Outputs, entry: string): string[] {
  */
 async function buildAll(root: string, names: readonly string[], buildDir: string): Promise<Outputs> {
   const result = await build({
+    ...lambdaBuildOptions,
     absWorkingDir: root,
     entryPoints: Object.fromEntries(names.map((fn) => [fn, join(root, 'functions', `${fn}.ts`)])),
     outdir: buildDir,
-    bundle: true,
     splitting: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    minify: true,
-    treeShaking: true,
     sourcemap: 'linked',
     sourcesContent: false,
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
-    // Prefer packages' ES module builds: they tree-shake far better than their CommonJS ones.
-    mainFields: ['module', 'main'],
-    banner: { js: REQUIRE_SHIM },
-    define: { 'process.env.NODE_ENV': '"production"' },
     metafile: true,
     logLevel: 'warning',
   });

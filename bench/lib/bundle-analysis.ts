@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
+import { lambdaBuildOptions } from '../../build/bundle.ts';
 
 /** `zod`, `@aws-sdk/client-dynamodb`, or `project` for our own sources. */
 export function packageOf(input: string): string {
@@ -25,18 +26,11 @@ export function bytesByPackage(meta: Metafile): [string, number][] {
  */
 export async function analyseFunction(root: string, fn: string): Promise<Metafile> {
   const result = await build({
+    ...lambdaBuildOptions,
     absWorkingDir: root,
     entryPoints: [join(root, 'functions', `${fn}.ts`)],
     outfile: join(root, 'dist', 'analysis', `${fn}.mjs`),
     write: false,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    minify: true,
-    treeShaking: true,
-    mainFields: ['module', 'main'],
-    define: { 'process.env.NODE_ENV': '"production"' },
     metafile: true,
     logLevel: 'error',
   });
