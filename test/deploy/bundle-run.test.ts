@@ -164,6 +164,28 @@ describe('bundled handlers in a fresh Node 24 process', () => {
     expect(missing.body).toMatchObject({ error: { code: 'NOT_FOUND' } });
   });
 
+  it('answers a bad body with the issue paths and zod messages of the unbundled code', async () => {
+    // zod/mini's English locale is set by a side effect of shared/zod.ts; a bundler must keep it.
+    const token = await mintToken({ secret: JWT_SECRET, sub: 'bundle-owner' });
+    const bad = await only(
+      'create-upload',
+      httpEvent('POST /v1/uploads', '/v1/uploads', { token, body: { fileName: '', size: -1 } }),
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({
+      error: {
+        code: 'VALIDATION_FAILED',
+        details: {
+          issues: [
+            { path: ['body', 'fileName'], message: 'Too small: expected string to have >=1 characters' },
+            { path: ['body', 'fileName'], message: 'must not be blank' },
+            { path: ['body', 'size'], message: 'Too small: expected number to be >=0' },
+          ],
+        },
+      },
+    });
+  });
+
   it('runs an upload through the lazily loaded DynamoDB, COS and STS chunks', async () => {
     const token = await mintToken({ secret: JWT_SECRET, sub: 'bundle-owner' });
     const admin = await mintToken({ secret: JWT_SECRET, sub: 'bundle-admin', admin: true });
