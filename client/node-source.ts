@@ -11,7 +11,9 @@ import { createUpload, type UploadTask } from './upload-task.ts';
 
 /**
  * A source reading a file by position. Each read opens the file, so no descriptor leaks when an
- * upload is abandoned; the size and mtime are taken once, up front.
+ * upload is abandoned; the size and mtime are taken once, up front. It reads into buffers the
+ * client hands it (`readInto`), so an upload reuses a few part buffers rather than allocating one
+ * per part.
  */
 export async function fileSource(path: string): Promise<UploadSource> {
   let info: Awaited<ReturnType<typeof stat>>;
@@ -21,28 +23,38 @@ export async function fileSource(path: string): Promise<UploadSource> {
     throw new UploadClientError(null, 'INVALID_OPTIONS', `cannot read ${path}: ${(e as Error).message}`, { path });
   }
   if (!info.isFile()) throw new UploadClientError(null, 'INVALID_OPTIONS', `${path} is not a regular file`, { path });
-  const size = info.size;
+  const readInto = async (start: number, end: number, target: Uint8Array): Promise<void> => {
+    if (target.byteLength !== end - start) {
+      throw new UploadClientError(
+        null,
+        'INVALID_OPTIONS',
+        `readInto: target holds ${target.byteLength} bytes, not ${end - start}`,
+      );
+    }
+    const handle = await open(path, 'r');
+    try {
+      let off = 0;
+      while (off < target.byteLength) {
+        const { bytesRead } = await handle.read(target, off, target.byteLength - off, start + off);
+        if (bytesRead === 0) {
+          throw new UploadClientError(null, 'SOURCE_MISMATCH', `${path} shrank while uploading`, { path });
+        }
+        off += bytesRead;
+      }
+    } finally {
+      await handle.close();
+    }
+  };
   return {
-    size,
+    size: info.size,
     name: basename(path),
     lastModified: info.mtimeMs,
     async read(start, end) {
-      const handle = await open(path, 'r');
-      try {
-        const buf = new Uint8Array(end - start);
-        let off = 0;
-        while (off < buf.length) {
-          const { bytesRead } = await handle.read(buf, off, buf.length - off, start + off);
-          if (bytesRead === 0) {
-            throw new UploadClientError(null, 'SOURCE_MISMATCH', `${path} shrank while uploading`, { path });
-          }
-          off += bytesRead;
-        }
-        return buf;
-      } finally {
-        await handle.close();
-      }
+      const buf = new Uint8Array(end - start);
+      await readInto(start, end, buf);
+      return buf;
     },
+    readInto,
   };
 }
 

@@ -2,6 +2,7 @@ import { Crc64 } from '../shared/core/crc64.ts';
 import type { ApiClient } from './api-client.ts';
 import { throwIfAborted, UploadClientError } from './errors.ts';
 import type { PartLedger } from './ledger.ts';
+import { PartBuffers } from './part-buffers.ts';
 import { putPart } from './part-put.ts';
 import type { ProgressTracker } from './progress.ts';
 import type { RetryPolicy } from './retry.ts';
@@ -45,18 +46,31 @@ export async function sendPendingParts(
     signal,
   });
   const record = session.upload.strategy === 'multipart' ? ledger : null;
-  await runPool(todo, deps.concurrency, (slot, s) => sendPart(deps, slot, urls, record, s), signal);
+  const buffers = new PartBuffers();
+  await runPool(
+    todo,
+    deps.concurrency,
+    async (slot, s) => {
+      const part = await buffers.read(deps.source, slot.start, slot.end);
+      try {
+        await sendPart(deps, slot, part.bytes, urls, record, s);
+      } finally {
+        part.release();
+      }
+    },
+    signal,
+  );
 }
 
 async function sendPart(
   deps: PartSenderDeps,
   slot: PartSlot,
+  bytes: Uint8Array,
   urls: PartUrlCache,
   ledger: PartLedger | null,
   signal: AbortSignal,
 ): Promise<void> {
   const size = slot.end - slot.start;
-  const bytes = await deps.source.read(slot.start, slot.end);
   if (bytes.byteLength !== size) {
     throw new UploadClientError(null, 'SOURCE_MISMATCH', `read ${bytes.byteLength} bytes for part ${slot.partNumber}`);
   }

@@ -14,6 +14,12 @@ export interface UploadSource {
   readonly lastModified?: number;
   /** Bytes [start, end). */
   read(start: number, end: number): Promise<Uint8Array>;
+  /**
+   * Optional: fills `target` (exactly `end - start` long) with bytes [start, end). When present,
+   * the client reads parts into buffers it reuses instead of a new one per part; it never
+   * touches `target` again until the part is sent or given up.
+   */
+  readInto?(start: number, end: number, target: Uint8Array): Promise<void>;
 }
 
 /** What {@link upload} accepts: a Blob/File, bytes, or any {@link UploadSource}. */
