@@ -17,16 +17,27 @@ export interface PutPartResult {
   crc64: string;
 }
 
+/** Below this a part's CRC64 takes well under a millisecond: not worth a timer turn. */
+const OVERLAP_MIN_BYTES = 256 * 1024;
+
+/** One macrotask turn: enough for fetch to start writing the request before we hash. */
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 /**
  * PUTs one part to its presigned URL with exactly the headers the signature binds. Network errors,
  * 5xx and a CRC mismatch (bytes damaged on the way) are retried with backoff; a 403 — usually an
  * expired URL — refetches the URL once and tries again at once; anything else fails fast.
+ *
+ * `crc64` (memoised by the caller) is only needed to check COS's answer, so it is computed while
+ * the request is in flight: fetch has copied the body by then, and the kernel (or the browser's
+ * network process) moves bytes while this thread hashes them — rather than ~6 ms of hashing per
+ * 8 MiB before each part's first byte can leave.
  */
 export async function putPart(
   deps: PutPartDeps,
   partNumber: number,
   bytes: Uint8Array,
-  localCrc64: string,
+  crc64: () => string,
   signal: AbortSignal,
 ): Promise<PutPartResult> {
   let refetched = false;
@@ -36,13 +47,21 @@ export async function putPart(
         const url = await deps.urls.get(partNumber, signal);
         let res: Response;
         let text: string;
+        let localCrc64: string;
         try {
-          res = await deps.fetch(url.url, {
+          const pending = deps.fetch(url.url, {
             method: url.method,
             headers: url.headers,
             body: bytes as Uint8Array<ArrayBuffer>,
             signal,
           });
+          if (bytes.byteLength >= OVERLAP_MIN_BYTES) {
+            // Awaited below; until then a quick failure must not count as unhandled.
+            pending.catch(() => {});
+            await nextTurn();
+          }
+          localCrc64 = crc64();
+          res = await pending;
           text = await res.text();
         } catch (e) {
           if (isAbortError(e) || signal.aborted) throw e;

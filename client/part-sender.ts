@@ -28,7 +28,8 @@ export interface PartSenderDeps {
 /**
  * One pass over the parts not yet done, `concurrency` at a time, in part order. Each part is read
  * once: its CRC64 both decides whether a recorded part can be skipped on resume and is checked
- * against COS's on upload. Multipart parts go to the ledger (single uploads have nothing to record).
+ * against COS's on upload (hashed while the PUT is in flight when there is no record to compare).
+ * Multipart parts go to the ledger (single uploads have nothing to record).
  */
 export async function sendPendingParts(
   deps: PartSenderDeps,
@@ -75,13 +76,20 @@ async function sendPart(
     throw new UploadClientError(null, 'SOURCE_MISMATCH', `read ${bytes.byteLength} bytes for part ${slot.partNumber}`);
   }
   throwIfAborted(signal);
-  const crc64 = new Crc64().update(bytes).toString();
-  if (slot.recorded?.crc64 === crc64) {
-    slot.done = { etag: slot.recorded.etag, crc64 };
+  let memo: string | null = null;
+  const crc = () => (memo ??= new Crc64().update(bytes).toString());
+  if (slot.recorded && slot.recorded.crc64 === crc()) {
+    slot.done = { etag: slot.recorded.etag, crc64: crc() };
     deps.progress.partDone(size, true);
     return;
   }
-  const { etag } = await putPart({ fetch: deps.fetch, urls, retry: deps.retry }, slot.partNumber, bytes, crc64, signal);
+  const { etag, crc64 } = await putPart(
+    { fetch: deps.fetch, urls, retry: deps.retry },
+    slot.partNumber,
+    bytes,
+    crc,
+    signal,
+  );
   slot.done = { etag, crc64 };
   deps.progress.partDone(size, false);
   if (ledger) {

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fileSource, uploadFile } from '../../client/node-source.ts';
 import type { UploadSource } from '../../client/sources.ts';
-import { upload } from '../../client/upload.ts';
+import { createUpload, upload } from '../../client/upload.ts';
 import { crc64 } from '../../shared/core/crc64.ts';
-import { FakeBackend, testBytes } from './fake-backend.ts';
+import { FakeBackend, noWait, testBytes } from './fake-backend.ts';
 
-/** The part pipeline's economies: reused part buffers. */
+/** The part pipeline's economies: reused part buffers, and CRC64s hashed while the PUT is in flight. */
 
 const opts = (fake: FakeBackend) => ({ api: fake.api, token: 't0k', fetch: fake.fetch });
 const dir = mkdtempSync(join(tmpdir(), 'client-pipeline-'));
@@ -87,5 +87,50 @@ describe('part buffers', () => {
     const done = await uploadFile(path, { ...opts(fake), concurrency: 4 });
     expect(fake.object(done.id)).toEqual(bytes);
     expect(done.crc64).toBe(crc64(bytes).toString());
+  });
+});
+
+describe('CRC64 while the PUT is in flight (parts of 256 KiB and more)', () => {
+  const big = 300 * 1024;
+
+  it('still checks every part against COS: a damaged part is sent again', async () => {
+    const fake = new FakeBackend({
+      partSize: big,
+      cosFault: ({ partNumber, attempt }) => (partNumber === 2 && attempt === 0 ? 'corrupt' : undefined),
+    });
+    const bytes = testBytes(2 * big + 10);
+    const done = await createUpload(bytes, opts(fake), { retry: noWait }).done;
+    expect(fake.object(done.id)).toEqual(bytes);
+    expect([...fake.puts.entries()].sort((a, b) => a[0] - b[0])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 1],
+    ]);
+    // The ledger holds the CRCs of the local bytes.
+    const ledger = [...fake.uploads.get(done.id)!.ledger.values()].sort((a, b) => a.partNumber - b.partNumber);
+    expect(ledger.map((p) => p.crc64)).toEqual([
+      crc64(bytes.subarray(0, big)).toString(),
+      crc64(bytes.subarray(big, 2 * big)).toString(),
+      crc64(bytes.subarray(2 * big)).toString(),
+    ]);
+  });
+
+  it('a part COS keeps hashing differently fails with CRC64_MISMATCH once retries are spent', async () => {
+    const fake = new FakeBackend({ partSize: big, cosFault: () => 'corrupt' });
+    const err = await createUpload(testBytes(big), opts(fake), { retry: { ...noWait, retries: 2 } }).done.catch(
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'CRC64_MISMATCH', details: { partNumber: 1 } });
+    expect(fake.putAttempts).toBe(3);
+  });
+
+  it('a PUT that fails before the hash is done is retried, not reported as unhandled', async () => {
+    const fake = new FakeBackend({
+      partSize: big,
+      cosFault: ({ attempt }) => (attempt === 0 ? 'network' : undefined),
+    });
+    const bytes = testBytes(2 * big);
+    const done = await createUpload(bytes, opts(fake), { retry: noWait }).done;
+    expect(fake.object(done.id)).toEqual(bytes);
   });
 });
