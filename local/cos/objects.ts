@@ -165,14 +165,12 @@ export async function getObject(
   } else {
     headers['Content-Length'] = String(o.size);
   }
-  if (head || o.size === 0) {
-    res.writeHead(range ? 206 : 200, headers);
-    return void res.end();
-  }
-  const { start, end } = range ?? { start: 0, end: o.size - 1 };
-  // In the same tick as getObject above: the blobs are pinned before any delete can run.
-  const body = ctx.blobs.read(ctx.store.segments(o, start, end), start, end);
   res.writeHead(range ? 206 : 200, headers);
+  if (head || o.size === 0) return void res.end();
+  const { start, end } = range ?? { start: 0, end: o.size - 1 };
+  // Still in the tick of getObject above (no await since): the blobs are pinned before any
+  // delete or overwrite can run.
+  const body = ctx.blobs.read(ctx.store.segments(o, start, end), start, end);
   // The client may hang up mid-download; that is its business, not an emulator error.
   await pipeline(body, res).catch(() => {});
 }
