@@ -112,7 +112,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
       }
     };
     // How long the client's final POST /complete takes: the server's verification plus COS (here
-    // the emulator) assembling the object — the part of the client's time that is COS's work.
+    // the emulator) assembling the object — work the raw PUTs never do.
     let lastCompleteMs = 0;
     const completeMs: number[] = [];
     const timingComplete = async (input: string, init?: RequestInit) => {
@@ -198,10 +198,10 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
           notes: [
             'One machine, 2 cores: the stack (API + COS emulator, which MD5s, CRCs and writes every byte to disk) runs in its own Node process, the uploader in this one; loopback only.',
             "Every contender reads the same file from disk (page cache) in 8 MiB pieces with 8 requests in flight. Each run is checked: the stored object has the file's size and CRC64.",
-            "The client also computes each part's CRC64 and records parts in the API's ledger; the client and the SDK both end with COS Complete, which assembles the object (the raw PUTs do not).",
+            "The client also computes each part's CRC64 (while that part's PUT is in flight) and records parts in the API's ledger; the client and the SDK both end with COS Complete, which assembles the object (the raw PUTs do not).",
             'Objects are deleted between runs (untimed); one 64 MiB warm-up round runs first (untimed).',
             "\"uploader CPU\": CPU time of the uploading process (the stack's is not included). The client's extra is mostly computing every part's CRC64, which it checks against COS's; on 2 shared cores it competes with the emulator hashing the same bytes.",
-            '"of which POST /complete": the client\'s last call — the server lists and verifies the parts, then COS assembles the object; the emulator does that by copying every byte on the same disk, COS-side work that raw PUTs never do. The last column compares the time before that call with the raw PUTs.',
+            '"of which POST /complete": the client\'s last call — the server lists and verifies the parts, then COS assembles the object; the emulator records the object as a manifest of its part files (no bytes copied), so this is mostly the server\'s share. The last column compares the time before that call with the raw PUTs.',
           ],
         },
       ],

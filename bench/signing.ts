@@ -1,6 +1,6 @@
 /**
  * Issue 9.1 — presigning 10,000 UploadPart URLs: the project's signer (the production path,
- * CosObjectStorage.presignUploadPart, full URLs) against the official COS SDK's
+ * CosObjectStorage.presignUploadParts, full URLs) against the official COS SDK's
  * COS.getAuthorization and against AWS's presigner for the equivalent S3 UploadPart.
  */
 import { S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
