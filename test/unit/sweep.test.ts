@@ -182,6 +182,22 @@ describe('sweep rules (pure)', () => {
   });
 });
 
+/**
+ * A store whose `get` answers with the record as it was read, after `race` has changed it: what
+ * the sweep sees when a client acts between its read and its conditional write.
+ */
+function raceAfterRead(inner: SqliteUploadStore, race: (id: string) => Promise<unknown>): SqliteUploadStore {
+  const get = async (id: string) => {
+    const before = await inner.get(id);
+    await race(id);
+    return before;
+  };
+  return new Proxy(inner, {
+    get: (target, prop) =>
+      prop === 'get' ? get : (Reflect.get(target, prop) as (...a: unknown[]) => unknown).bind(target),
+  });
+}
+
 describe('sweep (core on SQLite)', () => {
   it('aborts idle, expires overdue, keeps active ones, and logs one line per action plus a summary', async () => {
     const { deps, store, cos, lines } = setup();
@@ -287,15 +303,9 @@ describe('sweep (core on SQLite)', () => {
     const { deps, store, cos } = setup(inner);
     const [r] = await seed(store, cos, record());
     // Fault injection: the read returns the pre-complete record while a complete has just moved it on.
-    const get = async (id: string) => {
-      const before = await inner.get(id);
-      await inner.transition(id, { from: ['open'], to: 'completing', at: iso(T0 + 30 * H) });
-      return before;
-    };
-    deps.store = new Proxy(inner, {
-      get: (target, prop) =>
-        prop === 'get' ? get : (Reflect.get(target, prop) as (...a: unknown[]) => unknown).bind(target),
-    });
+    deps.store = raceAfterRead(inner, (id) =>
+      inner.transition(id, { from: ['open'], to: 'completing', at: iso(T0 + 30 * H) }),
+    );
     const report = await sweep(deps);
     expect(report.aborted).toEqual([]);
     expect((await inner.get(r!.id))?.state).toBe('completing');
@@ -307,15 +317,9 @@ describe('sweep (core on SQLite)', () => {
     const { deps, store, cos } = setup(inner);
     const [r] = await seed(store, cos, record({ lastActivityAt: iso(T0) }));
     // Fault injection: the read returns the idle record while a client has just recorded a part.
-    const get = async (id: string) => {
-      const before = await inner.get(id);
-      await inner.putParts(id, [{ partNumber: 1, etag: '"e1"', size: null, crc64: null }], iso(T0 + 30 * H));
-      return before;
-    };
-    deps.store = new Proxy(inner, {
-      get: (target, prop) =>
-        prop === 'get' ? get : (Reflect.get(target, prop) as (...a: unknown[]) => unknown).bind(target),
-    });
+    deps.store = raceAfterRead(inner, (id) =>
+      inner.putParts(id, [{ partNumber: 1, etag: '"e1"', size: null, crc64: null }], iso(T0 + 30 * H)),
+    );
     const report = await sweep(deps);
     expect(report.aborted).toEqual([]);
     expect((await inner.get(r!.id))?.state).toBe('open');
