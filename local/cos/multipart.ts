@@ -1,17 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { cosEncode } from '../../shared/cos/signer.ts';
-import {
-  DEFAULT_PAGE,
-  type EmulatorContext,
-  MAX_OBJECT_BYTES,
-  MAX_PART_NUMBER,
-  ownerXml,
-  type RequestInfo,
-} from './context.ts';
+import { DEFAULT_PAGE, type EmulatorContext, MAX_PART_NUMBER, ownerXml, type RequestInfo } from './context.ts';
 import { invalidArgument, noSuchUpload } from './cos-error.ts';
 import type { UploadRow } from './meta-store.ts';
-import { checkContentMd5, checkDeclaredLength, storageClass, storedHeaders } from './objects.ts';
+import { checkDeclaredLength, receiveBody, storageClass, storedHeaders } from './objects.ts';
 import { sendEmpty, sendXml } from './respond.ts';
 import { el, wrap, XML_DECLARATION } from './xml.ts';
 
@@ -74,14 +67,7 @@ export async function uploadPart(
   }
   checkDeclaredLength(req);
   const upload = uploadFor(ctx, info);
-  const blob = await ctx.blobs.receive(req, MAX_OBJECT_BYTES);
-  try {
-    checkContentMd5(req, blob);
-  } catch (e) {
-    await ctx.blobs.remove([blob.id]);
-    throw e;
-  }
-  const etag = `"${blob.md5.toString('hex')}"`;
+  const { blob, etag } = await receiveBody(req, ctx);
   const replaced = ctx.store.putPart({
     uploadId: upload.uploadId,
     partNumber: Number(pn),

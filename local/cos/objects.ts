@@ -45,8 +45,26 @@ export function checkDeclaredLength(req: IncomingMessage): void {
   }
 }
 
+/**
+ * Streams a PUT body (object or part) to disk — callers run checkDeclaredLength first — verifies
+ * Content-MD5 and answers its ETag; a body that fails the check is removed before the error goes out.
+ */
+export async function receiveBody(
+  req: IncomingMessage,
+  ctx: EmulatorContext,
+): Promise<{ blob: ReceivedBlob; etag: string }> {
+  const blob = await ctx.blobs.receive(req, MAX_OBJECT_BYTES);
+  try {
+    checkContentMd5(req, blob);
+  } catch (e) {
+    await ctx.blobs.remove([blob.id]);
+    throw e;
+  }
+  return { blob, etag: `"${blob.md5.toString('hex')}"` };
+}
+
 /** Checks Content-MD5 (when sent) against what arrived; COS answers BadDigest on a mismatch. */
-export function checkContentMd5(req: IncomingMessage, blob: ReceivedBlob): void {
+function checkContentMd5(req: IncomingMessage, blob: ReceivedBlob): void {
   const sent = header(req, 'content-md5');
   if (sent === undefined) return;
   const decoded = Buffer.from(sent, 'base64');
@@ -64,14 +82,7 @@ export async function putObject(
   checkDeclaredLength(req);
   const headers = storedHeaders(req);
   const sc = storageClass(req);
-  const blob = await ctx.blobs.receive(req, MAX_OBJECT_BYTES);
-  try {
-    checkContentMd5(req, blob);
-  } catch (e) {
-    await ctx.blobs.remove([blob.id]);
-    throw e;
-  }
-  const etag = `"${blob.md5.toString('hex')}"`;
+  const { blob, etag } = await receiveBody(req, ctx);
   const row: ObjectRow = {
     bucket: info.bucket,
     key: info.key,
