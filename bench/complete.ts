@@ -11,7 +11,7 @@
  * to assemble. Assembly itself is COS's work, not the backend's.
  */
 import { completeUpload } from '../shared/core/complete-upload.ts';
-import { verifyParts } from '../shared/core/verify-parts.ts';
+import { verifyUploadParts } from '../shared/core/verify-parts.ts';
 import { buildCompleteXml } from '../shared/cos/xml.ts';
 import { isStorageRejection, isUploadError } from '../shared/errors.ts';
 import type { Bench, BenchContext, BenchResult } from './lib/result.ts';
@@ -62,14 +62,7 @@ async function measure(b: BenchStack, ctx: BenchContext, parts: number, rounds: 
 
   const ledger = await deps.store.listParts(upload.id);
   const stored = await deps.storage.listParts(key, cosId);
-  const verified = verifyParts({
-    size: upload.size,
-    maxSize: upload.maxSize,
-    partSize: upload.partSize,
-    ledger,
-    stored,
-    crc64: upload.crc64,
-  });
+  const verified = verifyUploadParts(upload, ledger, stored);
   if (!verified.ok) throw new Error(`ledger does not verify: ${JSON.stringify(verified.details).slice(0, 300)}`);
   if (verified.value.partCount !== parts || !verified.value.expectedCrc64)
     throw new Error('verification did not cover every part CRC');
@@ -85,18 +78,7 @@ async function measure(b: BenchStack, ctx: BenchContext, parts: number, rounds: 
     const c1 = b.capacity();
     if (c0 && c1) ledgerReadUnits = c1.read - c0.read;
     samples.listParts.push(await sample(() => deps.storage.listParts(key, cosId)));
-    samples.verify.push(
-      await sample(() =>
-        verifyParts({
-          size: upload.size,
-          maxSize: upload.maxSize,
-          partSize: upload.partSize,
-          ledger,
-          stored,
-          crc64: upload.crc64,
-        }),
-      ),
-    );
+    samples.verify.push(await sample(() => verifyUploadParts(upload, ledger, stored)));
     samples.xml.push(await sample(() => buildCompleteXml(plan.parts)));
     samples.cosComplete.push(
       await sample(() =>

@@ -3,7 +3,7 @@ import type { CompletedObject, StoredPart, UploadRecord } from '../ports.ts';
 import type { CoreDeps } from './deps.ts';
 import { assertOpen } from './owned-upload.ts';
 import { type PartInput, recordParts } from './record-parts.ts';
-import { quoteEtag, type Verified, verifyParts } from './verify-parts.ts';
+import { quoteEtag, type Verified, verifyUploadParts } from './verify-parts.ts';
 
 const NO_PROBLEMS = { missing: [] as number[], wrongSize: [], etagMismatch: [] };
 
@@ -36,14 +36,7 @@ async function completeMultipart(deps: CoreDeps, upload: UploadRecord): Promise<
     if (isStorageRejection(e, 'NoSuchUpload')) return recoverFromObject(deps, upload, null);
     throw e;
   }
-  const result = verifyParts({
-    size: upload.size,
-    maxSize: upload.maxSize,
-    partSize: upload.partSize,
-    ledger,
-    stored,
-    crc64: upload.crc64,
-  });
+  const result = verifyUploadParts(upload, ledger, stored);
   if (!result.ok) {
     await reopen(deps, upload);
     deps.log.warn('complete refused', { uploadId: upload.id, details: result.details });

@@ -1,5 +1,5 @@
 import type { PartsInvalidDetails } from '../errors.ts';
-import type { PartRecord, StoredPart } from '../ports.ts';
+import type { PartRecord, StoredPart, UploadRecord } from '../ports.ts';
 import { combineParts } from './crc64.ts';
 
 /** ETags compare without quotes and case: COS answers `"abc"`, clients may record `abc`. */
@@ -90,6 +90,21 @@ export function verifyParts(
     },
   };
 }
+
+/** verifyParts for an upload record: its plan and declared CRC against the ledger and COS's parts. */
+export const verifyUploadParts = (
+  upload: Pick<UploadRecord, 'size' | 'maxSize' | 'partSize' | 'crc64'>,
+  ledger: readonly PartRecord[],
+  stored: readonly StoredPart[],
+) =>
+  verifyParts({
+    size: upload.size,
+    maxSize: upload.maxSize,
+    partSize: upload.partSize,
+    crc64: upload.crc64,
+    ledger,
+    stored,
+  });
 
 /** Unknown size: the highest stored part is the last; earlier parts are full by the plan. */
 function inferSize(stored: readonly StoredPart[], partSize: number): number {
