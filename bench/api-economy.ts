@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type Upload, UploadClientError, upload } from '../client/upload.ts';
-import { setCoreDeps } from '../shared/runtime/core-deps.ts';
+import { setCoreDeps } from '../shared/runtime/store-deps.ts';
 import { type CallCounts, countingFetch } from './lib/counting-fetch.ts';
 import type { Bench, BenchContext, BenchResult } from './lib/result.ts';
 import { judged } from './lib/result.ts';

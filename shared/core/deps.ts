@@ -16,3 +16,10 @@ export interface CoreDeps {
    */
   issuer?: CredentialIssuer;
 }
+
+/**
+ * What a use case that never calls COS takes. The functions serving only those (get-upload,
+ * record-parts, credentials, admin-list-uploads) build these, so their bundles carry no COS client
+ * and no XML parser.
+ */
+export type StoreDeps = Omit<CoreDeps, 'storage'>;

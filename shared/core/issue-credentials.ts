@@ -1,7 +1,7 @@
 import { storageUnavailable, uploadNotOpen } from '../errors.ts';
 import type { UploadRecord } from '../ports.ts';
 import { uploadPolicy } from '../sts/policy.ts';
-import type { CoreDeps } from './deps.ts';
+import type { StoreDeps } from './deps.ts';
 import { assertOpen } from './owned-upload.ts';
 
 /** The body of `POST /v1/uploads/{id}/credentials` (API.md), in its order. */
@@ -26,7 +26,7 @@ export interface CredentialsGrant {
  * Open uploads only; asking counts as activity, recorded before STS is called so a closed upload
  * never costs an STS call.
  */
-export async function issueCredentials(deps: CoreDeps, upload: UploadRecord): Promise<CredentialsGrant> {
+export async function issueCredentials(deps: StoreDeps, upload: UploadRecord): Promise<CredentialsGrant> {
   const now = deps.clock.now();
   assertOpen(upload, now);
   if (!deps.issuer) throw storageUnavailable('temporary credentials are not configured on this server');

@@ -1,6 +1,6 @@
 import { uploadNotOpen, validationFailed } from '../errors.ts';
 import type { PartRecord, UploadRecord } from '../ports.ts';
-import type { CoreDeps } from './deps.ts';
+import type { StoreDeps } from './deps.ts';
 import { assertOpen } from './owned-upload.ts';
 import { maxPartNumber } from './plan.ts';
 import { quoteEtag } from './verify-parts.ts';
@@ -13,7 +13,7 @@ export interface PartInput {
 }
 
 /** Records part ETags in the ledger; the same part number again replaces it (a re-uploaded part). */
-export async function recordParts(deps: CoreDeps, upload: UploadRecord, parts: readonly PartInput[]): Promise<number> {
+export async function recordParts(deps: StoreDeps, upload: UploadRecord, parts: readonly PartInput[]): Promise<number> {
   const now = deps.clock.now();
   assertOpen(upload, now);
   const limit = maxPartNumber(upload);

@@ -6,7 +6,7 @@ import { tencentStsIssuer } from './tencent-sts-issuer.ts';
 
 /**
  * The product's issuer: Tencent STS with the server's own key pair, behind the per-process cache.
- * Loaded only by the credentials route (see issuerFrom in shared/runtime/core-deps.ts).
+ * Loaded only by the credentials route (functions/credentials.ts) and the local stack.
  */
 export function configuredIssuer(c: Config, clock: Clock, log?: Logger): CredentialIssuer {
   const now = () => clock.now().getTime();

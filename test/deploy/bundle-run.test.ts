@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
@@ -155,6 +155,29 @@ describe('bundled handlers in a fresh Node 24 process', () => {
     };
     await Promise.all([worker(), worker()]);
     for (const fn of names) expect(loaded.get(fn), fn).toContain('handler');
+  });
+
+  it('puts in each zip only what its route uses: XML and the COS client, or the Tencent STS SDK', async () => {
+    const callsCos = [
+      'abort-upload',
+      'admin-abort-upload',
+      'admin-sweep',
+      'complete-upload',
+      'create-upload',
+      'part-urls',
+      'sweep-schedule',
+    ];
+    // Markers that survive minification: fast-xml-parser's option names, the Tencent SDK's client tag.
+    const carries = async (fn: string, marker: string) => {
+      const files = await readdir(join(dir, 'run', fn), { recursive: true });
+      const code = files.filter((f) => f.endsWith('.mjs'));
+      const texts = await Promise.all(code.map((f) => readFile(join(dir, 'run', fn, f), 'utf8')));
+      return texts.some((t) => t.includes(marker));
+    };
+    for (const fn of names) {
+      expect(await carries(fn, 'ignoreAttributes'), `${fn}: XML parser`).toBe(callsCos.includes(fn));
+      expect(await carries(fn, 'SDK_NODEJS'), `${fn}: Tencent STS SDK`).toBe(fn === 'credentials');
+    }
   });
 
   it('healthz and the $default catch-all answer the contract', async () => {

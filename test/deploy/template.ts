@@ -78,7 +78,7 @@ const COMMAND_TO_ACTION: Record<string, string> = {
 
 /**
  * Table management (ensureTable: Create/DescribeTable, Describe/UpdateTimeToLive) only ever talks to
- * DynamoDB Local — core-deps calls it only when DYNAMODB_ENDPOINT is set, which the deployed
+ * DynamoDB Local — store-deps calls it only when DYNAMODB_ENDPOINT is set, which the deployed
  * environment never is; in AWS, CloudFormation owns the table. So these are never granted.
  */
 const isTableManagement = (cmd: string) => /Table|TimeToLive|Backup|Tags?Resource/.test(cmd);

@@ -2,7 +2,7 @@ import COS from 'cos-nodejs-sdk-v5';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.ts';
 import type { CredentialsGrant as Grant } from '../../shared/core/issue-credentials.ts';
-import { setCoreDeps } from '../../shared/runtime/core-deps.ts';
+import { setCoreDeps } from '../../shared/runtime/store-deps.ts';
 import { apiClient, bytesOf, expectError } from '../helpers/api-client.ts';
 import { getObjectBytes, officialCos } from '../helpers/official-cos.ts';
 import { startTestStack, type TestStack } from '../helpers/test-stack.ts';
