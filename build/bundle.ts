@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
+import { keepProjectMappings, type SourceMapV3 } from './project-source-map.ts';
 import { zip } from './zip.ts';
 
 /** Every function's zip must stay under this (brief: 1 MB, taken as the stricter decimal MB). */
@@ -77,6 +78,9 @@ export async function functionNames(root: string): Promise<string[]> {
 
 type Outputs = Metafile['outputs'];
 
+/** Map sources are paths relative to the map; the project's are the ones outside node_modules. */
+const isProjectSource = (source: string) => !/(^|\/)node_modules\//.test(source);
+
 /** Every output file `entry` loads, eagerly or through a dynamic import, itself included. */
 function closure(outputs: Outputs, entry: string): string[] {
   const seen = new Set<string>([entry]);
@@ -100,7 +104,8 @@ function closure(outputs: Outputs, entry: string): string[] {
  * COS and STS adapters become chunks loaded on first use, so a cold start parses only what the
  * configured adapters need. Each function's zip then holds its entry plus exactly the chunks it
  * can reach (from esbuild's metafile). Source maps carry no sources — stack traces need only the
- * mappings — which halves their size.
+ * mappings — and map only the project's own code (see keepProjectMappings), which keeps them to
+ * a fraction of the code's size.
  */
 async function buildAll(root: string, names: readonly string[], buildDir: string): Promise<Outputs> {
   const result = await build({
@@ -116,6 +121,15 @@ async function buildAll(root: string, names: readonly string[], buildDir: string
     metafile: true,
     logLevel: 'warning',
   });
+  await Promise.all(
+    Object.keys(result.metafile.outputs)
+      .filter((file) => file.endsWith('.map'))
+      .map(async (file) => {
+        const path = resolve(root, file);
+        const map = JSON.parse(await readFile(path, 'utf8')) as SourceMapV3;
+        await writeFile(path, JSON.stringify(keepProjectMappings(map, isProjectSource)));
+      }),
+  );
   // Metafile paths are relative to absWorkingDir; make them absolute once.
   return Object.fromEntries(
     Object.entries(result.metafile.outputs).map(([file, out]) => [

@@ -203,4 +203,18 @@ describe('serverless.yml → CloudFormation (osls package, offline)', () => {
       for (const n of names) expect(n, fn).toMatch(new RegExp(`^(${fn}|chunks/[\\w-]+)\\.mjs(\\.map)?$`));
     }
   });
+
+  it('source maps point into the project only, the handler at its TypeScript file', async () => {
+    for (const fn of await functionNames(root)) {
+      const entries = unzip(await readFile(join(dir, 'dist', 'lambda', `${fn}.zip`)));
+      const maps = entries.filter((e) => e.name.endsWith('.map'));
+      const sources = (e: { data: Buffer }) => (JSON.parse(e.data.toString('utf8')) as { sources: string[] }).sources;
+      for (const m of maps) for (const s of sources(m)) expect(s, `${fn}: ${m.name}`).not.toMatch(/node_modules/);
+      const entryMap = maps.find((m) => m.name === `${fn}.mjs.map`)!;
+      expect(
+        sources(entryMap).some((s) => s.endsWith(`functions/${fn}.ts`)),
+        fn,
+      ).toBe(true);
+    }
+  });
 });
