@@ -163,6 +163,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
     await timeAll(rows, runs, ctx);
 
     const entryMs = (r: Row) => median(r.timings.map((t) => t.entryMs));
+    const entryCpuMs = (r: Row) => median(r.timings.map((t) => t.entryCpuMs));
     const firstMs = (r: Row) => median(r.timings.map((t) => t.firstUseMs));
     const firstCpuMs = (r: Row) => median(r.timings.map((t) => t.firstUseCpuMs));
     const functions = rows.filter((r) => !r.name.startsWith('yardstick-'));
@@ -170,9 +171,16 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
     const credentials = functions.find((r) => r.name === 'credentials');
     // Judged on the main thread's CPU time, like signing and CRC64: importing is synchronous work
     // on that thread, and on a shared machine the wall clock also counts waiting for a core.
+    const slowImports = routes.filter((r) => entryCpuMs(r) > ROUTE_MS);
     const slowRoutes = routes.filter((r) => firstCpuMs(r) > ROUTE_MS);
     const bigZips = functions.filter((r) => r.zipBytes > ZIP_TARGET);
-    const worstRoute = routes.reduce((a, b) => (firstCpuMs(b) > firstCpuMs(a) ? b : a), routes[0]!);
+    const worst = (ms: (r: Row) => number) => routes.reduce((a, b) => (ms(b) > ms(a) ? b : a), routes[0]!);
+    const overOrWorst = (over: Row[], ms: (r: Row) => number) => {
+      if (over.length)
+        return `${over.length} of ${routes.length} over: ${over.map((r) => `${r.name} ${fmt(ms(r))} ms`).join(', ')}`;
+      const w = worst(ms);
+      return `all ${routes.length} within; slowest ${w.name} ${fmt(ms(w), 1)} ms`;
+    };
 
     return {
       tables: [
@@ -183,8 +191,9 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
             'zip KB (artifact)',
             'zip KB (code only)',
             'entry import, wall ms',
+            'entry import, CPU ms',
             '+ first-use chunks, wall ms',
-            '+ first-use chunks, CPU ms (judged)',
+            '+ first-use chunks, CPU ms',
             'largest parts, KB minified',
           ],
           rows: rows.map((r) => [
@@ -192,13 +201,14 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
             kb(r.zipBytes),
             kb(r.codeZipBytes),
             fmt(entryMs(r), 1),
+            fmt(entryCpuMs(r), 1),
             fmt(firstMs(r), 1),
             fmt(firstCpuMs(r), 1),
             topList(r.top),
           ]),
           notes: [
             'KB = 1,000 bytes. "artifact" is the zip build/bundle.ts makes for deployment (entry, every chunk it can reach, their source maps); "code only" leaves the source maps out.',
-            '"entry" is what Lambda\'s init phase imports. "+ first-use chunks" also imports the chunks the project loads lazily on a first request (DynamoDB store, COS client, and for credentials the STS SDK) — what a cold invocation pays in total. Targets are judged on its CPU time.',
+            '"entry" is what Lambda\'s init phase imports. "+ first-use chunks" also imports the chunks the project loads lazily on a first request (the DynamoDB store, the COS client where the route calls COS, for credentials the STS SDK) — what a cold invocation pays before its first I/O. Both are judged on CPU time: the issue\'s target on the import, and the same 30 ms, stricter, on import plus first-use chunks.',
             "Times are measured inside the fresh process (Node's own start-up excluded). CPU is the main thread's CPU time, where the import runs: on a shared machine the wall time also counts waiting for a core, so when it is well above the CPU time the process waited.",
             '"largest parts": bytes in the minified code by package (esbuild metafile of the function bundled alone), lazily loaded parts included.',
             "Yardsticks use the same esbuild settings but not build/bundle.ts's Tencent SDK shims: the STS one is that SDK as published (real node-fetch and form-data).",
@@ -207,10 +217,14 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
       ],
       targets: [
         {
-          target: `every route function imports in <= ${ROUTE_MS} ms (with first-use chunks)`,
-          measured: slowRoutes.length
-            ? `${slowRoutes.length} of ${routes.length} over: ${slowRoutes.map((r) => `${r.name} ${fmt(firstCpuMs(r))} ms`).join(', ')}`
-            : `all ${routes.length} within; slowest ${worstRoute.name} ${fmt(firstCpuMs(worstRoute), 1)} ms`,
+          target: `every route function imports in <= ${ROUTE_MS} ms (the bundle's import: Lambda init)`,
+          measured: overOrWorst(slowImports, entryCpuMs),
+          met: judged(ctx, slowImports.length === 0),
+        },
+        {
+          // Not the issue's measure but the cost a cold request sees; kept judged so it stays in view.
+          target: `stricter: the same ${ROUTE_MS} ms including the chunks a first request loads`,
+          measured: overOrWorst(slowRoutes, firstCpuMs),
           met: judged(ctx, slowRoutes.length === 0),
         },
         {

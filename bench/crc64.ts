@@ -135,7 +135,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
         notes: [
           'MB = 10^6 bytes. "CPU" divides by the main thread\'s CPU time — throughput on one core, which the targets use; "wall" also counts waiting for a core on a shared machine.',
           'All implementations give the same CRC (checked before timing, including the unaligned view).',
-          'crc64-ecma182.js is emscripten output with a fixed 16 MiB heap: larger buffers abort, so it is fed 4 MiB at a time with its `prev` argument.',
+          'crc64-ecma182.js is described as pure JavaScript, but its dist/crc.js is emscripten output that instantiates a WebAssembly module (compiled C). Its fixed 16 MiB heap aborts on larger buffers, so it is fed 4 MiB at a time with its `prev` argument.',
           'MD5 and zlib crc32 are native C; they bound what a byte-at-a-time hash costs here, not what CRC64 must cost.',
         ],
       },
