@@ -1,7 +1,7 @@
 import { type Config, config, cosEndpoint } from '../config.ts';
 import type { CoreDeps } from '../core/deps.ts';
 import type { ObjectStorage } from '../ports.ts';
-import { installedCoreDeps, retryingOnce, storeDeps } from './store-deps.ts';
+import { installedCoreDeps, memoUntilFailure, onDepsReset, storeDeps } from './store-deps.ts';
 
 export async function storageFrom(c: Config): Promise<ObjectStorage> {
   const { CosObjectStorage } = await import('../cos/cos-object-storage.ts');
@@ -16,7 +16,11 @@ export async function storageFrom(c: Config): Promise<ObjectStorage> {
   });
 }
 
-const storage = retryingOnce(() => storageFrom(config()));
+const memoStorage = () => memoUntilFailure(() => storageFrom(config()));
+let storage = memoStorage();
+onDepsReset(() => {
+  storage = memoStorage();
+});
 
 /** storeDeps() plus the COS client, for the routes that call COS. Built once per process. */
 export async function coreDeps(): Promise<CoreDeps> {

@@ -37,7 +37,7 @@ export async function storeFrom(c: Config): Promise<UploadStore> {
  * Memoized until it fails: a failed build (e.g. table not reachable) is retried by the next
  * request instead of poisoning the process.
  */
-export function retryingOnce<T>(build: () => Promise<T>): () => Promise<T> {
+export function memoUntilFailure<T>(build: () => Promise<T>): () => Promise<T> {
   let current: Promise<T> | undefined;
   return () => {
     if (current) return current;
@@ -51,7 +51,7 @@ export function retryingOnce<T>(build: () => Promise<T>): () => Promise<T> {
 }
 
 let installed: CoreDeps | undefined;
-let built = retryingOnce(buildStoreDeps);
+let built = memoUntilFailure(buildStoreDeps);
 
 async function buildStoreDeps(): Promise<StoreDeps> {
   const c = config();
@@ -77,8 +77,19 @@ export function installedCoreDeps(): CoreDeps | undefined {
   return installed;
 }
 
-/** The local runtime and tests install explicitly built deps (their own clock, store, storage). */
+const resets: (() => void)[] = [];
+
+/** Lets a module that memoizes more deps (core-deps.ts, the COS client) forget them with these. */
+export function onDepsReset(reset: () => void): void {
+  resets.push(reset);
+}
+
+/**
+ * The local runtime and tests install explicitly built deps (their own clock, store, storage);
+ * installing or clearing them also forgets every dep built from the environment so far.
+ */
 export function setCoreDeps(deps: CoreDeps | undefined): void {
   installed = deps;
-  built = retryingOnce(buildStoreDeps);
+  built = memoUntilFailure(buildStoreDeps);
+  for (const reset of resets) reset();
 }

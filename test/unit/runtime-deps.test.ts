@@ -5,12 +5,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resetConfig } from '../../shared/config.ts';
 import type { CoreDeps } from '../../shared/core/deps.ts';
 import { coreDeps } from '../../shared/runtime/core-deps.ts';
-import { retryingOnce, setCoreDeps, storeDeps } from '../../shared/runtime/store-deps.ts';
+import { memoUntilFailure, setCoreDeps, storeDeps } from '../../shared/runtime/store-deps.ts';
 
-describe('retryingOnce', () => {
+describe('memoUntilFailure', () => {
   it('builds once while the build succeeds', async () => {
     const build = vi.fn(async () => ({ n: 1 }));
-    const get = retryingOnce(build);
+    const get = memoUntilFailure(build);
     const [a, b] = await Promise.all([get(), get()]);
     expect(a).toBe(b);
     expect(await get()).toBe(a);
@@ -19,13 +19,17 @@ describe('retryingOnce', () => {
 
   it('builds again after a failure, so one bad start does not poison the process', async () => {
     const build = vi.fn().mockRejectedValueOnce(new Error('table not reachable')).mockResolvedValue('ok');
-    const get = retryingOnce(build);
+    const get = memoUntilFailure(build);
     await expect(get()).rejects.toThrow('table not reachable');
     expect(await get()).toBe('ok');
     expect(await get()).toBe('ok');
     expect(build).toHaveBeenCalledTimes(2);
   });
 });
+
+/** The SQLite store holds its database open; the port has no close, the adapter does. */
+const closeStore = (deps: { store: unknown } | undefined) =>
+  (deps?.store as { close?: () => void } | undefined)?.close?.();
 
 describe('storeDeps and coreDeps (built from the environment, as in a Lambda)', () => {
   let dir: string;
@@ -45,8 +49,7 @@ describe('storeDeps and coreDeps (built from the environment, as in a Lambda)', 
   });
 
   afterEach(async () => {
-    const deps = await storeDeps().catch(() => undefined);
-    (deps?.store as { close?: () => void } | undefined)?.close?.();
+    closeStore(await storeDeps().catch(() => undefined));
     setCoreDeps(undefined);
     vi.unstubAllEnvs();
     resetConfig();
@@ -71,6 +74,15 @@ describe('storeDeps and coreDeps (built from the environment, as in a Lambda)', 
     vi.stubEnv('DATA_DIR', dir);
     resetConfig();
     await expect(storeDeps()).resolves.toHaveProperty('store');
+  });
+
+  it('clearing installed deps forgets those built from the environment too, the COS client included', async () => {
+    expect((await coreDeps()).storage.bucket).toBe('deps-1250000000');
+    closeStore(await storeDeps());
+    vi.stubEnv('COS_BUCKET', 'other-1250000000');
+    resetConfig();
+    setCoreDeps(undefined);
+    expect((await coreDeps()).storage.bucket).toBe('other-1250000000');
   });
 
   it('deps installed by the local runtime or a test win over the environment', async () => {
