@@ -1,4 +1,5 @@
 import type * as z from 'zod/mini';
+import type { createUploadBody } from '../shared/api/schemas.ts';
 import { isAbortError, UploadClientError } from './errors.ts';
 import { type RetryPolicy, withRetry } from './retry.ts';
 import {
@@ -10,16 +11,8 @@ import {
 } from './schemas.ts';
 import type { FetchLike, PartUrl, RecordedPart, Upload } from './types.ts';
 
-/** Body of `POST /v1/uploads`. */
-export interface CreateUploadBody {
-  fileName: string;
-  size?: number;
-  maxSize?: number;
-  contentType?: string;
-  partSize?: number;
-  metadata?: Record<string, string>;
-  crc64?: string;
-}
+/** Body of `POST /v1/uploads`: what the server's own schema accepts (a type only; nothing is bundled). */
+export type CreateUploadBody = z.input<typeof createUploadBody>;
 
 /** A part as sent to `PUT /v1/uploads/{id}/parts`. */
 export interface PartRecordBody {
