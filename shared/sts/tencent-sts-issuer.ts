@@ -74,12 +74,19 @@ export function stsEndpoint(endpoint: string): { host: string; protocol: 'http:/
   return { host, protocol: loopback ? 'http://' : 'https://' };
 }
 
-/** STS names allow `[\w+=,.@-]`; an upload id already fits, this keeps any other name legal. */
-const stsName = (name: string, max: number) =>
+/** RoleSessionName allows `[\w+=,.@-]` (AssumeRole, CAM doc 1312/26211); an upload id already fits. */
+const roleSessionName = (name: string) =>
   name
     .replace(/[^\w+=,.@-]/g, '-')
-    .slice(0, max)
+    .slice(0, 128)
     .padEnd(2, '-');
+
+/**
+ * GetFederationToken's `Name` is documented as letters only (STS doc 1312/33228; the official
+ * qcloud-cos-sts-sdk nodejs sends `cos-sts-nodejs`), 2–32 characters. An upload id has `_` and
+ * digits, so the federated name is one constant; the policy, not the name, carries the upload.
+ */
+export const FEDERATION_NAME = 'cos-upload-coordinator';
 
 /**
  * CredentialIssuer on Tencent Cloud STS (API 3.0, tencentcloud-sdk-nodejs-sts): GetFederationToken
@@ -106,11 +113,11 @@ export function tencentStsIssuer(opts: TencentStsOptions): CredentialIssuer {
     opts.roleArn
       ? api.AssumeRole({
           RoleArn: opts.roleArn,
-          RoleSessionName: stsName(name, 128),
+          RoleSessionName: roleSessionName(name),
           Policy: policy,
           DurationSeconds: durationSeconds,
         })
-      : api.GetFederationToken({ Name: stsName(name, 32), Policy: policy, DurationSeconds: durationSeconds });
+      : api.GetFederationToken({ Name: FEDERATION_NAME, Policy: policy, DurationSeconds: durationSeconds });
 
   return {
     async issue(req) {

@@ -173,7 +173,7 @@ const issuerWith = (client: StsApi, extra: Partial<Parameters<typeof tencentStsI
 };
 
 describe('tencentStsIssuer (injected client)', () => {
-  it('calls GetFederationToken with Name, the URL-encoded policy and the duration, and maps the answer', async () => {
+  it('calls GetFederationToken with a letters-and-hyphens Name, the URL-encoded policy and the duration, and maps the answer', async () => {
     const { client, seen } = scriptedClient([]);
     const { issuer } = issuerWith(client);
     const r = req('u/a/upl_abc/my file.bin', 'upl_abc');
@@ -181,7 +181,7 @@ describe('tencentStsIssuer (injected client)', () => {
     expect(seen).toEqual([
       {
         action: 'GetFederationToken',
-        params: { Name: 'upl_abc', Policy: encodeURIComponent(JSON.stringify(r.policy)), DurationSeconds: 1800 },
+        params: { Name: 'cos-upload-coordinator', Policy: encodeURIComponent(JSON.stringify(r.policy)), DurationSeconds: 1800 },
       },
     ]);
     expect(c).toEqual<TemporaryCredentials>({
