@@ -23,7 +23,22 @@ export const uploadSchema = z.looseObject({
   metadata: z.optional(z.record(z.string(), z.string())),
   etag: z.nullish(z.string()),
   crc64: z.nullish(z.string()),
+  crc64Verified: z.optional(z.boolean()),
   location: z.nullish(z.string()),
+  lastError: z.nullish(
+    z.looseObject({
+      code: z.string(),
+      message: z.string(),
+      details: z.nullish(z.record(z.string(), z.unknown())),
+    }),
+  ),
+  profile: z.nullish(z.string()),
+  storageClass: z.nullish(z.string()),
+  cacheControl: z.nullish(z.string()),
+  contentDisposition: z.nullish(z.string()),
+  contentEncoding: z.nullish(z.string()),
+  contentLanguage: z.nullish(z.string()),
+  expires: z.nullish(z.string()),
 });
 
 export const recordedPartSchema = z.looseObject({

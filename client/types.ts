@@ -31,7 +31,38 @@ export interface Upload {
   completedAt?: string | null;
   etag?: string | null;
   crc64?: string | null;
+  /**
+   * Whether COS's CRC64 of the assembled object matched the declared or part CRC64s; false when
+   * COS gave none (the object is complete but unverified). Absent from older servers.
+   */
+  crc64Verified?: boolean;
+  /** The full URL of the object on the configured COS endpoint, for every strategy. */
   location?: string | null;
+  /**
+   * The last background step that failed, e.g. an assembly after a 202 that COS refused; null
+   * once a complete succeeds. `code`/`message`/`details` are shaped like an API error body.
+   */
+  lastError?: UploadLastError | null;
+  /** The upload profile the session was created under. */
+  profile?: string | null;
+  /** COS storage class set at Initiate, e.g. `STANDARD`. */
+  storageClass?: string | null;
+  /** Object headers the server set at Initiate (clients cannot set them on their PUTs). */
+  cacheControl?: string | null;
+  contentDisposition?: string | null;
+  contentEncoding?: string | null;
+  contentLanguage?: string | null;
+  /** An HTTP date. */
+  expires?: string | null;
+}
+
+/** `Upload.lastError`: what a background step (assembly after a 202, the sweep) failed with. */
+export interface UploadLastError {
+  /** A contract error code, e.g. `PARTS_INVALID`. */
+  code: string;
+  message: string;
+  /** As in the matching API error body, e.g. `{ missing, wrongSize, etagMismatch, crc64Mismatch? }`. */
+  details?: Record<string, unknown> | null;
 }
 
 /** A part recorded in the server's ledger. */
