@@ -2,7 +2,8 @@
  * An in-memory API + COS behind one injectable fetch, for unit tests of the client's scheduling,
  * retries and resume (fault injection level; the e2e tests use the real local stack). It keeps the
  * contract's shapes and the checks that matter to a client: exact signed headers, URL expiry,
- * ledger vs stored parts at complete.
+ * ledger vs stored parts at complete, an assembly that outlasts the request (202, `completing`)
+ * when `assemble` says so.
  */
 import { crc64 } from '../../shared/core/crc64.ts';
 
@@ -18,6 +19,32 @@ export interface FakeOptions {
   putDelayMs?: number;
   cosFault?: (ctx: { partNumber: number; attempt: number }) => Fault | undefined;
   apiFault?: (ctx: { route: Route; attempt: number }) => Fault | undefined;
+  /**
+   * How COS assembles once complete's checks pass; `attempt` counts this upload's assemblies from
+   * 0. Undefined: at once, and complete answers 200 (the default).
+   */
+  assemble?: (ctx: { uploadId: string; attempt: number }) => AssemblyPlan | undefined;
+}
+
+/** An assembly that outlasts complete's request: 202, then `completing` until it ends. */
+export interface AssemblyPlan {
+  /** GETs (or repeated completes) that still see `completing` after the 202 (default 1). */
+  polls?: number;
+  /** Instead of `polls`: `completing` until the fake clock (`now`) reaches this instant. */
+  untilMs?: number;
+  /** Retry-After seconds on the 202; null sends none (default 1). */
+  retryAfter?: number | null;
+  /** COS loses these stored parts during the merge, so the final check fails with PARTS_INVALID. */
+  lose?: number[];
+  /**
+   * How the merge ends: `completed` (after the final check; the default), `crc64Mismatch` (the
+   * object is deleted and a fresh COS upload replaces the old one: nothing stored, ledger empty),
+   * or a given state and lastError.
+   */
+  outcome?:
+    | 'completed'
+    | 'crc64Mismatch'
+    | { state?: 'open' | 'aborted'; lastError: { code: string; message: string; details?: Record<string, unknown> } };
 }
 
 export type Route = 'create' | 'get' | 'partUrls' | 'record' | 'complete' | 'delete';
@@ -30,9 +57,18 @@ interface Part {
 }
 
 interface State {
-  upload: Record<string, unknown> & { id: string; state: string; size: number; partSize: number; partCount: number };
+  upload: Record<string, unknown> & {
+    id: string;
+    state: string;
+    size: number;
+    partSize: number;
+    partCount: number;
+    cosUploadId: string;
+  };
   ledger: Map<number, { partNumber: number; etag: string; size?: number; crc64?: string }>;
   cos: Map<number, Part>;
+  assemblies: number;
+  assembly: { plan: AssemblyPlan; seen: number } | null;
 }
 
 const json = (status: number, body: unknown) =>
@@ -138,6 +174,7 @@ export class FakeBackend {
     const ledger = () => [...s.ledger.values()].sort((a, b) => a.partNumber - b.partNumber);
     switch (route) {
       case 'get':
+        this.observeAssembly(s);
         return json(200, { upload: s.upload, parts: ledger() });
       case 'partUrls':
         return this.partUrls(s, body.partNumbers as number[]);
@@ -148,9 +185,9 @@ export class FakeBackend {
         return json(200, { recorded: parts.length });
       }
       case 'complete':
-        return this.complete(s, ledger());
+        return this.complete(s);
       default:
-        if (s.upload.state === 'completed') return apiError(409, 'UPLOAD_NOT_OPEN');
+        if (s.upload.state === 'completed' || s.upload.state === 'completing') return apiError(409, 'UPLOAD_NOT_OPEN');
         s.upload.state = 'aborted';
         return json(204, null);
     }
@@ -161,14 +198,16 @@ export class FakeBackend {
     const single = size <= (this.opts.singleMax ?? 0);
     const partSize = this.opts.partSize;
     const id = `upl_${++this.seq}`;
+    const key = `u/o/${id}/${body.fileName as string}`;
+    // Every upload is a COS multipart upload, a single one of one part.
     const upload = {
       id,
       state: 'open',
       strategy: single ? 'single' : 'multipart',
       bucket: 'b-1250000000',
       region: 'ap-guangzhou',
-      key: `u/o/${id}/${body.fileName as string}`,
-      cosUploadId: single ? null : `cos-${id}`,
+      key,
+      cosUploadId: `cos-${id}`,
       fileName: body.fileName,
       contentType: body.contentType,
       size,
@@ -178,9 +217,16 @@ export class FakeBackend {
       metadata: body.metadata ?? {},
       crc64: (body.crc64 as string | undefined) ?? null,
       etag: null,
-      location: null,
+      crc64Verified: false,
+      location: `https://b-1250000000.cos.ap-guangzhou.myqcloud.com/${key}`,
+      lastError: null,
+      profile: null,
+      storageClass: 'STANDARD',
     };
-    this.uploads.set(id, { upload, ledger: new Map(), cos: new Map() });
+    const s: State = { upload, ledger: new Map(), cos: new Map(), assemblies: 0, assembly: null };
+    this.uploads.set(id, s);
+    // A 0-byte file needs no client upload: the server writes the empty object at create.
+    if (size === 0) this.finish(s);
     return json(201, { upload });
   }
 
@@ -191,12 +237,12 @@ export class FakeBackend {
     const expires = this.now() + (this.opts.urlTtlMs ?? 3_600_000);
     const urls = numbers.map((n) => {
       const size = n < s.upload.partCount ? s.upload.partSize : s.upload.size - (n - 1) * s.upload.partSize;
+      // Upload Part URLs for every strategy: no Content-Type (it was set at Initiate).
       const headers: Record<string, string> = { 'content-length': String(size) };
-      if (s.upload.strategy === 'single') headers['content-type'] = s.upload.contentType as string;
       return {
         partNumber: n,
         method: 'PUT',
-        url: `http://cos.test/${s.upload.id}?partNumber=${n}&expires=${expires}`,
+        url: `http://cos.test/${s.upload.id}?partNumber=${n}&uploadId=${s.upload.cosUploadId}&expires=${expires}`,
         headers,
         expiresAt: new Date(expires).toISOString(),
       };
@@ -204,28 +250,93 @@ export class FakeBackend {
     return json(200, { urls });
   }
 
-  private complete(s: State, ledger: { partNumber: number; etag: string }[]): Response {
+  private complete(s: State): Response {
+    this.observeAssembly(s);
     if (s.upload.state === 'completed') return json(200, { upload: s.upload });
+    if (s.upload.state === 'completing') return this.accepted(s);
     if (s.upload.state !== 'open') return apiError(409, 'UPLOAD_NOT_OPEN');
+    const refusal = this.verify(s);
+    if (refusal) return apiError(409, 'PARTS_INVALID', refusal);
+    const plan = this.opts.assemble?.({ uploadId: s.upload.id, attempt: s.assemblies++ });
+    if (!plan) {
+      this.finish(s);
+      return json(200, { upload: s.upload });
+    }
+    s.upload.state = 'completing';
+    s.assembly = { plan, seen: 0 };
+    return this.accepted(s);
+  }
+
+  private accepted(s: State): Response {
+    const res = json(202, { upload: s.upload });
+    const after = s.assembly?.plan.retryAfter;
+    if (after !== null) res.headers.set('retry-after', String(after ?? 1));
+    return res;
+  }
+
+  /** The ledger (or, for single, what COS holds) against the stored parts; null when all is well. */
+  private verify(s: State): Record<string, unknown> | null {
+    const byNumber = new Map([...s.ledger.values()].map((p) => [p.partNumber, p]));
     const missing: number[] = [];
     const etagMismatch: { partNumber: number; recorded: string; stored: string | null }[] = [];
-    const byNumber = new Map(ledger.map((p) => [p.partNumber, p]));
     for (let n = 1; n <= s.upload.partCount; n++) {
       const stored = s.cos.get(n);
       const rec = s.upload.strategy === 'single' ? stored : byNumber.get(n);
       if (!stored || !rec) missing.push(n);
       else if (rec.etag !== stored.etag) etagMismatch.push({ partNumber: n, recorded: rec.etag, stored: stored.etag });
     }
-    if (missing.length || etagMismatch.length) {
-      return apiError(409, 'PARTS_INVALID', { missing, wrongSize: [], etagMismatch });
+    return missing.length || etagMismatch.length ? { missing, wrongSize: [], etagMismatch } : null;
+  }
+
+  /** A poll of a `completing` upload: the merge may end now. */
+  private observeAssembly(s: State): void {
+    const a = s.assembly;
+    if (!a || s.upload.state !== 'completing') return;
+    const done = a.plan.untilMs !== undefined ? this.now() >= a.plan.untilMs : a.seen >= (a.plan.polls ?? 1);
+    a.seen++;
+    if (!done) return;
+    s.assembly = null;
+    for (const n of a.plan.lose ?? []) s.cos.delete(n);
+    const outcome = a.plan.outcome ?? 'completed';
+    if (typeof outcome === 'object') {
+      Object.assign(s.upload, { state: outcome.state ?? 'open', lastError: { details: {}, ...outcome.lastError } });
+      return;
     }
+    const refusal = this.verify(s);
+    if (refusal) {
+      Object.assign(s.upload, {
+        state: 'open',
+        lastError: { code: 'PARTS_INVALID', message: 'parts changed during the merge', details: refusal },
+      });
+      return;
+    }
+    if (outcome === 'crc64Mismatch') {
+      const actual = crc64(this.object(s.upload.id)).toString();
+      s.cos.clear();
+      s.ledger.clear();
+      Object.assign(s.upload, {
+        state: 'open',
+        cosUploadId: `cos-${s.upload.id}-${s.assemblies}`,
+        lastError: {
+          code: 'PARTS_INVALID',
+          message: 'the assembled object failed its CRC64 check; send every part again',
+          details: { missing: [], wrongSize: [], etagMismatch: [], crc64Mismatch: { expected: '1', actual } },
+        },
+      });
+      return;
+    }
+    this.finish(s);
+  }
+
+  private finish(s: State): void {
     Object.assign(s.upload, {
       state: 'completed',
       etag: `"fake-${s.upload.partCount}"`,
       crc64: crc64(this.object(s.upload.id)).toString(),
+      crc64Verified: true,
+      lastError: null,
       completedAt: new Date(this.now()).toISOString(),
     });
-    return json(200, { upload: s.upload });
   }
 
   private async cos(url: URL, init: RequestInit, signal: AbortSignal | undefined): Promise<Response> {
@@ -239,7 +350,10 @@ export class FakeBackend {
       const f = this.fault(`cos:${partNumber}`, (attempt) => this.opts.cosFault?.({ partNumber, attempt }));
       if (f instanceof Response) return f;
       const s = this.uploads.get(id);
-      if (!s) return new Response('<Error><Code>NoSuchUpload</Code></Error>', { status: 404 });
+      // A URL of a COS upload that was completed, aborted or replaced writes nothing.
+      if (!s || s.upload.state !== 'open' || url.searchParams.get('uploadId') !== s.upload.cosUploadId) {
+        return new Response('<Error><Code>NoSuchUpload</Code></Error>', { status: 404 });
+      }
       if (Number(url.searchParams.get('expires')) < this.now()) {
         return new Response('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>', {
           status: 403,

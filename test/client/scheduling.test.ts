@@ -57,7 +57,7 @@ describe('part scheduling', () => {
     expect(batched.partUrlRequests.map((r) => r.length)).toEqual([7, 7, 7, 4]);
   });
 
-  it('single strategy: one presigned PUT with exactly the listed headers, no ledger calls', async () => {
+  it('single strategy: one Upload Part PUT with exactly the listed headers, no ledger calls', async () => {
     const fake = new FakeBackend({ partSize: 1000, singleMax: 5000 });
     const sent: Record<string, string>[] = [];
     const fetch = (url: string, init?: RequestInit) => {
@@ -68,9 +68,29 @@ describe('part scheduling', () => {
     const done = await upload(bytes, { ...opts(fake), fetch, contentType: 'image/png' });
     expect(done.strategy).toBe('single');
     expect(fake.partUrlRequests).toEqual([[1]]);
-    expect(sent).toEqual([{ 'content-length': '3000', 'content-type': 'image/png' }]);
+    // The URL lists no Content-Type (the server set it at Initiate) and the client adds none.
+    expect(sent).toEqual([{ 'content-length': '3000' }]);
     expect(fake.calls.record).toBe(0);
     expect(fake.object(done.id)).toEqual(bytes);
+    expect(done).toMatchObject({ contentType: 'image/png', cosUploadId: `cos-${done.id}` });
+  });
+
+  it('a 0-byte file: create answers it completed, so nothing is PUT and complete is not called', async () => {
+    const fake = new FakeBackend({ partSize: 1000, singleMax: 5000 });
+    const events: UploadProgress[] = [];
+    const created: string[] = [];
+    const task = createUpload(new Uint8Array(0), {
+      ...opts(fake),
+      onProgress: (e) => events.push(e),
+      onUploadCreated: (u) => created.push(u.state),
+    });
+    const done = await task.done;
+    expect(done).toMatchObject({ state: 'completed', size: 0, strategy: 'single' });
+    expect(created).toEqual(['completed']);
+    expect(fake.putAttempts).toBe(0);
+    expect(fake.calls).toMatchObject({ create: 1, partUrls: 0, complete: 0 });
+    expect(events.at(-1)).toMatchObject({ bytesSent: 0, totalBytes: 0, partsDone: 1, partCount: 1 });
+    expect(task.status).toBe('completed');
   });
 
   it('reports monotonic progress ending at the total, and sends file name, type, metadata', async () => {
