@@ -21,6 +21,8 @@ export interface AuthInput {
   /** '/' + decoded key: COS signs the path without the bucket segment. */
   path: string;
   query: ReadonlyMap<string, string>;
+  /** Every query parameter in order, repeats included (CosTarget.params). */
+  params: readonly (readonly [string, string])[];
   headers: IncomingHttpHeaders;
   nowMs: number;
   account: { secretId: string; secretKey: string };
@@ -97,10 +99,19 @@ export function authenticate(input: AuthInput): Principal {
   }
   const params: Record<string, string> = {};
   for (const name of auth.urlParamList) {
-    const entry = [...input.query].find(([k]) => cosEncode(k).toLowerCase() === name);
-    if (!entry)
+    // The list names parameters lowercased, so `partnumber=1&partNumber=7` would both fit
+    // `partnumber` — and the signature would cover one while the handler read the other. A signed
+    // parameter must therefore appear exactly once in any letter case: a URL signed for part 1
+    // never writes part 7. COS does not document this; refused as SignatureDoesNotMatch (the
+    // request is not unambiguously the one signed).
+    const entries = input.params.filter(([k]) => cosEncode(k).toLowerCase() === name);
+    if (entries.length === 0)
       throw signatureMismatch(`The parameter ${name} listed in q-url-param-list is missing from the request.`);
-    params[entry[0]] = entry[1];
+    if (entries.length > 1)
+      throw signatureMismatch(
+        `The signed parameter ${name} appears ${entries.length} times (${entries.map(([k]) => k).join(', ')}); it must appear once.`,
+      );
+    params[entries[0]![0]] = entries[0]![1];
   }
   const hp = canonicalPairs(headers);
   const pp = canonicalPairs(params);

@@ -124,6 +124,7 @@ export async function dispatch(req: IncomingMessage, res: ServerResponse, ctx: E
       method,
       path: `/${target.key}`,
       query: target.query,
+      params: target.params,
       headers: req.headers,
       nowMs: ctx.now(),
       account: ctx.account,

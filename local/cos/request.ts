@@ -10,7 +10,10 @@ export interface CosTarget {
   bucket: string;
   /** Decoded object key without the leading '/'; '' for bucket-level requests. */
   key: string;
+  /** First value of each parameter, by name as sent: what handlers read. */
   query: Map<string, string>;
+  /** Every parameter in order, repeats included: what the signature check reads. */
+  params: readonly (readonly [string, string])[];
 }
 
 const decode = (s: string): string => {
@@ -41,13 +44,16 @@ export function parseTarget(url: string, defaultBucket: string, buckets: Readonl
     rawKey = slash < 0 ? '' : rest.slice(slash + 1);
   }
   const query = new Map<string, string>();
+  const params: [string, string][] = [];
   for (const piece of rawQuery.split('&')) {
     if (!piece) continue;
     const eq = piece.indexOf('=');
     const name = decode(eq < 0 ? piece : piece.slice(0, eq));
-    if (!query.has(name)) query.set(name, eq < 0 ? '' : decode(piece.slice(eq + 1)));
+    const value = eq < 0 ? '' : decode(piece.slice(eq + 1));
+    params.push([name, value]);
+    if (!query.has(name)) query.set(name, value);
   }
-  return { bucket, key: decode(rawKey), query };
+  return { bucket, key: decode(rawKey), query, params };
 }
 
 /** Maps method + target to the COS operation, or throws (405 / 501) for what is not emulated. */

@@ -78,6 +78,27 @@ describe('presigned UploadPart URLs from getObjectUrl', () => {
     expect(await errorCode(res)).toBe('SignatureDoesNotMatch');
   });
 
+  it('a URL signed for part 5 never writes another part: a signed parameter repeated, in any letter case, is 403', async () => {
+    const url = await presign(t.cos(), KEY, 5, SIZE);
+    expect(url).toContain('partNumber=5&');
+    for (const tampered of [
+      url.replace('partNumber=5', 'partNumber=5&partNumber=7'),
+      url.replace('partNumber=5', 'partNumber=7&partNumber=5'),
+      url.replace('partNumber=5', 'partnumber=5&partNumber=7'),
+      url.replace('partNumber=5', 'partNumber=7&PARTNUMBER=5'),
+      url.replace('uploadId=', 'uploadid=x&uploadId='),
+    ]) {
+      const res = await put(tampered, randomBytes(SIZE));
+      expect(res.status, tampered).toBe(403);
+      expect(await errorCode(res)).toBe('SignatureDoesNotMatch');
+    }
+    const parts = await t.cos().multipartListPart({ ...t.target, Key: KEY, UploadId: uploadId });
+    expect(parts.Part.map((p) => p.PartNumber)).not.toContain('7');
+    expect(parts.Part.map((p) => p.PartNumber)).not.toContain('5');
+    // The untampered URL still works.
+    expect((await put(url, randomBytes(SIZE))).status).toBe(200);
+  });
+
   it('rejects a URL past its window', async () => {
     const url = await presign(t.cos(), KEY, 2, SIZE, 60);
     t.clock.offsetMs = 120_000;
