@@ -59,6 +59,18 @@ function validate(listed: Listed[], stored: PartRow[]): PartRow[] {
       );
     }
   }
+  // 436/7742: "If the part numbers are not continuous, 400 InvalidPart" (中文: 当上传块编号不连续的时候).
+  // The page does not say the run must start at 1; the emulator assumes it must (the least
+  // convenient reading), so listing parts 2..N alone is refused too.
+  listed.forEach((l, i) => {
+    if (l.partNumber !== i + 1) {
+      throw new CosError(
+        400,
+        'InvalidPart',
+        `Part numbers must be consecutive from 1: part ${l.partNumber} is listed where part ${i + 1} belongs.`,
+      );
+    }
+  });
   const byNumber = new Map(stored.map((p) => [p.partNumber, p]));
   const chosen = listed.map((l) => {
     const p = byNumber.get(l.partNumber);

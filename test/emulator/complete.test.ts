@@ -69,6 +69,22 @@ describe('Complete Multipart Upload validation', () => {
     expect(missing.code).toBe('InvalidPart');
   });
 
+  it('InvalidPart for a gap in the part numbers, or a list not starting at 1 (436/7742), though every part exists', async () => {
+    const { cos, UploadId, etags } = await uploadWith('gap.bin', [MiB, MiB, MiB, 5]);
+    const listed = (...numbers: number[]) => numbers.map((n) => ({ PartNumber: n, ETag: etags[n]! }));
+    const gap = await sdkError(
+      cos.multipartComplete({ ...t.target, Key: 'gap.bin', UploadId, Parts: listed(1, 2, 4) }),
+    );
+    expect([gap.statusCode, gap.code]).toEqual([400, 'InvalidPart']);
+    const late = await sdkError(
+      cos.multipartComplete({ ...t.target, Key: 'gap.bin', UploadId, Parts: listed(2, 3, 4) }),
+    );
+    expect([late.statusCode, late.code]).toEqual([400, 'InvalidPart']);
+    // Nothing was consumed: the consecutive list completes.
+    const ok = await cos.multipartComplete({ ...t.target, Key: 'gap.bin', UploadId, Parts: listed(1, 2, 3, 4) });
+    expect(ok.statusCode).toBe(200);
+  });
+
   it('EntityTooSmall when a part other than the last is under 1 MiB', async () => {
     const { cos, UploadId, etags } = await uploadWith('small.bin', [MiB - 1, 5]);
     const err = await sdkError(
@@ -88,7 +104,7 @@ describe('Complete Multipart Upload validation', () => {
       ...t.target,
       Key: 'small.bin',
       UploadId,
-      Parts: [{ PartNumber: 2, ETag: etags[2]! }],
+      Parts: [{ PartNumber: 1, ETag: etags[1]! }],
     });
     expect(ok.statusCode).toBe(200);
   });
