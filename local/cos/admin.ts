@@ -41,16 +41,3 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, ctx
       return json(res, 405, { error: 'use POST, DELETE or GET' });
   }
 }
-
-/** CORS preflight: any origin, COS's methods, whatever headers the browser asks for. */
-export function preflight(req: IncomingMessage, res: ServerResponse): void {
-  const asked = req.headers['access-control-request-headers'];
-  res.writeHead(200, {
-    'Access-Control-Allow-Origin': req.headers.origin ?? '*',
-    'Access-Control-Allow-Methods': 'GET, PUT, POST, DELETE, HEAD',
-    'Access-Control-Allow-Headers': asked ?? '*',
-    'Access-Control-Max-Age': '600',
-    'Content-Length': '0',
-  });
-  res.end();
-}

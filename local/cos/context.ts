@@ -1,4 +1,5 @@
 import type { BlobStore } from './blob-store.ts';
+import type { CompiledCorsRule } from './cors.ts';
 import type { Faults } from './faults.ts';
 import type { MetaStore } from './meta-store.ts';
 
@@ -15,6 +16,8 @@ export interface EmulatorContext {
   log: (line: object) => void;
   /** Completions in flight by uploadId: a retried Complete joins the running one. */
   completing: Map<string, Promise<CompletionOutcome>>;
+  /** The bucket's CORS rules (PUT Bucket cors, 436/8279); empty = no CORS at all. */
+  cors: readonly CompiledCorsRule[];
 }
 
 export type CompletionOutcome =

@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ADMIN_PATH, handleAdmin, preflight } from './admin.ts';
+import { ADMIN_PATH, handleAdmin } from './admin.ts';
 import { authenticate, type Principal } from './auth.ts';
 import { complete } from './complete.ts';
 import type { EmulatorContext, RequestInfo } from './context.ts';
+import { corsForRequest, preflight } from './cors.ts';
 import { accessDenied, CosError, isCosError } from './cos-error.ts';
 import { type CosOp, type FaultAction, faultStatus } from './faults.ts';
 import { abort, initiate, listParts, listUploads, uploadPart } from './multipart.ts';
@@ -100,9 +101,10 @@ export async function dispatch(req: IncomingMessage, res: ServerResponse, ctx: E
       aborted: !res.writableFinished,
     }),
   );
-  setCommonHeaders(req, res, requestId);
+  setCommonHeaders(res, requestId);
   try {
-    if (method === 'OPTIONS') return preflight(req, res);
+    if (method === 'OPTIONS') return preflight(req, res, ctx.cors);
+    corsForRequest(req, res, ctx.cors);
     if (path === ADMIN_PATH) return await handleAdmin(req, res, ctx);
     const tcAction = header(req, 'x-tc-action');
     if (method === 'POST' && tcAction !== undefined) {

@@ -5,20 +5,14 @@ import { errorXml } from './xml.ts';
 
 /** Response plumbing shared by every handler: common headers, XML, errors, small bodies. */
 
-/** Headers a browser must be able to read after a cross-origin PUT (the part's ETag above all). */
-export const EXPOSED_HEADERS =
-  'ETag, x-cos-hash-crc64ecma, x-cos-request-id, Content-Length, Content-Range, Last-Modified, x-cos-version-id';
-
 export const newRequestId = (): string => randomBytes(18).toString('base64url');
 export const newTraceId = (): string => randomBytes(24).toString('base64url');
 
-export function setCommonHeaders(req: IncomingMessage, res: ServerResponse, requestId: string): void {
+/** Headers every COS response carries (CORS headers are the bucket rules' business: cors.ts). */
+export function setCommonHeaders(res: ServerResponse, requestId: string): void {
   res.setHeader('x-cos-request-id', requestId);
   res.setHeader('Server', 'tencent-cos');
   res.setHeader('Date', new Date().toUTCString());
-  res.setHeader('Access-Control-Allow-Origin', req.headers.origin ?? '*');
-  res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
-  if (req.headers.origin) res.setHeader('Vary', 'Origin');
 }
 
 export function sendXml(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {

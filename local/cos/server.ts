@@ -4,9 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { BlobStore } from './blob-store.ts';
 import type { EmulatorContext } from './context.ts';
+import { type CorsRule, compileCorsRules, DEFAULT_CORS_RULES } from './cors.ts';
 import { dispatch } from './dispatch.ts';
 import { type FaultInjector, Faults } from './faults.ts';
 import { MetaStore } from './meta-store.ts';
+
+export type { CorsRule };
 
 /**
  * The local COS + STS emulator: COS XML API (objects and multipart uploads) and Tencent STS on
@@ -23,6 +26,11 @@ export interface CosEmulatorOptions {
   region: string;
   now?: () => number;
   log?: (line: object) => void;
+  /**
+   * The bucket's CORS rules, as PUT Bucket cors would set them (436/8279). Default: one rule for
+   * loopback origins on any port (DEFAULT_CORS_RULES); `[]` = a bucket without CORS.
+   */
+  cors?: readonly CorsRule[];
 }
 
 export interface CosEmulator {
@@ -40,6 +48,7 @@ export async function startCosEmulator(opts: CosEmulatorOptions): Promise<CosEmu
     throw new Error(`bucket must be 'name-APPID' (e.g. uploads-1250000000), got '${opts.bucket}'`);
   if (!opts.secretId || !opts.secretKey) throw new Error('secretId and secretKey are required');
   if (!opts.region) throw new Error('region is required');
+  const cors = compileCorsRules(opts.cors ?? DEFAULT_CORS_RULES);
   mkdirSync(opts.dataDir, { recursive: true });
   const store = new MetaStore(join(opts.dataDir, 'meta.sqlite'));
   const faults = new Faults();
@@ -56,6 +65,7 @@ export async function startCosEmulator(opts: CosEmulatorOptions): Promise<CosEmu
     now: opts.now ?? Date.now,
     log: opts.log ?? (() => {}),
     completing: new Map(),
+    cors,
   };
   // No request timeout: a 5 GiB part may take long. Idle keep-alive is generous because test clients
   // block their event loop (hashing) and would otherwise reuse a socket the server just closed.

@@ -130,31 +130,6 @@ describe('authentication', () => {
 });
 
 describe('HTTP surface', () => {
-  it('answers CORS preflight and exposes ETag, CRC and request id', async () => {
-    const pre = await fetch(`${t.emulator.bucketUrl}/some/key`, {
-      method: 'OPTIONS',
-      headers: {
-        origin: 'http://localhost:5173',
-        'access-control-request-method': 'PUT',
-        'access-control-request-headers': 'content-type,x-cos-meta-a',
-      },
-    });
-    expect(pre.status).toBe(200);
-    expect(pre.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
-    expect(pre.headers.get('access-control-allow-methods')).toContain('PUT');
-    expect(pre.headers.get('access-control-allow-headers')).toBe('content-type,x-cos-meta-a');
-    const put = await signedFetch(t.emulator, {
-      method: 'PUT',
-      key: 'cors.bin',
-      body: 'abc',
-      headers: { origin: 'http://localhost:5173' },
-    });
-    expect(put.status).toBe(200);
-    const exposed = put.headers.get('access-control-expose-headers') ?? '';
-    for (const h of ['ETag', 'x-cos-hash-crc64ecma', 'x-cos-request-id']) expect(exposed).toContain(h);
-    expect(put.headers.get('x-cos-request-id')).toBeTruthy();
-  });
-
   it('refuses a Content-MD5 that does not match the body', async () => {
     const res = await signedFetch(t.emulator, {
       method: 'PUT',
