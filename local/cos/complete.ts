@@ -2,8 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { combineParts } from '../../shared/core/crc64.ts';
-import { type CompletionOutcome, type EmulatorContext, MIN_PART_BYTES, type RequestInfo } from './context.ts';
+import { type EmulatorContext, MIN_PART_BYTES, type RequestInfo } from './context.ts';
 import { CosError, malformedXml } from './cos-error.ts';
+import type { Committed, CompletionOutcome } from './merges.ts';
 import type { PartRow, UploadRow } from './meta-store.ts';
 import { uploadFor } from './multipart.ts';
 import { header } from './request.ts';
@@ -13,7 +14,8 @@ import { el, errorXml, wrap } from './xml.ts';
 /**
  * Complete Multipart Upload as COS does it: validate (4xx before anything is sent), then answer
  * 200 at once with a chunked body, keep the connection alive with whitespace while the object is
- * committed, then write the result XML — or, for a late failure, an <Error> in that 200.
+ * committed, then write the result XML — or, for a late failure, an <Error> in that 200 (436/7742).
+ * A `slowMerge` fault stretches the merge; what other requests see meanwhile is in merges.ts.
  */
 
 const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, isArray: (name) => name === 'Part' });
@@ -105,15 +107,10 @@ const multipartEtag = (parts: PartRow[]): string => {
 /**
  * The object becomes a manifest of the chosen part files — COS assembles server-side too, and
  * copying every byte again on the same disk was most of a local Complete's time (0.3–1.9 s per
- * GiB). Validation and this commit run in one tick, and the commit re-checks the part files anyway.
+ * GiB). Synchronous: a normal merge validates and commits in one tick, and the commit re-checks
+ * the part files anyway (a slow merge's parts may have changed while it waited).
  */
-async function assemble(
-  ctx: EmulatorContext,
-  upload: UploadRow,
-  parts: PartRow[],
-  etag: string,
-  crc64: string,
-): Promise<CompletionOutcome> {
+function commit(ctx: EmulatorContext, upload: UploadRow, parts: PartRow[], etag: string, crc64: string): Committed {
   const size = parts.reduce((n, p) => n + p.size, 0);
   try {
     const committed = ctx.store.commitUpload(upload.uploadId, parts, {
@@ -128,17 +125,27 @@ async function assemble(
       storageClass: upload.storageClass,
       lastModified: ctx.now(),
     });
-    if (!committed.ok) return { ok: false, code: committed.code, message: LATE_MESSAGES[committed.code] };
-    await ctx.blobs.remove(committed.garbage);
-    return { ok: true, etag, crc64, size };
+    if (!committed.ok)
+      return { outcome: { ok: false, code: committed.code, message: LATE_MESSAGES[committed.code] }, garbage: [] };
+    return { outcome: { ok: true, etag, crc64, size }, garbage: committed.garbage };
   } catch (e) {
     ctx.log({ level: 'error', msg: 'complete failed', uploadId: upload.uploadId, error: String(e) });
     return {
-      ok: false,
-      code: 'InternalError',
-      message: 'We encountered an internal error while merging the parts. Please try again.',
+      outcome: {
+        ok: false,
+        code: 'InternalError',
+        message: 'We encountered an internal error while merging the parts. Please try again.',
+      },
+      garbage: [],
     };
   }
+}
+
+/** How a fault shapes this Complete: a late <Error>, a merge that takes `slowMergeMs`, no CRC64 header. */
+export interface CompleteFaults {
+  lateErrorCode?: string;
+  slowMergeMs?: number;
+  noCrc64?: boolean;
 }
 
 export async function complete(
@@ -146,7 +153,7 @@ export async function complete(
   res: ServerResponse,
   ctx: EmulatorContext,
   info: RequestInfo,
-  lateErrorCode?: string,
+  faults: CompleteFaults = {},
 ): Promise<void> {
   const body = await readSmallBody(req, MAX_BODY);
   const md5 = header(req, 'content-md5');
@@ -159,30 +166,31 @@ export async function complete(
   // Known before the merge, so it can go in the header of the streamed 200.
   const crc64 = combineParts(parts.map((p) => ({ crc64: p.crc64, size: p.size })));
 
-  res.writeHead(200, { 'Content-Type': 'application/xml', 'x-cos-hash-crc64ecma': crc64 });
+  res.writeHead(200, {
+    'Content-Type': 'application/xml',
+    ...(faults.noCrc64 ? {} : { 'x-cos-hash-crc64ecma': crc64 }),
+  });
   res.write(' ');
   const keepAlive = setInterval(() => {
     if (!res.destroyed) res.write(' ');
   }, KEEPALIVE_MS);
   let outcome: CompletionOutcome;
   try {
-    if (lateErrorCode !== undefined) {
+    if (faults.lateErrorCode !== undefined) {
       outcome = {
         ok: false,
-        code: lateErrorCode,
+        code: faults.lateErrorCode,
         message: 'Injected fault: the merge failed after the response started.',
       };
     } else {
-      let running = ctx.completing.get(upload.uploadId);
-      if (!running) {
-        running = assemble(ctx, upload, parts, etag, crc64).finally(() => ctx.completing.delete(upload.uploadId));
-        ctx.completing.set(upload.uploadId, running);
-      }
-      outcome = await running;
+      // Runs to its end even if this client hangs up: the merge is not tied to the response.
+      outcome = await ctx.merges.start(upload, faults.slowMergeMs ?? 0, () => commit(ctx, upload, parts, etag, crc64));
     }
   } finally {
     clearInterval(keepAlive);
   }
+  // The client may have gone while the merge ran; there is nobody left to tell.
+  if (res.destroyed) return;
   const xml = outcome.ok
     ? wrap(
         'CompleteMultipartUploadResult',

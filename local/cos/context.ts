@@ -1,6 +1,7 @@
 import type { BlobStore } from './blob-store.ts';
 import type { CompiledCorsRule } from './cors.ts';
 import type { Faults } from './faults.ts';
+import type { Merges } from './merges.ts';
 import type { MetaStore } from './meta-store.ts';
 
 /** What every handler shares: configuration, stores, the clock. One per running emulator. */
@@ -14,14 +15,11 @@ export interface EmulatorContext {
   faults: Faults;
   now: () => number;
   log: (line: object) => void;
-  /** Completions in flight by uploadId: a retried Complete joins the running one. */
-  completing: Map<string, Promise<CompletionOutcome>>;
+  /** Completions in flight: their uploads and keys read as gone until they commit. */
+  merges: Merges;
   /** The bucket's CORS rules (PUT Bucket cors, 436/8279); empty = no CORS at all. */
   cors: readonly CompiledCorsRule[];
 }
-
-export type CompletionOutcome =
-  { ok: true; etag: string; crc64: string; size: number } | { ok: false; code: string; message: string };
 
 /** Per-request facts the dispatcher fills in and handlers read. */
 export interface RequestInfo {
@@ -31,7 +29,13 @@ export interface RequestInfo {
   query: ReadonlyMap<string, string>;
   /** COS `Resource` for error XML: `<bucket>.cos.<region>.myqcloud.com/<key>`. */
   resource: string;
+  /** A `noCrc64` fault: this response leaves out `x-cos-hash-crc64ecma`. */
+  noCrc64?: boolean;
 }
+
+/** The `x-cos-hash-crc64ecma` header, unless a `noCrc64` fault drops it from this response. */
+export const crc64Header = (info: RequestInfo, crc64: string): Record<string, string> =>
+  info.noCrc64 ? {} : { 'x-cos-hash-crc64ecma': crc64 };
 
 /** Largest single PUT / part COS accepts: 5 GiB. */
 export const MAX_OBJECT_BYTES = 5 * 1024 ** 3;

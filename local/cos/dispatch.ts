@@ -1,87 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ADMIN_PATH, handleAdmin } from './admin.ts';
-import { authenticate, type Principal } from './auth.ts';
+import { applyFault, type FaultEffect } from './apply-fault.ts';
+import { authenticate } from './auth.ts';
+import { authorize } from './authorize.ts';
 import { complete } from './complete.ts';
 import type { EmulatorContext, RequestInfo } from './context.ts';
 import { corsForRequest, preflight } from './cors.ts';
-import { accessDenied, CosError, isCosError } from './cos-error.ts';
-import { type CosOp, type FaultAction, faultStatus } from './faults.ts';
+import { CosError, isCosError } from './cos-error.ts';
 import { abort, initiate, listParts, listUploads, uploadPart } from './multipart.ts';
 import { deleteObject, getObject, putObject } from './objects.ts';
-import { cosResources, evaluate, type Policy, parsePolicy } from './policy.ts';
 import { header, parseTarget, resolveOp } from './request.ts';
-import { drain, newRequestId, sendCosError, setCommonHeaders } from './respond.ts';
-import { handleSts, sendStsError } from './sts.ts';
+import { newRequestId, sendCosError, setCommonHeaders } from './respond.ts';
+import { handleSts } from './sts.ts';
 
 /** One request, start to end: route, faults, authentication, policy, handler, errors, log line. */
-
-const policies = new Map<string, Policy>();
-const policyOf = (text: string): Policy => {
-  let p = policies.get(text);
-  if (!p) {
-    p = parsePolicy(text);
-    policies.set(text, p);
-  }
-  return p;
-};
-
-function authorize(
-  principal: Principal,
-  op: CosOp,
-  req: IncomingMessage,
-  ctx: EmulatorContext,
-  info: RequestInfo,
-): void {
-  if (principal.kind === 'account' || principal.token.policy === null) return;
-  const decision = evaluate(policyOf(principal.token.policy), {
-    action: `name/cos:${op}`,
-    resources: cosResources(ctx.region, info.bucket, info.key),
-    context: { 'cos:content-length': header(req, 'content-length'), 'cos:content-type': header(req, 'content-type') },
-  });
-  if (decision !== 'allow') {
-    throw accessDenied(
-      decision === 'deny'
-        ? 'Access Denied: an explicit deny in the temporary key policy.'
-        : 'Access Denied: the temporary key policy does not allow this request.',
-    );
-  }
-}
-
-const FAULT_MESSAGES: Record<string, string> = {
-  SlowDown: 'Please reduce your request rate.',
-  ServiceUnavailable: 'Please reduce your request rate or try again later.',
-  InternalError: 'We encountered an internal error. Please try again.',
-};
-
-/** Applies a fault; returns true when the request is finished (dropped), or the late-error code. */
-async function applyFault(
-  req: IncomingMessage,
-  a: FaultAction,
-  sts: boolean,
-  res: ServerResponse,
-): Promise<{ done: boolean; late?: string }> {
-  switch (a.type) {
-    case 'delay':
-      await sleep(a.ms);
-      return { done: false };
-    case 'drop':
-      await drain(req);
-      req.socket.destroy();
-      return { done: true };
-    case 'completeError':
-      return { done: false, late: a.code ?? 'InternalError' };
-    case 'error': {
-      const code = a.code ?? 'ServiceUnavailable';
-      if (sts) {
-        await drain(req);
-        sendStsError(res, code, FAULT_MESSAGES[code]!, faultStatus(a));
-        return { done: true };
-      }
-      throw new CosError(faultStatus(a), code, FAULT_MESSAGES[code]!);
-    }
-  }
-}
 
 export async function dispatch(req: IncomingMessage, res: ServerResponse, ctx: EmulatorContext): Promise<void> {
   const requestId = newRequestId();
@@ -116,12 +48,19 @@ export async function dispatch(req: IncomingMessage, res: ServerResponse, ctx: E
     }
     const target = parseTarget(req.url ?? '/', ctx.bucket, ctx.buckets);
     resource = `${target.bucket}.cos.${ctx.region}.myqcloud.com/${target.key}`;
-    const info: RequestInfo = { requestId, bucket: target.bucket, key: target.key, query: target.query, resource };
     const cosOp = resolveOp(req, target);
     op = cosOp;
     const fault = ctx.faults.take({ op: cosOp, method, key: target.key });
-    const applied = fault ? await applyFault(req, fault, false, res) : { done: false };
+    const applied: FaultEffect = fault ? await applyFault(req, fault, false, res) : { done: false };
     if (applied.done) return;
+    const info: RequestInfo = {
+      requestId,
+      bucket: target.bucket,
+      key: target.key,
+      query: target.query,
+      resource,
+      noCrc64: applied.noCrc64,
+    };
     const principal = authenticate({
       method,
       path: `/${target.key}`,
@@ -148,7 +87,11 @@ export async function dispatch(req: IncomingMessage, res: ServerResponse, ctx: E
       case 'ListParts':
         return listParts(res, ctx, info);
       case 'CompleteMultipartUpload':
-        return await complete(req, res, ctx, info, applied.late);
+        return await complete(req, res, ctx, info, {
+          lateErrorCode: applied.late,
+          slowMergeMs: applied.slowMergeMs,
+          noCrc64: applied.noCrc64,
+        });
       case 'AbortMultipartUpload':
         return await abort(res, ctx, info);
       case 'ListMultipartUploads':

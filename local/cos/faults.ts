@@ -33,7 +33,25 @@ export type FaultAction =
   | { type: 'error'; status?: number; code?: 'ServiceUnavailable' | 'SlowDown' | 'InternalError' }
   | { type: 'delay'; ms: number }
   | { type: 'drop' }
-  | { type: 'completeError'; code?: string };
+  | { type: 'completeError'; code?: string }
+  /**
+   * Complete validates as usual and answers 200 at once, but the merge takes `ms`: whitespace
+   * flows meanwhile and the upload reads as gone (see merges.ts). COS merges can take minutes
+   * (436/7742; cos-python-sdk-v5 gives Complete a 20-minute timeout).
+   */
+  | { type: 'slowMerge'; ms: number }
+  /**
+   * Drops `x-cos-hash-crc64ecma` from that one response: COS returns a completed object's CRC64
+   * only when every part has one (436/43320), so a client must cope with its absence.
+   */
+  | { type: 'noCrc64' };
+
+/** Operations each action can apply to; an action absent here applies to any operation. */
+const ACTION_OPS: Partial<Record<FaultAction['type'], readonly CosOp[]>> = {
+  completeError: ['CompleteMultipartUpload'],
+  slowMerge: ['CompleteMultipartUpload'],
+  noCrc64: ['CompleteMultipartUpload', 'HeadObject', 'GetObject', 'UploadPart', 'PutObject'],
+};
 
 export interface FaultRule {
   op?: CosOp;
@@ -66,8 +84,9 @@ interface LiveRule {
 
 /**
  * In-process fault table. Rules are tried in the order added; the first that matches and wins its
- * coin toss fires and uses up one of its count. A `completeError` rule only ever matches Complete,
- * the one operation that can fail late inside a 200.
+ * coin toss fires and uses up one of its count. `completeError` and `slowMerge` only ever match
+ * Complete (the one operation that answers before it is done), `noCrc64` only the operations that
+ * answer a CRC64: a rule never burns its count on a request it cannot affect.
  */
 export class Faults implements FaultInjector {
   private rules: LiveRule[] = [];
@@ -98,7 +117,8 @@ export class Faults implements FaultInjector {
       if (r.op !== undefined && r.op !== t.op) continue;
       if (r.method !== undefined && r.method.toUpperCase() !== t.method.toUpperCase()) continue;
       if (r.keyPrefix !== undefined && !t.key.startsWith(r.keyPrefix)) continue;
-      if (r.action.type === 'completeError' && t.op !== 'CompleteMultipartUpload') continue;
+      const ops = ACTION_OPS[r.action.type];
+      if (ops && !ops.includes(t.op)) continue;
       if (r.probability !== undefined && this.random() >= r.probability) continue;
       live.remaining--;
       this.rules = this.rules.filter((l) => l.remaining > 0);
@@ -152,6 +172,11 @@ export function validateRule(input: unknown): FaultRule {
       break;
     case 'completeError':
       if (a.code !== undefined && typeof a.code !== 'string') fail('completeError code must be a string');
+      break;
+    case 'slowMerge':
+      if (typeof a.ms !== 'number' || !(a.ms >= 0) || !Number.isFinite(a.ms)) fail('slowMerge needs ms >= 0');
+      break;
+    case 'noCrc64':
       break;
     default:
       fail(`unknown action type ${String(a.type)}`);

@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { cosEncode } from '../../shared/cos/signer.ts';
-import { DEFAULT_PAGE, type EmulatorContext, MAX_PART_NUMBER, ownerXml, type RequestInfo } from './context.ts';
+import {
+  crc64Header,
+  DEFAULT_PAGE,
+  type EmulatorContext,
+  MAX_PART_NUMBER,
+  ownerXml,
+  type RequestInfo,
+} from './context.ts';
 import { invalidArgument, noSuchUpload } from './cos-error.ts';
 import type { UploadRow } from './meta-store.ts';
 import { checkDeclaredLength, receiveBody, storageClass, storedHeaders } from './objects.ts';
@@ -12,10 +19,13 @@ import { el, wrap, XML_DECLARATION } from './xml.ts';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** The upload named by ?uploadId, which must belong to this key (COS: NoSuchUpload otherwise). */
+/**
+ * The upload named by ?uploadId, which must belong to this key (COS: NoSuchUpload otherwise) and
+ * must not be merging: an upload whose Complete is under way reads as gone (see merges.ts).
+ */
 export function uploadFor(ctx: EmulatorContext, info: RequestInfo): UploadRow {
   const u = ctx.store.getUpload(info.query.get('uploadId') ?? '');
-  if (!u || u.bucket !== info.bucket || u.key !== info.key) throw noSuchUpload();
+  if (!u || u.bucket !== info.bucket || u.key !== info.key || ctx.merges.has(u.uploadId)) throw noSuchUpload();
   return u;
 }
 
@@ -68,22 +78,25 @@ export async function uploadPart(
   checkDeclaredLength(req);
   const upload = uploadFor(ctx, info);
   const { blob, etag } = await receiveBody(req, ctx);
-  const replaced = ctx.store.putPart({
-    uploadId: upload.uploadId,
-    partNumber: Number(pn),
-    blob: blob.id,
-    size: blob.size,
-    etag,
-    crc64: blob.crc64,
-    lastModified: ctx.now(),
-  });
+  // A merge that began while the body streamed in owns the upload now.
+  const replaced = ctx.merges.has(upload.uploadId)
+    ? undefined
+    : ctx.store.putPart({
+        uploadId: upload.uploadId,
+        partNumber: Number(pn),
+        blob: blob.id,
+        size: blob.size,
+        etag,
+        crc64: blob.crc64,
+        lastModified: ctx.now(),
+      });
   if (replaced === undefined) {
-    // Aborted or completed while the body was streaming in.
+    // Aborted, completed or merging since the body started streaming in.
     await ctx.blobs.remove([blob.id]);
     throw noSuchUpload();
   }
   await ctx.blobs.remove([replaced]);
-  sendEmpty(res, 200, { ETag: etag, 'x-cos-hash-crc64ecma': blob.crc64 });
+  sendEmpty(res, 200, { ETag: etag, ...crc64Header(info, blob.crc64) });
 }
 
 export function listParts(res: ServerResponse, ctx: EmulatorContext, info: RequestInfo): void {

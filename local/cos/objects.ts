@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { ReceivedBlob } from './blob-store.ts';
-import { type EmulatorContext, MAX_OBJECT_BYTES, type RequestInfo, STORAGE_CLASSES } from './context.ts';
+import { crc64Header, type EmulatorContext, MAX_OBJECT_BYTES, type RequestInfo, STORAGE_CLASSES } from './context.ts';
 import { CosError, invalidArgument, noSuchKey } from './cos-error.ts';
 import type { ObjectRow } from './meta-store.ts';
 import { header } from './request.ts';
@@ -96,7 +96,7 @@ export async function putObject(
     lastModified: ctx.now(),
   };
   await ctx.blobs.remove(ctx.store.putObject(row));
-  sendEmpty(res, 200, { ETag: etag, 'x-cos-hash-crc64ecma': blob.crc64 });
+  sendEmpty(res, 200, { ETag: etag, ...crc64Header(info, blob.crc64) });
 }
 
 /** `bytes=a-b`, `bytes=a-`, `bytes=-n` (one range); null = whole object; throws 416 if unsatisfiable. */
@@ -122,12 +122,12 @@ export function parseRange(value: string | undefined, size: number): { start: nu
 
 const rangeError = () => new CosError(416, 'InvalidRange', 'The requested range is not satisfiable.');
 
-function objectHeaders(o: ObjectRow): Record<string, string> {
+function objectHeaders(o: ObjectRow, info: RequestInfo): Record<string, string> {
   const h: Record<string, string> = {
     ETag: o.etag,
     'Last-Modified': new Date(o.lastModified).toUTCString(),
     'Accept-Ranges': 'bytes',
-    'x-cos-hash-crc64ecma': o.crc64,
+    ...crc64Header(info, o.crc64),
     ...o.headers,
   };
   if (o.storageClass !== 'STANDARD') h['x-cos-storage-class'] = o.storageClass;
@@ -150,12 +150,13 @@ export async function getObject(
   info: RequestInfo,
   head: boolean,
 ): Promise<void> {
-  const o = ctx.store.getObject(info.bucket, info.key);
+  // A key a merge is still writing does not exist yet (see merges.ts), whatever was there before.
+  const o = ctx.merges.hidesKey(info.bucket, info.key) ? null : ctx.store.getObject(info.bucket, info.key);
   if (!o) throw noSuchKey();
   const pre = checkPreconditions(req, o);
   if (pre === 412)
     throw new CosError(412, 'PreconditionFailed', 'At least one of the preconditions you specified did not hold.');
-  const headers = objectHeaders(o);
+  const headers = objectHeaders(o, info);
   if (pre === 304) return sendEmpty(res, 304, { ETag: o.etag, 'Last-Modified': headers['Last-Modified']! });
   // response-* query parameters override the stored headers, as on COS.
   for (const [q, h] of [
