@@ -1,5 +1,6 @@
 import type * as z from 'zod/mini';
 import type { createUploadBody } from '../shared/api/schemas.ts';
+import { type CompleteAnswer, type CompleteOptions, parseRetryAfter, waitForCompletion } from './complete-wait.ts';
 import { isAbortError, UploadClientError } from './errors.ts';
 import { type RetryPolicy, withRetry } from './retry.ts';
 import {
@@ -29,6 +30,8 @@ export interface ApiClientOptions {
   getToken?: () => Promise<string>;
   fetch: FetchLike;
   retry: RetryPolicy;
+  /** The clock for `CompleteOptions.timeoutMs` and HTTP-date Retry-After values (default Date.now). */
+  now?: () => number;
 }
 
 /**
@@ -66,9 +69,33 @@ export class ApiClient {
     return (await this.call('PUT', this.path(id, 'parts'), recordedEnvelope, { parts }, signal)).recorded;
   }
 
-  /** `POST /v1/uploads/{id}/complete`; idempotent on a completed upload. */
-  async complete(id: string, signal?: AbortSignal): Promise<Upload> {
-    return (await this.call('POST', this.path(id, 'complete'), uploadEnvelope, {}, signal)).upload;
+  /**
+   * `POST /v1/uploads/{id}/complete`, resolving with the completed upload; idempotent. When the API
+   * answers 202 (COS is still assembling the object, which can take minutes) it polls
+   * `GET /v1/uploads/{id}` — first after the `Retry-After`, else 1 s, then ×1.5 with jitter up to
+   * 15 s — until the upload is `completed`, honouring `signal`. An assembly that fails in the
+   * background rejects like the synchronous refusal would (e.g. 409 `PARTS_INVALID` with its
+   * details, `error.upload` set); see {@link waitForCompletion} for every outcome.
+   */
+  async complete(id: string, signal?: AbortSignal, options: CompleteOptions = {}): Promise<Upload> {
+    const now = this.opts.now ?? Date.now;
+    const answer = async (from: CompleteAnswer['from'], s?: AbortSignal): Promise<CompleteAnswer> => {
+      const res =
+        from === 'complete'
+          ? await this.callWithHeaders('POST', this.path(id, 'complete'), uploadEnvelope, {}, s)
+          : await this.callWithHeaders('GET', this.path(id), uploadWithPartsEnvelope, undefined, s);
+      return {
+        upload: res.data.upload,
+        retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), now()),
+        from,
+        status: res.status,
+      };
+    };
+    return waitForCompletion(
+      { complete: (s) => answer('complete', s), get: (s) => answer('get', s), policy: this.opts.retry, now },
+      signal,
+      options,
+    );
   }
 
   /** `DELETE /v1/uploads/{id}`; idempotent. */
@@ -87,6 +114,17 @@ export class ApiClient {
     body: unknown,
     signal: AbortSignal | undefined,
   ): Promise<z.output<S>> {
+    return (await this.callWithHeaders(method, path, schema, body, signal)).data;
+  }
+
+  /** {@link call}, also giving the final answer's status and headers (complete needs Retry-After). */
+  private async callWithHeaders<S extends z.ZodMiniType>(
+    method: string,
+    path: string,
+    schema: S | null,
+    body: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<Answer<z.output<S>>> {
     let refreshedAfter401 = false;
     return withRetry(
       async () => {
@@ -112,7 +150,7 @@ export class ApiClient {
     schema: S | null,
     body: unknown,
     signal: AbortSignal | undefined,
-  ): Promise<z.output<S>> {
+  ): Promise<Answer<z.output<S>>> {
     const token = this.opts.getToken ? await this.opts.getToken() : this.opts.token;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
@@ -131,7 +169,7 @@ export class ApiClient {
     }
     const text = await readText(res, method, path);
     if (!res.ok) throw apiError(res.status, text, method, path);
-    if (schema === null) return undefined as z.output<S>;
+    if (schema === null) return { data: undefined as z.output<S>, status: res.status, headers: res.headers };
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -143,8 +181,15 @@ export class ApiClient {
       const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message }));
       throw invalidResponse(res.status, `${method} ${path} answered an unexpected shape`, { issues });
     }
-    return parsed.data as z.output<S>;
+    return { data: parsed.data as z.output<S>, status: res.status, headers: res.headers };
   }
+}
+
+/** A parsed answer with what its HTTP envelope said. */
+interface Answer<T> {
+  data: T;
+  status: number;
+  headers: Headers;
 }
 
 async function readText(res: Response, method: string, path: string): Promise<string> {

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../shared/errors.ts';
+import type { Upload } from './types.ts';
 
 /** Failures that originate in the client rather than in an API error body. */
 export type ClientErrorCode =
@@ -16,6 +17,8 @@ export type ClientErrorCode =
   | 'SOURCE_MISMATCH'
   /** The API answered something that is not the contract. */
   | 'INVALID_RESPONSE'
+  /** COS was still assembling the object when `completeTimeoutMs` ran out (it goes on server-side). */
+  | 'COMPLETE_TIMEOUT'
   /** Bad options passed to the client. */
   | 'INVALID_OPTIONS';
 
@@ -31,19 +34,27 @@ export class UploadClientError extends Error {
   readonly details: Record<string, unknown>;
   /** Whether trying again later may succeed (network errors, 5xx). */
   readonly retryable: boolean;
+  /**
+   * The upload as the API last showed it, when the failure was read off the upload object rather
+   * than an error body: an assembly that failed after complete answered 202 (`code`, `message`
+   * and `details` are then its `lastError`, and `status` that of the synchronous refusal it stands
+   * for, 409), an upload that ended aborted or expired while assembling, or `COMPLETE_TIMEOUT`.
+   */
+  readonly upload: Upload | null;
 
   constructor(
     status: number | null,
     code: ErrorCode | ClientErrorCode | (string & {}),
     message: string,
     details: Record<string, unknown> = {},
-    options?: ErrorOptions & { retryable?: boolean },
+    options?: ErrorOptions & { retryable?: boolean; upload?: Upload },
   ) {
     super(message, options);
     this.status = status;
     this.code = code;
     this.details = details;
     this.retryable = options?.retryable ?? (status === null || status >= 500);
+    this.upload = options?.upload ?? null;
   }
 
   /** The contract's error body shape, for printing. */
