@@ -1,10 +1,12 @@
-import type { UploadProgress } from './types.ts';
+import type { UploadPhase, UploadProgress } from './types.ts';
 
 /**
- * Counts finished parts. A listener that throws must not break the upload, so its errors are
- * swallowed — progress is advisory.
+ * Counts finished parts and knows the phase (uploading, or waiting while COS assembles). A
+ * listener that throws must not break the upload, so its errors are swallowed — progress is
+ * advisory.
  */
 export class ProgressTracker {
+  private phaseValue: UploadPhase = 'uploading';
   private bytesSent = 0;
   private resumedBytes = 0;
   private partsDone = 0;
@@ -33,6 +35,28 @@ export class ProgressTracker {
     this.emit();
   }
 
+  /**
+   * Every part counts as stored (resumed), without knowing which: a resumed upload found
+   * `completing` has nothing to send. {@link plan} starts the count over if parts must be sent.
+   */
+  allStored(): void {
+    this.partsDone = this.partCount;
+    this.bytesSent = this.totalBytes;
+    this.resumedBytes = this.totalBytes;
+  }
+
+  /** The current phase. */
+  get phase(): UploadPhase {
+    return this.phaseValue;
+  }
+
+  /** Enters a phase; the listener hears of each change (once, not on every poll). */
+  setPhase(phase: UploadPhase): void {
+    if (phase === this.phaseValue) return;
+    this.phaseValue = phase;
+    this.emit();
+  }
+
   /** A part that must be sent again (complete found it wrong). */
   partUndone(size: number): void {
     this.partsDone--;
@@ -42,6 +66,7 @@ export class ProgressTracker {
   /** The current counters. */
   snapshot(): UploadProgress {
     return {
+      phase: this.phaseValue,
       bytesSent: this.bytesSent,
       totalBytes: this.totalBytes,
       partsDone: this.partsDone,

@@ -91,8 +91,12 @@ function checkSize(upload: Upload, source: UploadSource): void {
   }
 }
 
-/** Part numbers a PARTS_INVALID refusal names, so they can be sent again. */
-export function partsToRepair(details: Record<string, unknown>): number[] {
+/**
+ * Part numbers a PARTS_INVALID refusal names, so they can be sent again. A `crc64Mismatch` names
+ * them all: the server deleted the object and replaced the COS upload, so nothing is stored.
+ */
+export function partsToRepair(details: Record<string, unknown>, partCount: number): number[] {
+  if (details.crc64Mismatch != null) return Array.from({ length: partCount }, (_, i) => i + 1);
   const out = new Set<number>();
   const add = (v: unknown) => {
     if (typeof v === 'number' && Number.isInteger(v)) out.add(v);

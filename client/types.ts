@@ -83,8 +83,23 @@ export interface PartUrl {
   expiresAt: string;
 }
 
-/** Progress of one upload; `bytesSent` only grows while the upload runs. */
+/**
+ * What an upload is doing: `uploading` parts, or waiting while COS `assembling`s the object after
+ * complete answered 202 (minutes for large objects on real COS; no bytes move meanwhile).
+ */
+export type UploadPhase = 'uploading' | 'assembling';
+
+/**
+ * Progress of one upload; `bytesSent` only grows while the upload runs, except when a complete is
+ * refused and parts must be sent again.
+ */
 export interface UploadProgress {
+  /**
+   * `assembling` from the moment complete answers 202 until the upload is completed, or back to
+   * `uploading` when the assembly failed and parts are sent again. An event is emitted whenever
+   * the phase changes.
+   */
+  phase: UploadPhase;
   /** Bytes stored in COS so far, including parts verified on resume. */
   bytesSent: number;
   totalBytes: number;
@@ -156,4 +171,10 @@ export interface UploadOptions {
   recordIntervalMs?: number;
   /** Refetch a URL this long before its `expiresAt` (default 60,000 ms). */
   urlExpiryMarginMs?: number;
+  /**
+   * Give up waiting for COS to assemble the object after this long (ms, counted from the first
+   * complete call), failing with `COMPLETE_TIMEOUT`; the upload goes on server-side and can be
+   * resumed later. Default: wait as long as the server reports `completing`.
+   */
+  completeTimeoutMs?: number;
 }

@@ -55,7 +55,7 @@ export class UploadTask {
     this.now = internals.now ?? Date.now;
     this.retry = retryPolicy(options.retry, internals.retry);
     this.fetchImpl = options.fetch ?? ((url, init) => fetch(url, init));
-    this.api = new ApiClient({ ...options, fetch: this.fetchImpl, retry: this.retry });
+    this.api = new ApiClient({ ...options, fetch: this.fetchImpl, retry: this.retry, now: this.now });
     const stop = linkSignals(options.signal, this.cancel.signal);
     this.stop = stop.controller.signal;
     this.done = Promise.resolve().then(() => this.main(toSource(input)));
@@ -83,9 +83,12 @@ export class UploadTask {
     return this.progressTracker.snapshot();
   }
 
-  /** Stops sending (in-flight part PUTs are cancelled and re-sent on resume). */
+  /**
+   * Stops sending (in-flight part PUTs are cancelled and re-sent on resume). While COS assembles
+   * the object (`phase: 'assembling'`) nothing is being sent, so there is nothing to pause: a no-op.
+   */
   pause(): void {
-    if (this.statusValue !== 'running') return;
+    if (this.statusValue !== 'running' || this.progressTracker.phase === 'assembling') return;
     this.statusValue = 'paused';
     this.runController?.abort(PAUSED);
   }
@@ -97,7 +100,11 @@ export class UploadTask {
     this.wake?.();
   }
 
-  /** Cancels for good: stops sending and deletes the session (DELETE /v1/uploads/{id}). */
+  /**
+   * Cancels for good: stops sending and deletes the session (DELETE /v1/uploads/{id}). While COS
+   * assembles the object the API refuses the delete (409 `UPLOAD_NOT_OPEN`): this then rejects with
+   * that error, and the upload completes server-side.
+   */
   async abort(): Promise<void> {
     if (this.statusValue === 'completed' || this.statusValue === 'failed') return;
     this.statusValue = 'aborted';
@@ -138,6 +145,12 @@ export class UploadTask {
       for (const s of session.slots) this.progressTracker.partDone(s.end - s.start, true);
       return session.upload;
     }
+    // Resumed while COS assembles it: nothing may be sent (no URLs for a completing upload); wait.
+    let assembling = session.upload.state === 'completing';
+    if (assembling) {
+      this.progressTracker.allStored();
+      this.progressTracker.setPhase('assembling');
+    }
     const ledger = new PartLedger(this.api, session.upload.id, {
       batchSize: this.options.recordBatchSize ?? 1000,
       intervalMs: this.options.recordIntervalMs ?? 20_000,
@@ -145,23 +158,38 @@ export class UploadTask {
     });
     let repaired = false;
     for (;;) {
-      await this.sendParts(source, session, ledger);
+      if (!assembling) await this.sendParts(source, session, ledger);
       try {
-        const completed = await this.api.complete(session.upload.id, this.stop);
+        const completed = await this.api.complete(session.upload.id, this.stop, {
+          timeoutMs: this.options.completeTimeoutMs,
+          onAssembling: () => this.progressTracker.setPhase('assembling'),
+        });
         session.upload = completed;
         verifyCompletedCrc(session);
         return completed;
       } catch (e) {
-        const repair = e instanceof UploadClientError && e.code === 'PARTS_INVALID' ? partsToRepair(e.details) : [];
+        // A failed background assembly reopened the upload (perhaps with a fresh COS upload id).
+        if (e instanceof UploadClientError && e.upload) session.upload = e.upload;
+        const repair =
+          e instanceof UploadClientError && e.code === 'PARTS_INVALID'
+            ? partsToRepair(e.details, session.slots.length)
+            : [];
         if (repaired || repair.length === 0) throw e;
-        // The ledger and COS disagree (a part lost or overwritten): send those parts once more.
+        // The ledger and COS disagree (a part lost or overwritten, or the object failed its CRC64
+        // and the server started over): send those parts once more. Their ledger records are
+        // void too, or a resume-time record would skip them again.
         repaired = true;
         for (const slot of session.slots) {
-          if (!repair.includes(slot.partNumber) || !slot.done) continue;
-          slot.done = null;
+          if (!repair.includes(slot.partNumber)) continue;
           slot.recorded = null;
+          if (!slot.done) continue;
+          slot.done = null;
           this.progressTracker.partUndone(slot.end - slot.start);
         }
+        // Parts counted as stored without being checked are checked (or sent) now.
+        if (assembling) this.progressTracker.plan(this.progressTracker.snapshot().totalBytes, session.slots.length);
+        assembling = false;
+        this.progressTracker.setPhase('uploading');
       }
     }
   }

@@ -12,6 +12,7 @@ import type { Upload, UploadOptions } from './types.ts';
 import { createUpload } from './upload-task.ts';
 
 export { ApiClient } from './api-client.ts';
+export type { CompleteOptions } from './complete-wait.ts';
 export { type ClientErrorCode, isAbortError, UploadClientError } from './errors.ts';
 export { blobSource, bytesSource, toSource, type UploadInput, type UploadSource } from './sources.ts';
 export type {
@@ -20,7 +21,9 @@ export type {
   RecordedPart,
   RetryOptions,
   Upload,
+  UploadLastError,
   UploadOptions,
+  UploadPhase,
   UploadProgress,
   UploadState,
 } from './types.ts';

@@ -10,6 +10,7 @@ const INT_RULES: IntRule[] = [
   ['recordBatchSize', 1, 1000],
   ['recordIntervalMs', 0, Number.MAX_SAFE_INTEGER],
   ['urlExpiryMarginMs', 0, Number.MAX_SAFE_INTEGER],
+  ['completeTimeoutMs', 0, Number.MAX_SAFE_INTEGER],
 ];
 
 /** Fails fast on options that would otherwise surface as odd API errors halfway through. */

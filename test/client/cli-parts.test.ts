@@ -46,10 +46,24 @@ describe('progress bar', () => {
     const bar = new ProgressBar({ write: (s) => lines.push(s), tty: false, now: () => now, width: 10 });
     now = 2000;
     const MiB = 1024 ** 2;
-    bar.update({ bytesSent: 6 * MiB, totalBytes: 10 * MiB, partsDone: 6, partCount: 10, resumedBytes: 4 * MiB });
+    bar.update({
+      phase: 'uploading',
+      bytesSent: 6 * MiB,
+      totalBytes: 10 * MiB,
+      partsDone: 6,
+      partCount: 10,
+      resumedBytes: 4 * MiB,
+    });
     expect(lines[0]).toBe('[######....]  60.0% 6.0 MiB / 10.0 MiB  1.0 MiB/s  ETA 4s  parts 6/10\n');
     now = 2500; // within the line interval: no line when not on a TTY
-    bar.update({ bytesSent: 7 * MiB, totalBytes: 10 * MiB, partsDone: 7, partCount: 10, resumedBytes: 4 * MiB });
+    bar.update({
+      phase: 'uploading',
+      bytesSent: 7 * MiB,
+      totalBytes: 10 * MiB,
+      partsDone: 7,
+      partCount: 10,
+      resumedBytes: 4 * MiB,
+    });
     expect(lines).toHaveLength(1);
   });
 });

@@ -101,7 +101,14 @@ describe('part scheduling', () => {
     const done = await task.done;
     expect(done).toMatchObject({ fileName: 'photo.jpg', contentType: 'image/jpeg', metadata: { album: '2026' } });
     expect(events.map((e) => e.partsDone)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
-    expect(events.at(-1)).toEqual({ bytesSent: 950, totalBytes: 950, partsDone: 10, partCount: 10, resumedBytes: 0 });
+    expect(events.at(-1)).toEqual({
+      phase: 'uploading',
+      bytesSent: 950,
+      totalBytes: 950,
+      partsDone: 10,
+      partCount: 10,
+      resumedBytes: 0,
+    });
     for (let i = 1; i < events.length; i++) expect(events[i]!.bytesSent).toBeGreaterThan(events[i - 1]!.bytesSent);
     expect(task.status).toBe('completed');
   });
