@@ -34,13 +34,15 @@ export interface BarOptions {
 
 /**
  * The CLI's stderr progress bar: bytes, rate and ETA. The rate counts only bytes sent by this run
- * (`resumedBytes` were found in COS), so a resume does not report an absurd speed.
+ * (`resumedBytes` were found in COS), so a resume does not report an absurd speed. While COS
+ * assembles the object (complete answered 202) the ETA reads "assembling…".
  */
 export class ProgressBar {
   private readonly opts: Required<BarOptions>;
   private readonly startedAt: number;
   private lastLineAt = Number.NEGATIVE_INFINITY;
   private last: UploadProgress | null = null;
+  private lastAt = 0;
 
   constructor(opts: BarOptions) {
     this.opts = { now: Date.now, width: 30, lineIntervalMs: 1000, ...opts };
@@ -51,32 +53,45 @@ export class ProgressBar {
   update(p: UploadProgress): void {
     this.last = p;
     const now = this.opts.now();
-    const final = p.bytesSent >= p.totalBytes;
-    if (this.opts.tty) this.opts.write(`\r${this.render(p)}\x1b[K`);
-    else if (final || now - this.lastLineAt >= this.opts.lineIntervalMs) {
-      this.lastLineAt = now;
-      this.opts.write(`${this.render(p)}\n`);
+    this.lastAt = now;
+    // A phase change is news even within the interval (the bytes do not move while assembling).
+    const final = p.bytesSent >= p.totalBytes || p.phase === 'assembling';
+    this.draw(p, now, final);
+  }
+
+  private draw(p: UploadProgress, at: number, final: boolean): void {
+    if (this.opts.tty) this.opts.write(`\r${this.render(p, at)}\x1b[K`);
+    else if (final || at - this.lastLineAt >= this.opts.lineIntervalMs) {
+      this.lastLineAt = at;
+      this.opts.write(`${this.render(p, at)}\n`);
     }
   }
 
-  /** Ends the line so later output starts clean. */
+  /**
+   * After success: ends the line so later output starts clean. A line left at "assembling…" is
+   * drawn once more as done, with the rate as it was when the bytes were all sent.
+   */
   finish(): void {
-    if (this.opts.tty && this.last) this.opts.write('\n');
+    if (!this.last) return;
+    if (this.last.phase === 'assembling') this.draw({ ...this.last, phase: 'uploading' }, this.lastAt, true);
+    if (this.opts.tty) this.opts.write('\n');
   }
 
-  /** One line: bar, percent, bytes, rate, ETA, parts. */
-  render(p: UploadProgress): string {
+  /** One line: bar, percent, bytes, rate, ETA (or "assembling…"), parts; the rate as of `at`. */
+  render(p: UploadProgress, at = this.opts.now()): string {
     const fraction = p.totalBytes > 0 ? p.bytesSent / p.totalBytes : 1;
     const filled = Math.round(fraction * this.opts.width);
     const bar = '#'.repeat(filled) + '.'.repeat(this.opts.width - filled);
-    const elapsed = (this.opts.now() - this.startedAt) / 1000;
+    const elapsed = (at - this.startedAt) / 1000;
     const sentNow = p.bytesSent - p.resumedBytes;
     const rate = elapsed > 0 ? sentNow / elapsed : 0;
     const eta = rate > 0 ? (p.totalBytes - p.bytesSent) / rate : Number.NaN;
+    const tail =
+      p.phase === 'assembling' ? 'assembling…' : `ETA ${p.bytesSent >= p.totalBytes ? '0s' : formatEta(eta)}`;
     return (
       `[${bar}] ${(fraction * 100).toFixed(1).padStart(5)}% ` +
       `${formatBytes(p.bytesSent)} / ${formatBytes(p.totalBytes)}  ` +
-      `${formatBytes(rate)}/s  ETA ${p.bytesSent >= p.totalBytes ? '0s' : formatEta(eta)}  ` +
+      `${formatBytes(rate)}/s  ${tail}  ` +
       `parts ${p.partsDone}/${p.partCount}`
     );
   }

@@ -68,6 +68,36 @@ describe('progress bar', () => {
   });
 });
 
+describe('progress bar while COS assembles', () => {
+  const MiB = 1024 ** 2;
+  const all = { bytesSent: 4 * MiB, totalBytes: 4 * MiB, partsDone: 4, partCount: 4, resumedBytes: 0 };
+
+  it('shows "assembling…" at once, then finishes with the line done and the rate of the sending', () => {
+    let now = 0;
+    const lines: string[] = [];
+    const bar = new ProgressBar({ write: (s) => lines.push(s), tty: false, now: () => now, width: 4 });
+    now = 1000;
+    bar.update({ ...all, phase: 'uploading', bytesSent: 3 * MiB, partsDone: 3 });
+    now = 1500; // within the line interval, but a phase change is always printed
+    bar.update({ ...all, phase: 'assembling' });
+    now = 60_000; // a minute of merging does not drag the rate down
+    bar.finish();
+    expect(lines).toEqual([
+      '[###.]  75.0% 3.0 MiB / 4.0 MiB  3.0 MiB/s  ETA 0s  parts 3/4\n',
+      '[####] 100.0% 4.0 MiB / 4.0 MiB  2.7 MiB/s  assembling…  parts 4/4\n',
+      '[####] 100.0% 4.0 MiB / 4.0 MiB  2.7 MiB/s  ETA 0s  parts 4/4\n',
+    ]);
+  });
+
+  it('on a TTY redraws the line in place and ends it', () => {
+    const out: string[] = [];
+    const bar = new ProgressBar({ write: (s) => out.push(s), tty: true, now: () => 1000, width: 4 });
+    bar.update({ ...all, phase: 'assembling' });
+    bar.finish();
+    expect(out.join('')).toMatch(/^\r.*assembling….*\x1b\[K\r.*ETA 0s.*\x1b\[K\n$/);
+  });
+});
+
 describe('state file', () => {
   it('saves, matches on API and size, and clears', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-state-'));
