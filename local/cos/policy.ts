@@ -1,21 +1,17 @@
+import { type Condition, conditionHolds, parseConditions } from './policy-conditions.ts';
+
 /**
  * CAM policy (version 2.0) evaluation for requests signed with temporary keys: deny wins, then any
  * allow, else implicit deny. Only what COS upload policies use is understood; a policy using
  * anything else is refused when the STS issues it, so nothing here silently ignores a rule.
  */
 
-type Scalar = string | number;
-
-interface Condition {
-  op: string;
-  key: string;
-  values: Scalar[];
-}
-
 interface Statement {
   effect: 'allow' | 'deny';
   actions: RegExp[];
   resources: RegExp[];
+  /** The resource names as written (for the issue-time APPID check). */
+  resourceNames: string[];
   conditions: Condition[];
 }
 
@@ -34,22 +30,6 @@ export interface PolicyRequest {
   context: Record<string, string | undefined>;
 }
 
-const NUMERIC: Record<string, (a: number, b: number) => boolean> = {
-  numeric_equal: (a, b) => a === b,
-  numeric_not_equal: (a, b) => a !== b,
-  numeric_less_than: (a, b) => a < b,
-  numeric_less_than_equal: (a, b) => a <= b,
-  numeric_greater_than: (a, b) => a > b,
-  numeric_greater_than_equal: (a, b) => a >= b,
-};
-const STRING: Record<string, (a: string, b: string) => boolean> = {
-  string_equal: (a, b) => a === b,
-  string_not_equal: (a, b) => a !== b,
-  string_like: (a, b) => glob(b).test(a),
-  string_not_like: (a, b) => !glob(b).test(a),
-};
-const NEGATED = new Set(['numeric_not_equal', 'string_not_equal', 'string_not_like']);
-
 /** `*` matches any run of characters (including '/'); everything else is literal. */
 export function glob(pattern: string, flags = ''): RegExp {
   const body = pattern
@@ -66,28 +46,6 @@ const list = (v: unknown, what: string): string[] => {
   }
   return arr as string[];
 };
-
-function parseConditions(v: unknown): Condition[] {
-  if (v === undefined) return [];
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('condition must be an object');
-  const out: Condition[] = [];
-  for (const [op, block] of Object.entries(v)) {
-    const o = op.toLowerCase();
-    if (!(o in NUMERIC) && !(o in STRING)) throw new Error(`unsupported condition operator ${op}`);
-    if (typeof block !== 'object' || block === null || Array.isArray(block))
-      throw new Error(`condition ${op} must map keys to values`);
-    for (const [key, raw] of Object.entries(block)) {
-      const values = (Array.isArray(raw) ? raw : [raw]) as unknown[];
-      if (values.length === 0 || !values.every((x) => typeof x === 'string' || typeof x === 'number')) {
-        throw new Error(`condition ${op} ${key}: values must be strings or numbers`);
-      }
-      if (o in NUMERIC && !values.every((x) => Number.isFinite(Number(x))))
-        throw new Error(`condition ${op} ${key}: values must be numeric`);
-      out.push({ op: o, key: key.toLowerCase(), values: values as Scalar[] });
-    }
-  }
-  return out;
-}
 
 /** Parses and validates policy JSON text; throws Error with a readable reason. */
 export function parsePolicy(text: string): Policy {
@@ -107,25 +65,16 @@ export function parsePolicy(text: string): Policy {
     const st = s as Record<string, unknown>;
     const effect = String(st.effect ?? '').toLowerCase();
     if (effect !== 'allow' && effect !== 'deny') throw new Error(`statement ${i}: effect must be allow or deny`);
+    const resourceNames = list(st.resource, `statement ${i} resource`);
     return {
       effect,
       actions: list(st.action, `statement ${i} action`).map((a) => glob(a, 'i')),
-      resources: list(st.resource, `statement ${i} resource`).map((r) => glob(r)),
+      resources: resourceNames.map((r) => glob(r)),
+      resourceNames,
       conditions: parseConditions(st.condition),
     };
   });
   return { statements };
-}
-
-function conditionHolds(c: Condition, context: PolicyRequest['context']): boolean {
-  const actual = context[c.key];
-  if (actual === undefined) return false;
-  const num = NUMERIC[c.op];
-  const test = num
-    ? (v: Scalar) => /^\d+(\.\d+)?$/.test(actual.trim()) && num(Number(actual), Number(v))
-    : (v: Scalar) => STRING[c.op]!(actual, String(v));
-  // A negated operator must hold against every listed value; a positive one against any.
-  return NEGATED.has(c.op) ? c.values.every(test) : c.values.some(test);
 }
 
 export function evaluate(policy: Policy, req: PolicyRequest): Decision {
@@ -138,6 +87,26 @@ export function evaluate(policy: Policy, req: PolicyRequest): Decision {
     allowed = true;
   }
   return allowed ? 'allow' : 'implicitDeny';
+}
+
+/**
+ * The first resource granting another account's resources: a `uid/<APPID>` (or legacy
+ * `prefix//<APPID>/`) naming, without wildcard, an APPID other than the account's. STS refuses
+ * such a policy (InvalidParameter.GrantOtherResource). A wildcard APPID passes here but can still
+ * only ever match this account: the resources a request is checked against always carry the
+ * request bucket's own APPID (cosResources).
+ */
+export function otherAccountResource(policy: Policy, appId: string): string | undefined {
+  const foreign = (id: string | undefined) => id !== undefined && !id.includes('*') && id !== appId;
+  for (const s of policy.statements) {
+    for (const r of s.resourceNames) {
+      const m = /^qcs:[^:]*:[^:]*:[^:]*:uid\/([^:]*)(?::(.*))?$/.exec(r);
+      if (!m) continue;
+      const legacy = /^prefix\/\/([^/]*)\//.exec(m[2] ?? '');
+      if (foreign(m[1]) || foreign(legacy?.[1])) return r;
+    }
+  }
+  return undefined;
 }
 
 /**
