@@ -56,8 +56,11 @@ export const STORAGE_CLASSES: ReadonlySet<string> = new Set([
   'MAZ_ARCHIVE',
 ]);
 
+/** The account's APPID: the numeric suffix of a bucket name (`uploads-1250000000` → `1250000000`). */
+export const appIdOf = (bucket: string): string => bucket.slice(bucket.lastIndexOf('-') + 1);
+
 /** Owner/initiator identity as COS prints it in list results (uin derived from the APPID). */
 export const ownerXml = (bucket: string): { id: string; name: string } => {
-  const appId = bucket.slice(bucket.lastIndexOf('-') + 1);
+  const appId = appIdOf(bucket);
   return { id: `qcs::cam::uin/${appId}:uin/${appId}`, name: appId };
 };

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { EmulatorContext } from './context.ts';
-import { parsePolicy } from './policy.ts';
+import { appIdOf, type EmulatorContext } from './context.ts';
+import { otherAccountResource, type Policy, parsePolicy } from './policy.ts';
 import { readSmallBody } from './respond.ts';
 import { StsError, verifyTc3 } from './tc3.ts';
 
@@ -44,6 +44,13 @@ function decodePolicy(raw: string): string {
   }
 }
 
+/**
+ * GetFederationToken's Name: "您可以自定义调用方英文名称，由字母组成" — letters (1312/48195, and the
+ * tencentcloud-sdk-nodejs-sts model's doc comment); the official qcloud-cos-sts-sdk (nodejs) sends
+ * `cos-sts-nodejs`, so `-` passes too. 2–32 characters is the emulator's assumption of the bounds.
+ */
+const FEDERATION_NAME_RE = /^[A-Za-z-]{2,32}$/;
+
 function issue(ctx: EmulatorContext, action: StsAction, params: Record<string, unknown>) {
   const name = action === 'GetFederationToken' ? str(params.Name) : str(params.RoleSessionName);
   if (!name)
@@ -51,6 +58,8 @@ function issue(ctx: EmulatorContext, action: StsAction, params: Record<string, u
       'MissingParameter',
       `The request is missing a required parameter \`${action === 'GetFederationToken' ? 'Name' : 'RoleSessionName'}\`.`,
     );
+  if (action === 'GetFederationToken' && !FEDERATION_NAME_RE.test(name))
+    throw new StsError('InvalidParameter', `Name must be 2-32 letters or hyphens ([A-Za-z-]), got '${name}'.`);
   if (action === 'AssumeRole' && !str(params.RoleArn))
     throw new StsError('MissingParameter', 'The request is missing a required parameter `RoleArn`.');
   const rawPolicy = params.Policy;
@@ -61,11 +70,20 @@ function issue(ctx: EmulatorContext, action: StsAction, params: Record<string, u
   let policy: string | null = null;
   if (rawPolicy) {
     policy = decodePolicy(rawPolicy);
+    let parsed: Policy;
     try {
-      parsePolicy(policy);
+      parsed = parsePolicy(policy);
     } catch (e) {
       throw new StsError('InvalidParameter.PolicyFormatError', `Policy is invalid: ${(e as Error).message}`);
     }
+    // The error code STS lists for GetFederationToken / AssumeRole when a policy names another
+    // account's resources (1312/48195 error codes).
+    const foreign = otherAccountResource(parsed, appIdOf(ctx.bucket));
+    if (foreign !== undefined)
+      throw new StsError(
+        'InvalidParameter.GrantOtherResource',
+        `The policy grants a resource of another account: ${foreign} (this account's APPID is ${appIdOf(ctx.bucket)}).`,
+      );
   }
   const lim = LIMITS[action];
   const duration = params.DurationSeconds === undefined ? lim.def : params.DurationSeconds;
@@ -106,6 +124,14 @@ export async function handleSts(
     return sendStsError(res, 'InvalidParameter', 'The request body is too large.');
   }
   try {
+    // "本接口仅支持永久密钥调用": GetFederationToken takes permanent keys only (1312/48195). What
+    // Tencent answers to temporary ones (X-TC-Token present) is not documented; the emulator
+    // assumes AuthFailure.InvalidSecretId, Tencent's code for a key that is not a permanent API key.
+    if (action === 'GetFederationToken' && req.headers['x-tc-token'] !== undefined)
+      throw new StsError(
+        'AuthFailure.InvalidSecretId',
+        'GetFederationToken only accepts permanent keys; the request carries X-TC-Token (temporary credentials).',
+      );
     verifyTc3({
       method: req.method ?? 'POST',
       url: req.url ?? '/',

@@ -72,7 +72,7 @@ describe('fault injection', () => {
     t.emulator.faults.add({ op: 'GetFederationToken', action: { type: 'error', code: 'SlowDown' } });
     const err = (await t
       .stsClient()
-      .GetFederationToken({ Name: 'x', Policy: encodeURIComponent('{}') })
+      .GetFederationToken({ Name: 'faulty', Policy: encodeURIComponent('{}') })
       .catch((e: unknown) => e)) as { httpCode?: number };
     expect(err.httpCode).toBe(503);
   });
