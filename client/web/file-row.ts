@@ -1,7 +1,10 @@
 import type { Upload, UploadClientError, UploadProgress } from '../upload.ts';
 
-/** Row states, mirrored in `data-state` for styling and tests. */
-export type RowState = 'starting' | 'uploading' | 'paused' | 'done' | 'failed' | 'cancelled';
+/**
+ * Row states, mirrored in `data-state` for styling and tests. `assembling`: every part is sent and
+ * COS is putting the object together (complete answered 202), which can take minutes.
+ */
+export type RowState = 'starting' | 'uploading' | 'assembling' | 'paused' | 'done' | 'failed' | 'cancelled';
 
 /** What the row's buttons do. */
 export interface RowHandlers {
@@ -48,7 +51,10 @@ export class FileRow {
     this.setState('starting', 'starting');
   }
 
-  /** Shows a state and its text; enables only the buttons that make sense in it. */
+  /**
+   * Shows a state and its text; enables only the buttons that make sense in it. None do while
+   * assembling: nothing is being sent, and the API refuses to delete a completing upload.
+   */
   setState(state: RowState, text: string): void {
     this.el.dataset.state = state;
     this.status.textContent = text;
@@ -64,8 +70,13 @@ export class FileRow {
     if (this.el.dataset.state === 'starting') this.setState('uploading', resumed ? `resuming ${id}` : 'uploading');
   }
 
-  /** Per-part progress, including bytes found already uploaded. */
+  /** Per-part progress, including bytes found already uploaded, and the assembling phase. */
   setProgress(p: UploadProgress): void {
+    const state = this.el.dataset.state;
+    const sending = state === 'starting' || state === 'uploading' || state === 'paused';
+    if (p.phase === 'assembling' && sending) this.setState('assembling', 'assembling…');
+    // The assembly failed and parts are sent again.
+    else if (p.phase === 'uploading' && state === 'assembling') this.setState('uploading', 'uploading');
     this.progress.value = p.totalBytes > 0 ? p.bytesSent / p.totalBytes : 1;
     this.el.dataset.partsDone = String(p.partsDone);
     this.el.dataset.resumedBytes = String(p.resumedBytes);
