@@ -4,6 +4,7 @@ import type { ReceivedBlob } from './blob-store.ts';
 import { crc64Header, type EmulatorContext, MAX_OBJECT_BYTES, type RequestInfo, STORAGE_CLASSES } from './context.ts';
 import { CosError, invalidArgument, noSuchKey } from './cos-error.ts';
 import type { ObjectRow } from './meta-store.ts';
+import { checkMetadata } from './metadata.ts';
 import { header } from './request.ts';
 import { sendEmpty } from './respond.ts';
 
@@ -19,7 +20,9 @@ const STORED = [
   'expires',
 ];
 
+/** The headers to store, after the user metadata passed COS's rules (metadata.ts); throws CosError. */
 export function storedHeaders(req: IncomingMessage): Record<string, string> {
+  checkMetadata(req);
   const out: Record<string, string> = {};
   for (const [name, v] of Object.entries(req.headers)) {
     // The SDK sends some of these empty when unset; COS does not store an empty value.
