@@ -194,12 +194,20 @@ export class MetaStore {
     return (this.q('SELECT * FROM parts WHERE upload_id = ? ORDER BY part_number').all(uploadId) as Row[]).map(toPart);
   }
 
-  /** Uploads in (key, uploadId) order after the markers, lazily (the caller pages and folds prefixes). */
-  *iterateUploads(bucket: string, prefix: string, keyMarker: string, uploadIdMarker: string): Generator<UploadRow> {
+  /**
+   * Uploads in (key, uploadId) order after the markers, lazily (the caller pages and folds
+   * prefixes). With no uploadIdMarker (null) only keys strictly after keyMarker follow it.
+   */
+  *iterateUploads(
+    bucket: string,
+    prefix: string,
+    keyMarker: string,
+    uploadIdMarker: string | null,
+  ): Generator<UploadRow> {
     const rows = this.q(
       `SELECT * FROM uploads WHERE bucket = ? AND substr(key, 1, length(?)) = ?
-         AND (key > ? OR (key = ? AND upload_id > ?)) ORDER BY key, upload_id`,
-    ).iterate(bucket, prefix, prefix, keyMarker, keyMarker, uploadIdMarker) as Iterable<Row>;
+         AND (key > ? OR (key = ? AND ? IS NOT NULL AND upload_id > ?)) ORDER BY key, upload_id`,
+    ).iterate(bucket, prefix, prefix, keyMarker, keyMarker, uploadIdMarker, uploadIdMarker) as Iterable<Row>;
     for (const r of rows) yield toUpload(r);
   }
 

@@ -152,8 +152,10 @@ export function listUploads(res: ServerResponse, ctx: EmulatorContext, info: Req
   const prefix = q.get('prefix') ?? '';
   const delimiter = q.get('delimiter') ?? '';
   const keyMarker = q.get('key-marker') ?? '';
-  // COS (like S3) ignores upload-id-marker unless key-marker is given.
-  const uploadIdMarker = keyMarker ? (q.get('upload-id-marker') ?? '') : '';
+  // 436/7736: without upload-id-marker, only keys after key-marker are listed (strictly greater);
+  // with it, also that key's uploads after the id. upload-id-marker alone is ignored (as on S3).
+  const idMarker = q.get('upload-id-marker');
+  const uploadIdMarker = keyMarker && idMarker ? idMarker : null;
   const max = Math.min(intParam(info, 'max-uploads', DEFAULT_PAGE, 1), DEFAULT_PAGE);
   const uploads: UploadRow[] = [];
   const prefixes: string[] = [];
@@ -192,7 +194,7 @@ export function listUploads(res: ServerResponse, ctx: EmulatorContext, info: Req
         el('Bucket', info.bucket),
         enc ? el('EncodingType', enc) : '',
         el('KeyMarker', encodeKey(info, keyMarker)),
-        el('UploadIdMarker', uploadIdMarker),
+        el('UploadIdMarker', uploadIdMarker ?? ''),
         truncated ? el('NextKeyMarker', encodeKey(info, nextKey)) : '',
         truncated ? el('NextUploadIdMarker', nextId) : '',
         el('MaxUploads', max),

@@ -129,6 +129,21 @@ describe('multipart via the official COS SDK', () => {
     expect(seen).toEqual([...made].sort());
   });
 
+  it('key-marker without upload-id-marker lists only keys strictly after it (436/7736)', async () => {
+    const cos = t.cos();
+    const ids: Record<string, string> = {};
+    for (const Key of ['km/a', 'km/b', 'km/b', 'km/c'])
+      ids[Key] = (await cos.multipartInit({ ...t.target, Key })).UploadId;
+    const keys = async (KeyMarker: string, UploadIdMarker?: string) =>
+      (await cos.multipartList(listParams({ ...t.target, Prefix: 'km/', KeyMarker, UploadIdMarker }))).Upload.map(
+        (u) => u.Key,
+      );
+    expect(await keys('km/b')).toEqual(['km/c']);
+    // With upload-id-marker, that key's uploads after the id come first.
+    expect(await keys('km/b', '0')).toEqual(['km/b', 'km/b', 'km/c']);
+    expect(await keys('km/a')).toEqual(['km/b', 'km/b', 'km/c']);
+  });
+
   it('folds keys under a delimiter into CommonPrefixes', async () => {
     const cos = t.cos();
     for (const Key of ['tree/a/1', 'tree/a/2', 'tree/b/1', 'tree/top']) await cos.multipartInit({ ...t.target, Key });
