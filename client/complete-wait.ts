@@ -38,6 +38,8 @@ export interface CompleteWaitDeps {
 export const POLL_START_MS = 1000;
 export const POLL_FACTOR = 1.5;
 export const POLL_MAX_MS = 15_000;
+/** A `Retry-After: 0` (or a date gone by) still leaves this between polls: "now" is not "hammer". */
+export const POLL_MIN_MS = 250;
 /** Up to +20%, and only upwards so a Retry-After stays a floor. */
 const POLL_JITTER = 0.2;
 
@@ -109,7 +111,7 @@ export async function waitForCompletion(
     }
     if (answer.retryAfterMs !== null) {
       // The server's own estimate restarts the backoff.
-      pollBase = answer.retryAfterMs;
+      pollBase = Math.max(POLL_MIN_MS, answer.retryAfterMs);
       polls = 0;
     }
     await deps.policy.sleep(Math.min(pollDelay(pollBase, polls++, deps.policy.random), deadline - now), signal);

@@ -74,6 +74,13 @@ describe('complete answered 202', () => {
     expect(clock.sleeps).toEqual([1000, 1500, 2250, 3375, 5063, 7594, 11391, 15000, 15000, 15000]);
   });
 
+  it('a Retry-After of 0 still spaces the polls out', async () => {
+    const { fake, api, clock } = setup(() => ({ polls: 2, retryAfter: 0 }));
+    const up = await readyUpload(fake, api);
+    await api.complete(up.id);
+    expect(clock.sleeps).toEqual([250, 375, 563]);
+  });
+
   it('waiting is not failing: with no retries left, 20 polls still end completed', async () => {
     const { fake, api } = setup(() => ({ polls: 20 }), 0);
     const up = await readyUpload(fake, api);
