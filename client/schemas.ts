@@ -23,7 +23,7 @@ export const uploadSchema = z.looseObject({
   metadata: z.optional(z.record(z.string(), z.string())),
   etag: z.nullish(z.string()),
   crc64: z.nullish(z.string()),
-  crc64Verified: z.optional(z.boolean()),
+  crc64Verified: z.nullish(z.boolean()),
   location: z.nullish(z.string()),
   lastError: z.nullish(
     z.looseObject({

@@ -33,9 +33,10 @@ export interface Upload {
   crc64?: string | null;
   /**
    * Whether COS's CRC64 of the assembled object matched the declared or part CRC64s; false when
-   * COS gave none (the object is complete but unverified). Absent from older servers.
+   * COS gave none (the object is complete but unverified); null until the upload is completed.
+   * Absent from older servers.
    */
-  crc64Verified?: boolean;
+  crc64Verified?: boolean | null;
   /** The full URL of the object on the configured COS endpoint, for every strategy. */
   location?: string | null;
   /**

@@ -217,7 +217,7 @@ export class FakeBackend {
       metadata: body.metadata ?? {},
       crc64: (body.crc64 as string | undefined) ?? null,
       etag: null,
-      crc64Verified: false,
+      crc64Verified: null,
       location: `https://b-1250000000.cos.ap-guangzhou.myqcloud.com/${key}`,
       lastError: null,
       profile: null,
