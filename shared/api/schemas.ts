@@ -1,3 +1,4 @@
+import { headerValueIssue, metadataIssues } from '../core/object-headers.ts';
 import * as z from '../zod.ts';
 
 /**
@@ -27,20 +28,23 @@ export const createUploadBody = z.strictObject({
   ),
   size: z.optional(byteCount),
   maxSize: z.optional(byteCount.check(z.gte(1))),
+  // The server sends it as Content-Type at Initiate: it must be a header value COS takes as is.
   contentType: z.optional(
-    z.string().check(z.maxLength(255), z.regex(/^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/, 'must be a media type like image/png')),
+    z.string().check(
+      z.maxLength(255),
+      z.regex(/^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/, 'must be a media type like image/png'),
+      z.refine((s) => headerValueIssue(s) === null, 'must be printable ASCII without surrounding spaces'),
+    ),
   ),
   partSize: z.optional(int().check(z.gte(1))),
+  // The same rule the COS adapter applies at Initiate (shared/core/object-headers.ts).
   metadata: z.optional(
-    z
-      .record(z.string().check(z.regex(/^[a-z0-9-]{1,64}$/, 'keys are [a-z0-9-]')), z.string().check(z.maxLength(256)))
-      .check(
-        z.refine((m) => Object.keys(m).length <= 10, 'at most 10 keys'),
-        z.refine(
-          (m) => Object.values(m).every((v) => /^[\x20-\x7e]*$/.test(v)),
-          'values must be printable ASCII (they become x-cos-meta-* headers)',
-        ),
-      ),
+    z.record(z.string(), z.string()).check(
+      z.superRefine((m, ctx) => {
+        for (const issue of metadataIssues(m))
+          ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+      }),
+    ),
   ),
   crc64: z.optional(crc64),
 });
@@ -96,7 +100,11 @@ export const uploadObject = z.object({
   completedAt: z.nullable(iso),
   etag: z.nullable(z.string()),
   crc64: z.nullable(z.string()),
+  crc64Verified: z.nullable(z.boolean()),
   location: z.nullable(z.string()),
+  lastError: z.nullable(
+    z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }),
+  ),
 });
 
 export const errorBody = z.object({

@@ -5,13 +5,15 @@ const MAX_NAME_BYTES = 200;
 
 /**
  * A file name made safe to be the last segment of an object key: no path separators, no `..`,
- * no control characters, and no `*` or `?` — a `*` in a key would become a wildcard in the STS
- * policy resource that names it.
+ * no control characters, no format or bidi characters (`report\u202Efdp.exe` would pose as a
+ * PDF), no lone surrogates (COS keys are UTF-8), and no `*` or `?` — a `*` in a key would become
+ * a wildcard in the STS policy resource that names it.
  */
 export function sanitizeFileName(name: string): string {
   let s = name
+    .toWellFormed()
     .normalize('NFC')
-    .replace(/\p{Cc}/gu, '')
+    .replace(/[\p{Cc}\p{Cf}]/gu, '')
     .replace(/[/\\*?]/g, '_')
     .replace(/\.{2,}/g, '.')
     .trim()

@@ -1,3 +1,4 @@
+import { headerValueIssue, META_PREFIX, metadataIssues } from '../core/object-headers.ts';
 import { validationFailed } from '../errors.ts';
 import { isAddressableKey } from './url.ts';
 
@@ -10,29 +11,21 @@ const MAX_PART_NUMBER = 10_000;
 const MAX_PAGE = 1000;
 
 /**
- * Header values we sign must reach COS byte for byte. fetch trims surrounding whitespace and
- * rejects non-Latin-1, and COS keeps metadata ASCII, so anything else is refused up front
- * rather than failing later as SignatureDoesNotMatch.
+ * Header values we sign must reach COS byte for byte (the rule is the core's, object-headers.ts),
+ * so anything else is refused up front rather than failing later as SignatureDoesNotMatch.
  */
-const HEADER_VALUE = /^(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?$/;
-const META_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
-
 export function checkHeaderValue(field: string, value: string): string {
-  if (!HEADER_VALUE.test(value)) {
-    throw validationFailed([{ path: [field], message: 'must be printable ASCII without surrounding spaces' }]);
-  }
+  const problem = headerValueIssue(value);
+  if (problem) throw validationFailed([{ path: [field], message: problem }]);
   return value;
 }
 
-/** `x-cos-meta-<name>` headers for user metadata; names lowercased as COS stores them. */
+/** `x-cos-meta-<name>` headers for user metadata, checked by the same rule as the API's create. */
 export function metadataHeaders(metadata: Record<string, string>): Record<string, string> {
+  const issues = metadataIssues(metadata);
+  if (issues.length > 0) throw validationFailed(issues.map((i) => ({ ...i, path: ['metadata', ...i.path] })));
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(metadata)) {
-    if (!META_NAME.test(name)) {
-      throw validationFailed([{ path: ['metadata', name], message: 'name must be letters, digits, - or _' }]);
-    }
-    out[`x-cos-meta-${name.toLowerCase()}`] = checkHeaderValue(`metadata.${name}`, value);
-  }
+  for (const [name, value] of Object.entries(metadata)) out[`${META_PREFIX}${name}`] = value;
   return out;
 }
 

@@ -17,7 +17,7 @@ describe('validation messages', () => {
       ['fileName', 'Too small: expected string to have >=1 characters'],
       ['fileName', 'must not be blank'],
       ['size', 'Invalid input: expected int, received number'],
-      ['metadata.K', 'Invalid key in record'],
+      ['metadata.K', 'names are [a-z0-9] then [a-z0-9-] (COS allows no _ or capitals)'],
       ['crc64', 'must be an unsigned decimal CRC64 (64 bits)'],
       ['', 'Unrecognized key: "extra"'],
     ]);
