@@ -21,13 +21,22 @@ export class CosError extends Error {
   readonly requestId: string | null;
   /** COS's human `<Message>` (plain text), for logs. */
   readonly cosMessage: string;
+  /** The answer's `Date` header: COS's clock, for correcting our skew. */
+  readonly serverDate: string | null;
 
-  constructor(init: { status: number; code: string; requestId: string | null; cosMessage?: string }) {
+  constructor(init: {
+    status: number;
+    code: string;
+    requestId: string | null;
+    cosMessage?: string;
+    serverDate?: string | null;
+  }) {
     super(`COS answered ${init.code} (HTTP ${init.status})`);
     this.status = init.status;
     this.code = init.code;
     this.requestId = init.requestId;
     this.cosMessage = init.cosMessage ?? '';
+    this.serverDate = init.serverDate ?? null;
   }
 }
 
@@ -46,6 +55,13 @@ export const isCosError = (e: unknown): e is CosError => e instanceof CosError;
 
 /** Codes an `<Error>` in a 200 body (no status to go by) carries when trying again may help. */
 const TRANSIENT_CODES: ReadonlySet<string> = new Set(['SlowDown', 'ServiceUnavailable', 'InternalError']);
+
+/**
+ * COS refused the signature's time window: our clock is off. The official SDK treats exactly these
+ * two answers as clock errors (cos-nodejs-sdk-v5 sdk/base.js, getRetryInfo).
+ */
+export const isClockError = (e: CosError): boolean =>
+  e.code === 'RequestTimeTooSkewed' || (e.code === 'AccessDenied' && e.cosMessage === 'Request has expired');
 
 /** COS rejected the part list of a Complete; the core turns these into PARTS_INVALID details. */
 export const PART_LIST_CODES: ReadonlySet<string> = new Set(['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall']);

@@ -1,4 +1,4 @@
-import { CosError, CosNetworkError, isRetriable, toUploadError } from './cos-error.ts';
+import { CosError, CosNetworkError, isClockError, isRetriable, toUploadError } from './cos-error.ts';
 import { errorSchema } from './schemas.ts';
 import { authorization } from './signer.ts';
 import { type Endpoint, requestUrl, signedPath } from './url.ts';
@@ -45,14 +45,14 @@ export function retryOptions(over: Partial<RetryOptions> = {}): RetryOptions {
 }
 
 /**
- * Complete answers at once but streams whitespace while COS assembles, which for a big object
- * outlasts an ordinary attempt timeout: one attempt may use the whole budget. The budget itself
- * stays the caller's (inside API Gateway's 29 s); an assembly that outlives it is finished by the
- * next complete, which finds NoSuchUpload and confirms the object with HEAD.
+ * Complete answers at once but streams whitespace while COS assembles, which for a big object takes
+ * minutes (436/7742; cos-python-sdk-v5 gives it a 20-minute timeout): one attempt may use the
+ * whole budget, which is the completion worker's (`timeoutMs`), not an API request's. A merge that
+ * outlives it is finished by the next worker, which finds NoSuchUpload and confirms with HEAD.
  */
-export const completeTimeouts = (retry: RetryOptions) => ({
-  attemptTimeoutMs: retry.budgetMs,
-  budgetMs: retry.budgetMs,
+export const completeTimeouts = (retry: RetryOptions, timeoutMs?: number) => ({
+  attemptTimeoutMs: timeoutMs ?? retry.budgetMs,
+  budgetMs: timeoutMs ?? retry.budgetMs,
 });
 
 export interface CosClientContext {
@@ -63,6 +63,11 @@ export interface CosClientContext {
   fetch: typeof fetch;
   /** Signing clock (the KeyTime window). Budgets use the monotonic clock, not this. */
   now: () => Date;
+  /**
+   * COS's clock minus ours, learned from a clock-skew refusal and applied to every signature after
+   * it (requests and presigned URLs), as the official SDK's SystemClockOffset is.
+   */
+  skew: { offsetMs: number };
   retry: RetryOptions;
   /** Full jitter source, injectable so tests can pin delays. */
   random: () => number;
@@ -82,7 +87,7 @@ export interface CosRequest {
   query?: Record<string, string | number>;
   /** Signed too; only content-type and x-cos-* are expected here. */
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | Uint8Array<ArrayBuffer>;
   /** Statuses handed to `read` instead of being errors, e.g. 404 for HEAD. */
   passStatuses?: readonly number[];
   timeouts?: Partial<Pick<RetryOptions, 'attemptTimeoutMs' | 'budgetMs'>>;
@@ -97,6 +102,28 @@ export interface CosAnswer {
 /** The signature window; a minute back tolerates clock skew between us and COS. */
 const SKEW_SECONDS = 60;
 const SIGN_SECONDS = 900;
+/** The official SDK corrects its clock only when COS's differs by 30 s or more (sdk/base.js). */
+const MIN_SKEW_CORRECTION_MS = 30_000;
+
+/** The time to sign with: our clock corrected by what COS told us of its own. */
+export const signingNow = (ctx: Pick<CosClientContext, 'now' | 'skew'>): Date =>
+  new Date(ctx.now().getTime() + ctx.skew.offsetMs);
+
+/**
+ * On RequestTimeTooSkewed (or "Request has expired"), take COS's clock from the answer's `Date`
+ * and report whether the offset moved — then the request is worth one immediate retry, as the
+ * official SDK does (cos-nodejs-sdk-v5 sdk/base.js getRetryInfo, CorrectClockSkew).
+ */
+function correctSkew(ctx: CosClientContext, e: unknown): boolean {
+  if (!(e instanceof CosError) || !isClockError(e) || !e.serverDate) return false;
+  const serverMs = Date.parse(e.serverDate);
+  if (!Number.isFinite(serverMs)) return false;
+  const offsetMs = serverMs - ctx.now().getTime();
+  if (Math.abs(offsetMs - ctx.skew.offsetMs) < MIN_SKEW_CORRECTION_MS) return false;
+  ctx.skew.offsetMs = offsetMs;
+  ctx.log?.({ msg: 'cos clock skew corrected', offsetMs });
+  return true;
+}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -111,6 +138,7 @@ export async function sendCos<T>(ctx: CosClientContext, req: CosRequest, read: (
   const budgetMs = req.timeouts?.budgetMs ?? ctx.retry.budgetMs;
   const started = performance.now();
   let last: unknown;
+  let skewRetried = false;
   for (let attempt = 1; attempt <= ctx.retry.maxAttempts; attempt++) {
     // Timers fire late, so a sleep may end with the budget spent; the first attempt always runs.
     const remaining = Math.floor(budgetMs - (performance.now() - started));
@@ -118,6 +146,12 @@ export async function sendCos<T>(ctx: CosClientContext, req: CosRequest, read: (
     try {
       return read(await attemptOnce(ctx, req, Math.max(1, Math.min(attemptTimeoutMs, remaining))));
     } catch (e) {
+      // One free retry, at once, with the corrected clock.
+      if (!skewRetried && correctSkew(ctx, e)) {
+        skewRetried = true;
+        attempt--;
+        continue;
+      }
       if (!isRetriable(e)) throw toUploadError(e);
       last = e;
       if (attempt === ctx.retry.maxAttempts) break;
@@ -135,7 +169,7 @@ export async function sendCos<T>(ctx: CosClientContext, req: CosRequest, read: (
 async function attemptOnce(ctx: CosClientContext, req: CosRequest, timeoutMs: number): Promise<CosAnswer> {
   const query = req.query ?? {};
   const headers = req.headers ?? {};
-  const nowSeconds = Math.floor(ctx.now().getTime() / 1000);
+  const nowSeconds = Math.floor(signingNow(ctx).getTime() / 1000);
   const auth = authorization({
     secretId: ctx.secretId,
     secretKey: ctx.secretKey,
@@ -172,12 +206,18 @@ export function errorFromAnswer(status: number, headers: Headers, body: string):
   if (body.trim() !== '') {
     try {
       const e = parseXml(body, errorSchema);
-      return new CosError({ status, code: e.code, requestId: headerRequestId ?? e.requestId, cosMessage: e.message });
+      return new CosError({
+        status,
+        code: e.code,
+        requestId: headerRequestId ?? e.requestId,
+        cosMessage: e.message,
+        serverDate: headers.get('date'),
+      });
     } catch (err) {
       if (!isCosXmlError(err)) throw err;
     }
   }
-  return new CosError({ status, code: `Http${status}`, requestId: headerRequestId });
+  return new CosError({ status, code: `Http${status}`, requestId: headerRequestId, serverDate: headers.get('date') });
 }
 
 function describe(e: unknown): Record<string, unknown> {

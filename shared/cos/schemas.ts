@@ -54,14 +54,15 @@ export const listPartsResultSchema = mapped(
 
 export const completeMultipartUploadResultSchema = mapped(
   z.object({
+    // The SDKs read Location as optional (cos-nodejs-sdk-v5 sdk/base.js multipartComplete); we never need it.
     CompleteMultipartUploadResult: z.object({
-      Location: text,
+      Location: z.optional(text),
       Bucket: z.optional(text),
       Key: z.optional(text),
       ETag: text,
     }),
   }),
-  ({ CompleteMultipartUploadResult: r }) => ({ location: r.Location, etag: r.ETag }),
+  ({ CompleteMultipartUploadResult: r }) => ({ location: r.Location ?? null, etag: r.ETag }),
 );
 
 const uploadSchema = mapped(z.object({ Key: text, UploadId: required, Initiated: z.optional(text) }), (u) => ({

@@ -54,6 +54,7 @@ function context(fetch: typeof globalThis.fetch, over: Partial<CosClientContext>
     retry: { ...DEFAULT_RETRY, baseDelayMs: 2, maxDelayMs: 8, attemptTimeoutMs: 1000 },
     random: () => 0.5,
     log: (l) => logs.push(l),
+    skew: { offsetMs: 0 },
     ...over,
   };
   return { ctx, logs };

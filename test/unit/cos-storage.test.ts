@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import COS from 'cos-nodejs-sdk-v5';
 import { describe, expect, it } from 'vitest';
 import { isNoSuchUpload, isPartListRejected } from '../../shared/cos/cos-error.ts';
@@ -121,6 +122,10 @@ describe('presigned URLs', () => {
       () => s.presignPutObject('u/k', 1, 'text/plain', { note: 'café' }, now, 60),
       () => s.presignPutObject('u/k', 1, 'text/plain', { 'bad name': 'x' }, now, 60),
       () => s.presignPutObject('u/k', 1, 'text/plain\r\nx: y', {}, now, 60),
+      // COS takes [a-z0-9-] suffixes only, and 2 KB of metadata in all (436/7746, 436/7749).
+      () => s.presignPutObject('u/k', 1, 'text/plain', { a_b: 'x' }, now, 60),
+      () => s.presignPutObject('u/k', 1, 'text/plain', { Owner: 'x' }, now, 60),
+      () => s.presignPutObject('u/k', 1, 'text/plain', { big: 'x'.repeat(2048) }, now, 60),
     ];
     for (const fn of bad) {
       let e: unknown;
@@ -141,7 +146,7 @@ describe('server-side calls', () => {
         '<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><UploadId>0123</UploadId></InitiateMultipartUploadResult>',
       ),
     );
-    await expect(s.initiateMultipart('u/k', { contentType: 'video/mp4', metadata: { Owner: 'a' } })).resolves.toBe(
+    await expect(s.initiateMultipart('u/k', { contentType: 'video/mp4', metadata: { owner: 'a' } })).resolves.toBe(
       '0123',
     );
     const r = seen[0]!;
@@ -194,6 +199,43 @@ describe('server-side calls', () => {
     expect(seen).toHaveLength(2);
     expect(seen[0]!.body).toContain('<Part><PartNumber>2</PartNumber><ETag>"b"</ETag></Part>');
     expect(seen[0]!.headers['content-type']).toBe('application/xml');
+    // Content-MD5 of exactly the body sent, and signed.
+    const md5 = createHash('md5').update(seen[0]!.body!).digest('base64');
+    expect(seen[0]!.headers['content-md5']).toBe(md5);
+    expect(authorizationFields(seen[0]!.headers.authorization!)['q-header-list']).toContain('content-md5');
+  });
+
+  it('complete takes a result without Location (the SDKs treat it as optional)', async () => {
+    const { s } = storage(() =>
+      xml('<CompleteMultipartUploadResult><ETag>"e-1"</ETag></CompleteMultipartUploadResult>'),
+    );
+    await expect(s.completeMultipart('u/k', 'id', [{ partNumber: 1, etag: 'a' }])).resolves.toEqual({
+      etag: '"e-1"',
+      location: null,
+      crc64: null,
+    });
+  });
+
+  it('RequestTimeTooSkewed: takes COS clock from Date, retries once at once, and signs URLs with it too', async () => {
+    const cosTime = new Date(now.getTime() + 20 * 60_000); // COS is 20 minutes ahead of us
+    const skewed = () =>
+      xml('<Error><Code>RequestTimeTooSkewed</Code><Message>skewed</Message></Error>', 403, {
+        date: cosTime.toUTCString(),
+      });
+    const { s, seen } = storage((r, n) => (n === 1 ? skewed() : xml('')));
+    await s.deleteObject('u/k');
+    expect(seen).toHaveLength(2);
+    const keyTime = (auth: string) => Number(authorizationFields(auth)['q-key-time']!.split(';')[0]);
+    expect(keyTime(seen[1]!.headers.authorization!) - keyTime(seen[0]!.headers.authorization!)).toBeGreaterThan(1100);
+    const [url] = s.presignUploadParts('u/k', 'id', [{ partNumber: 1, contentLength: 1 }], now, 60);
+    const urlStart = Number(new URL(url!.url).searchParams.get('q-key-time')!.split(';')[0]);
+    expect(urlStart).toBeGreaterThan(nowSec + 1100); // COS's time, not ours
+  });
+
+  it('a clock error without a Date, or a second one, is not retried forever', async () => {
+    const { s, seen } = storage(() => xml('<Error><Code>RequestTimeTooSkewed</Code><Message>m</Message></Error>', 403));
+    await expect(s.deleteObject('u/k')).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    expect(seen).toHaveLength(1);
   });
 
   it('complete surfaces a part-list refusal in the 200 body without retrying', async () => {
