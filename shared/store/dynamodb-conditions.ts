@@ -42,6 +42,13 @@ export function isInFromStates(from: readonly UploadState[]): { expression: stri
  */
 export const isIdleBefore = '#lastActivityAt < :idleBefore';
 
+/**
+ * A completion worker takes the merge only while no other worker holds it (or the holder's lease
+ * ran out: it died). Two workers started by a stream record and a sweep re-drive never both merge.
+ */
+export const isLeaseFree =
+  '(attribute_not_exists(#leaseUntil) OR attribute_type(#leaseUntil, :null) OR #leaseUntil < :leaseFreeAt)';
+
 export const all = (...parts: string[]) => parts.join(' AND ');
 
 export const conditionNames = { '#state': 'state', '#expiresAt': 'expiresAt' } as const;

@@ -8,6 +8,7 @@ import {
   isConditionFailure,
   isIdleBefore,
   isInFromStates,
+  isLeaseFree,
   isNew,
   isOpen,
   isUnexpired,
@@ -82,9 +83,17 @@ export class DynamoDbUploadStore implements UploadStore {
     const names: Record<string, string> = { '#state': 'state', '#updatedAt': 'updatedAt', '#gsi4pk': 'gsi4pk' };
     const values: Record<string, unknown> = { ...from.values, ':to': t.to, ':at': t.at, ':gsi4pk': statePk(t.to, id) };
     const sets = ['#state = :to', '#updatedAt = :at', '#gsi4pk = :gsi4pk'];
+    const conditions = [exists, from.expression];
     if (t.idleBefore !== undefined) {
       names['#lastActivityAt'] = 'lastActivityAt';
       values[':idleBefore'] = t.idleBefore;
+      conditions.push(isIdleBefore);
+    }
+    if (t.leaseFreeAt !== undefined) {
+      names['#leaseUntil'] = 'leaseUntil';
+      values[':leaseFreeAt'] = t.leaseFreeAt;
+      values[':null'] = 'NULL';
+      conditions.push(isLeaseFree);
     }
     const removes: string[] = [];
     for (const field of patchFields) {
@@ -113,8 +122,7 @@ export class DynamoDbUploadStore implements UploadStore {
       const item = await this.#db.update({
         Key: this.#key(id),
         UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-        ConditionExpression:
-          t.idleBefore === undefined ? all(exists, from.expression) : all(exists, from.expression, isIdleBefore),
+        ConditionExpression: all(...conditions),
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_NEW',

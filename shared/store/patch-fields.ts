@@ -12,4 +12,8 @@ export const patchFields = [
   'completedAt',
   'etag',
   'location',
+  'crc64Verified',
+  'lastError',
+  'assemblyStartedAt',
+  'leaseUntil',
 ] as const satisfies readonly (keyof UploadPatch)[];

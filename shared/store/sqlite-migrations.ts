@@ -50,4 +50,14 @@ export const sqliteMigrations: readonly string[] = [
   -- admin listing, newest first
   CREATE INDEX uploads_created ON uploads (created_at, id);
   `,
+  // Asynchronous complete: verification outcome, the last background failure, the assembly's
+  // start (grace window) and the completion worker's lease.
+  `
+  ALTER TABLE uploads ADD COLUMN crc64_verified INTEGER;
+  ALTER TABLE uploads ADD COLUMN last_error TEXT;
+  ALTER TABLE uploads ADD COLUMN assembly_started_at TEXT;
+  ALTER TABLE uploads ADD COLUMN lease_until TEXT;
+  -- the sweep's re-drive pass: uploads stuck in completing
+  CREATE INDEX uploads_state_updated ON uploads (state, updated_at, id);
+  `,
 ];

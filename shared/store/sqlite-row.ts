@@ -28,6 +28,10 @@ export const columns = {
   completedAt: 'completed_at',
   etag: 'etag',
   location: 'location',
+  crc64Verified: 'crc64_verified',
+  lastError: 'last_error',
+  assemblyStartedAt: 'assembly_started_at',
+  leaseUntil: 'lease_until',
 } as const satisfies Record<keyof UploadRecord, string>;
 
 const fields = Object.keys(columns) as (keyof UploadRecord)[];
@@ -35,15 +39,30 @@ const fields = Object.keys(columns) as (keyof UploadRecord)[];
 export const insertSql = `INSERT INTO uploads (${fields.map((f) => columns[f]).join(', ')})
   VALUES (${fields.map(() => '?').join(', ')})`;
 
+/** JSON columns hold objects; SQLite has no boolean, so flags are 0/1. */
+const JSON_FIELDS: readonly (keyof UploadRecord)[] = ['metadata', 'lastError'];
+const BOOLEAN_FIELDS: readonly (keyof UploadRecord)[] = ['crc64Verified'];
+
+function toColumnValue(field: keyof UploadRecord, value: unknown): SQLInputValue {
+  if (value === null || value === undefined) return null;
+  if (JSON_FIELDS.includes(field)) return JSON.stringify(value);
+  if (BOOLEAN_FIELDS.includes(field)) return value ? 1 : 0;
+  return value as SQLInputValue;
+}
+
 export function toRowValues(u: UploadRecord): SQLInputValue[] {
-  return fields.map((f) => (f === 'metadata' ? JSON.stringify(u.metadata) : u[f]));
+  return fields.map((f) => toColumnValue(f, u[f]));
 }
 
 export function fromRow(row: Record<string, SQLOutputValue>): UploadRecord {
   const record: Record<string, unknown> = {};
-  for (const f of fields) record[f] = row[columns[f]];
-  const metadata = row.metadata;
-  record.metadata = typeof metadata === 'string' ? JSON.parse(metadata) : metadata;
+  for (const f of fields) {
+    const v = row[columns[f]];
+    if (v === null || v === undefined) record[f] = v;
+    else if (JSON_FIELDS.includes(f)) record[f] = typeof v === 'string' ? JSON.parse(v) : v;
+    else if (BOOLEAN_FIELDS.includes(f)) record[f] = Number(v) !== 0;
+    else record[f] = v;
+  }
   return parseUploadRecord(record, 'sqlite');
 }
 
@@ -55,7 +74,7 @@ export function patchAssignments(set: UploadPatch = {}): { sql: string[]; values
     const value = set[field];
     if (value === undefined) continue;
     sql.push(`${columns[field]} = ?`);
-    values.push(value);
+    values.push(toColumnValue(field, value));
   }
   return { sql, values };
 }

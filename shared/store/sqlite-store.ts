@@ -79,13 +79,22 @@ export class SqliteUploadStore implements UploadStore {
   async transition(id: string, t: Transition): Promise<UploadRecord | null> {
     if (t.from.length === 0) return null;
     const patch = patchAssignments(t.set);
+    const where = [`id = ?`, `state IN (${t.from.map(() => '?').join(', ')})`];
+    const whereValues: SQLInputValue[] = [id, ...t.from];
+    if (t.idleBefore !== undefined) {
+      where.push('last_activity_at < ?');
+      whereValues.push(t.idleBefore);
+    }
+    if (t.leaseFreeAt !== undefined) {
+      where.push('(lease_until IS NULL OR lease_until < ?)');
+      whereValues.push(t.leaseFreeAt);
+    }
     const row = this.#db
       .prepare(
         `UPDATE uploads SET state = ?, updated_at = ?${patch.sql.map((s) => `, ${s}`).join('')}
-         WHERE id = ? AND state IN (${t.from.map(() => '?').join(', ')})${t.idleBefore === undefined ? '' : ' AND last_activity_at < ?'}
-         RETURNING *`,
+         WHERE ${where.join(' AND ')} RETURNING *`,
       )
-      .get(t.to, t.at, ...patch.values, id, ...t.from, ...(t.idleBefore === undefined ? [] : [t.idleBefore]));
+      .get(t.to, t.at, ...patch.values, ...whereValues);
     return row ? fromRow(row) : null;
   }
 

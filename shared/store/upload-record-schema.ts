@@ -8,6 +8,9 @@ import * as z from '../zod.ts';
 const int = () => z.number().check(z.int());
 const nullableString = z.nullable(z.string());
 const nullableInt = z.nullable(int().check(z.nonnegative()));
+/** Fields added after the first release: items and rows written before them read as null. */
+const added = <T extends z.ZodMiniType>(t: T) => z._default(z.nullable(t), null);
+const storedError = z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) });
 
 export const uploadRecordSchema = z.object({
   id: z.string().check(z.minLength(1)),
@@ -33,6 +36,10 @@ export const uploadRecordSchema = z.object({
   completedAt: nullableString,
   etag: nullableString,
   location: nullableString,
+  crc64Verified: added(z.boolean()),
+  lastError: added(storedError),
+  assemblyStartedAt: added(z.string()),
+  leaseUntil: added(z.string()),
 }) satisfies z.ZodMiniType<UploadRecord>;
 
 export const partRecordSchema = z.object({

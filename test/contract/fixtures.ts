@@ -39,6 +39,10 @@ export function anUpload(over: Partial<UploadRecord> = {}): UploadRecord {
     completedAt: null,
     etag: null,
     location: null,
+    crc64Verified: null,
+    lastError: null,
+    assemblyStartedAt: null,
+    leaseUntil: null,
     ...over,
   };
 }
