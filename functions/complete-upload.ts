@@ -6,13 +6,18 @@ import { json } from '../shared/http/api-event.ts';
 import { route } from '../shared/http/route.ts';
 import { coreDeps } from '../shared/runtime/core-deps.ts';
 
+/** A merge that outlasted COMPLETE_WAIT_SECONDS is a big one: looking again every few seconds is plenty. */
+const RETRY_AFTER_SECONDS = 5;
+
 /** POST /v1/uploads/{id}/complete */
 export const handler = route(
   { name: 'complete-upload', auth: 'user', params: uploadIdParams, body: completeBody },
   async ({ params, body, principal }) => {
     const deps = await coreDeps();
     const upload = await loadOwned(deps, principal, params.id);
-    const done = await completeUpload(deps, upload, body?.parts ?? []);
-    return json(200, { upload: toPublicUpload(done, deps.clock.now()) });
+    const { upload: result, done } = await completeUpload(deps, upload, body?.parts ?? []);
+    const payload = { upload: toPublicUpload(result, deps.clock.now()) };
+    // Still merging: the worker finishes it and GET shows when (API.md, complete).
+    return done ? json(200, payload) : json(202, payload, { 'retry-after': String(RETRY_AFTER_SECONDS) });
   },
 );

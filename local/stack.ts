@@ -8,11 +8,18 @@ import type { Clock } from '../shared/ports.ts';
 import { storageFrom } from '../shared/runtime/core-deps.ts';
 import { limitsFrom, setCoreDeps, storeFrom } from '../shared/runtime/store-deps.ts';
 import { randomIds, systemClock } from '../shared/runtime/ids.ts';
+import { inProcessCompletions, streamTriggered } from '../shared/runtime/in-process-completions.ts';
+import type { WorkerTuning } from '../shared/core/completion-lease.ts';
 import { configuredIssuer } from '../shared/sts/configured-issuer.ts';
 import { type StaticAsset, startApiServer } from './api-server.ts';
 import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_SECRET_ID, LOCAL_SECRET_KEY } from './cos/defaults.ts';
 import { type CosEmulator, startCosEmulator } from './cos/server.ts';
 import { LOCAL_JWT_SECRET, mintToken } from './dev-auth.ts';
+import {
+  type DynamoDbStreamTrigger,
+  type StreamTriggerOptions,
+  startDynamoDbStreamTrigger,
+} from './dynamodb-stream-trigger.ts';
 import { ROUTES, type RouteEntry } from './routes.ts';
 import { webAssets } from './web-assets.ts';
 
@@ -30,6 +37,10 @@ export interface LocalStackOptions {
   routes?: readonly RouteEntry[];
   assets?: Record<string, StaticAsset>;
   quiet?: boolean;
+  /** Completion workers' lease, budget and polling (tests shorten them). */
+  worker?: Partial<WorkerTuning>;
+  /** DynamoDB only: the stream trigger's handler and timing (tests crash a worker through it). */
+  streamTrigger?: Pick<StreamTriggerOptions, 'handler' | 'pollMs' | 'retryDelayMs'>;
 }
 
 export interface LocalStack {
@@ -41,6 +52,8 @@ export interface LocalStack {
   config: Config;
   emulator: CosEmulator;
   deps: CoreDeps;
+  /** DynamoDB Local: what starts completion workers (null on SQLite, which runs them in-process). */
+  streamTrigger: DynamoDbStreamTrigger | null;
   token(sub: string, opts?: { admin?: boolean; expiresIn?: string }): Promise<string>;
   close(): Promise<void>;
 }
@@ -91,6 +104,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const [store, storage] = await Promise.all([storeFrom(config), storageFrom(config)]);
   const clock = opts.clock ?? systemClock;
   const log = createLogger(opts.quiet ? 'silent' : config.LOG_LEVEL);
+  // SQLite has no stream: completion workers run in this process. On DynamoDB the table's
+  // stream starts them, as in AWS (see the stream trigger below).
+  const inProcess = config.UPLOADS_STORE === 'sqlite' ? inProcessCompletions(() => deps) : null;
   const deps: CoreDeps = {
     store,
     storage,
@@ -98,10 +114,21 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     ids: randomIds,
     limits: limitsFrom(config),
     log,
+    completions: inProcess ?? streamTriggered,
+    worker: opts.worker,
     // This stack's own issuer (its clock, a fresh cache), pointed at this emulator's STS.
     issuer: configuredIssuer(config, clock, log),
   };
   setCoreDeps(deps);
+  const streamTrigger =
+    config.UPLOADS_STORE === 'dynamodb' && config.DYNAMODB_ENDPOINT
+      ? await startDynamoDbStreamTrigger({
+          endpoint: config.DYNAMODB_ENDPOINT,
+          table: config.UPLOADS_TABLE,
+          log,
+          ...opts.streamTrigger,
+        })
+      : null;
 
   const api = await startApiServer({
     port: opts.port ?? Number(base.PORT ?? 8787),
@@ -117,6 +144,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     config,
     emulator,
     deps,
+    streamTrigger,
     token: (sub, t = {}) =>
       mintToken({
         secret: config.AUTH_JWT_SECRET ?? LOCAL_JWT_SECRET,
@@ -127,6 +155,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       }),
     close: async () => {
       await api.close();
+      await inProcess?.close();
+      await streamTrigger?.close();
       await emulator.close();
       setCoreDeps(undefined);
       (store as { close?: () => void }).close?.();

@@ -52,6 +52,9 @@ export const configSchema = z
     STS_DURATION_SECONDS: int(1800, 900, 7200),
     STALE_AFTER_SECONDS: int(86_400, 60),
     UPLOAD_TTL_SECONDS: int(604_800, 60),
+    // API Gateway cuts a request at 30 s: complete answers 202 well before that.
+    COMPLETE_WAIT_SECONDS: int(8, 0, 20),
+    COMPLETE_GRACE_SECONDS: int(3600, 60, 7 * 24 * 3600),
     AUTH_JWT_SECRET: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
     AUTH_JWKS_URL: z.optional(z.url()),
     AUTH_ISSUER: optionalString,
@@ -69,10 +72,41 @@ export const configSchema = z
       if (c.MAX_UPLOAD_BYTES > COS_MAX_PART_BYTES * c.MAX_PARTS) {
         ctx.addIssue({ code: 'custom', path: ['MAX_UPLOAD_BYTES'], message: 'cannot fit in MAX_PARTS parts of 5 GiB' });
       }
+      // Tencent STS GetFederationToken accepts permanent keys only (STS doc 1312/48195): with a
+      // session token only AssumeRole can issue the upload keys.
+      if (c.COS_SESSION_TOKEN && !c.STS_ROLE_ARN) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['COS_SESSION_TOKEN'],
+          message:
+            'temporary server keys cannot call GetFederationToken: set STS_ROLE_ARN (AssumeRole) or use permanent keys',
+        });
+      }
+      const pathStyle = c.COS_ENDPOINT ? pathStyleProblem(c.COS_ENDPOINT) : null;
+      if (pathStyle) ctx.addIssue({ code: 'custom', path: ['COS_ENDPOINT'], message: pathStyle });
     }),
   );
 
 export type Config = z.infer<typeof configSchema>;
+
+const LOOPBACK_HOST = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/i;
+
+/**
+ * Real COS signs a path-style request's path with the bucket in it (`/<bucket>/<key>`, what the
+ * official SDK's ForcePathStyle sends), while this client signs `/<key>` as for the virtual-hosted
+ * form: only the local emulator, which strips the bucket, takes both. So a path on a real host is
+ * refused at start-up instead of failing every request with SignatureDoesNotMatch.
+ */
+function pathStyleProblem(endpoint: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return null; // the url() check already names it
+  }
+  if (url.pathname.replace(/\/+$/, '') === '' || LOOPBACK_HOST.test(url.hostname)) return null;
+  return 'a path-style endpoint (with a path) works only on a loopback host: use the virtual-hosted https://<bucket>.cos.<region>.myqcloud.com';
+}
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

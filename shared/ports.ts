@@ -15,7 +15,10 @@ export interface UploadRecord {
   bucket: string;
   region: string;
   key: string;
-  /** COS multipart UploadId; null for `single`. */
+  /**
+   * COS multipart UploadId. Every upload has one (a single PUT is a one-part multipart upload);
+   * null only for a 0-byte file, which the server writes itself, and uploads from before that rule.
+   */
   cosUploadId: string | null;
   fileName: string;
   contentType: string;
@@ -34,7 +37,23 @@ export interface UploadRecord {
   lastActivityAt: string;
   completedAt: string | null;
   etag: string | null;
+  /** The object's full URL on the configured endpoint, known from create on. */
   location: string | null;
+  /** After completion: COS's CRC64 of the object matched the declared or part CRC64s (false: COS gave none). */
+  crc64Verified: boolean | null;
+  /** The last failed background step (a merge the worker could not finish); cleared by a new complete. */
+  lastError: StoredError | null;
+  /** When the current assembly was first requested; the grace window for "no upload, no object" runs from it. */
+  assemblyStartedAt: string | null;
+  /** While a completion worker owns the merge: until when (ISO). null = no worker holds it. */
+  leaseUntil: string | null;
+}
+
+/** An error as the upload object shows it (`lastError`): the contract's error body, stored. */
+export interface StoredError {
+  code: string;
+  message: string;
+  details: Record<string, unknown>;
 }
 
 export interface PartRecord {
@@ -46,7 +65,20 @@ export interface PartRecord {
 
 /** Fields a transition may write together with the new state. */
 export type UploadPatch = Partial<
-  Pick<UploadRecord, 'cosUploadId' | 'size' | 'partCount' | 'crc64' | 'completedAt' | 'etag' | 'location'>
+  Pick<
+    UploadRecord,
+    | 'cosUploadId'
+    | 'size'
+    | 'partCount'
+    | 'crc64'
+    | 'completedAt'
+    | 'etag'
+    | 'location'
+    | 'crc64Verified'
+    | 'lastError'
+    | 'assemblyStartedAt'
+    | 'leaseUntil'
+  >
 >;
 
 export interface Transition {
@@ -61,6 +93,11 @@ export interface Transition {
    * (or URLs fetched) after it read the upload, not only to a state change.
    */
   idleBefore?: string;
+  /**
+   * Also require that no worker holds the lease at this ISO time (`leaseUntil` null or earlier):
+   * how a completion worker takes the merge, so two workers never run it at once.
+   */
+  leaseFreeAt?: string;
 }
 
 export interface Page<T> {
@@ -125,9 +162,16 @@ export interface ObjectHead {
   contentType: string | null;
 }
 
+/** What the server sets on the object at Initiate (or PUT); clients can never change it. */
+export interface ObjectHeaders {
+  contentType: string;
+  metadata: Record<string, string>;
+}
+
 export interface CompletedObject {
   etag: string;
-  location: string;
+  /** COS's `Location`; the SDKs treat it as optional, and so do we. */
+  location: string | null;
   /** COS's `x-cos-hash-crc64ecma` of the assembled object when it sent one. */
   crc64: string | null;
 }
@@ -150,13 +194,22 @@ export interface PresignedRequest {
 export interface ObjectStorage {
   readonly bucket: string;
   readonly region: string;
-  initiateMultipart(key: string, opts: { contentType: string; metadata: Record<string, string> }): Promise<string>;
+  initiateMultipart(key: string, opts: ObjectHeaders): Promise<string>;
+  /** PUT Object of a small body the server writes itself (a 0-byte file). */
+  putObject(key: string, body: Uint8Array, opts: ObjectHeaders): Promise<{ etag: string; crc64: string | null }>;
+  /** The object's full URL on the configured endpoint (the upload's `location`). */
+  objectUrl(key: string): string;
   /** Every page of List Parts, ascending. A vanished upload throws `storageRejected('NoSuchUpload')`. */
   listParts(key: string, uploadId: string): Promise<StoredPart[]>;
+  /**
+   * COS answers at once and streams whitespace while it merges, which can take minutes: only a
+   * completion worker calls this, and `timeoutMs` is how long it may wait for the result.
+   */
   completeMultipart(
     key: string,
     uploadId: string,
     parts: readonly { partNumber: number; etag: string }[],
+    opts?: { timeoutMs?: number },
   ): Promise<CompletedObject>;
   /** Idempotent: an unknown upload is not an error. */
   abortMultipart(key: string, uploadId: string): Promise<void>;
@@ -168,14 +221,6 @@ export interface ObjectStorage {
     prefix: string,
     opts?: { keyMarker?: string; uploadIdMarker?: string; maxUploads?: number },
   ): Promise<MultipartUploadListing>;
-  presignUploadPart(
-    key: string,
-    uploadId: string,
-    partNumber: number,
-    contentLength: number,
-    now: Date,
-    expiresSeconds: number,
-  ): PresignedRequest;
   /** Many parts of one upload at once (part-urls asks for up to 1,000): inputs checked once, one signing window. */
   presignUploadParts(
     key: string,
@@ -184,14 +229,6 @@ export interface ObjectStorage {
     now: Date,
     expiresSeconds: number,
   ): PresignedRequest[];
-  presignPutObject(
-    key: string,
-    contentLength: number,
-    contentType: string,
-    metadata: Record<string, string>,
-    now: Date,
-    expiresSeconds: number,
-  ): PresignedRequest;
 }
 
 export interface TemporaryCredentials {
@@ -222,6 +259,17 @@ export interface CredentialIssuer {
 
 export interface Clock {
   now(): Date;
+  /** Waits (a completion worker between HEADs, complete waiting for its worker); real time when absent. */
+  sleep?(ms: number): Promise<void>;
+}
+
+/**
+ * Sees that a completion worker runs for an upload that just entered `completing` (or whose dead
+ * worker's lease was released). In AWS the table's DynamoDB Stream is the durable trigger and this
+ * does nothing; locally (SQLite) it runs the same worker in-process.
+ */
+export interface CompletionTrigger {
+  started(uploadId: string): void;
 }
 
 export interface IdSource {

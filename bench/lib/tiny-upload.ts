@@ -42,7 +42,14 @@ export async function tinyPartUpload(
   const numbers = Array.from({ length: o.parts }, (_, i) => i + 1);
   const now = new Date();
   const parts = await pool(numbers, o.concurrency, async (n): Promise<PartInput> => {
-    const signed = d.storage.presignUploadPart(upload.key, upload.cosUploadId!, n, o.partBytes, now, 3600);
+    const [signed] = d.storage.presignUploadParts(
+      upload.key,
+      upload.cosUploadId!,
+      [{ partNumber: n, contentLength: o.partBytes }],
+      now,
+      3600,
+    );
+    if (!signed) throw new Error(`part ${n}: nothing signed`);
     const res = await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: randomBytes(o.partBytes) });
     await res.arrayBuffer();
     const etag = res.headers.get('etag');

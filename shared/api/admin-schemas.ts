@@ -49,6 +49,7 @@ export const sweepResponse = z.object({
   aborted: z.array(z.string()),
   expired: z.array(z.string()),
   orphans: z.array(z.object({ key: z.string(), uploadId: z.string() })),
+  redriven: z.array(z.string()),
   dryRun: z.boolean(),
   more: z.boolean(),
   nextCursor: z.nullable(z.string()),

@@ -7,7 +7,7 @@ const ABORTABLE: readonly UploadState[] = ['open'];
 
 /**
  * Marks the upload aborted (conditionally — a complete that already started wins) and then
- * cleans COS: aborts the multipart upload, or deletes a single PUT's object. The store goes
+ * cleans COS: aborts the multipart upload. The store goes
  * first so no client can keep uploading into an upload being removed; if the COS call then
  * fails, the DELETE can be retried (it is idempotent) and the sweep's reconciliation catches
  * whatever is left.
@@ -36,8 +36,11 @@ export async function abortUpload(
   return current;
 }
 
+/**
+ * Every upload is a COS multipart upload, so an ended one leaves no object: aborting the COS upload
+ * is all. Only a single PUT from before that rule (no cosUploadId) may have left an object.
+ */
 export async function cleanCos(deps: Pick<CoreDeps, 'storage'>, upload: UploadRecord): Promise<void> {
-  if (upload.strategy === 'multipart' && upload.cosUploadId)
-    await deps.storage.abortMultipart(upload.key, upload.cosUploadId);
+  if (upload.cosUploadId) await deps.storage.abortMultipart(upload.key, upload.cosUploadId);
   else if (upload.strategy === 'single') await deps.storage.deleteObject(upload.key);
 }

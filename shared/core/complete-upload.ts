@@ -1,203 +1,126 @@
 import { isStorageRejection, partsInvalid, storageRejected, uploadNotOpen } from '../errors.ts';
-import type { CompletedObject, StoredPart, UploadRecord } from '../ports.ts';
+import type { UploadPatch, UploadRecord } from '../ports.ts';
+import { isOrphanedCompletion, sleepOn } from './completion-lease.ts';
+import { errorFromStored, ledgerFor, NO_PROBLEMS } from './completion-rules.ts';
 import type { CoreDeps } from './deps.ts';
 import { assertOpen } from './owned-upload.ts';
 import { type PartInput, recordParts } from './record-parts.ts';
-import { quoteEtag, type Verified, verifyUploadParts } from './verify-parts.ts';
+import { verifyUploadParts } from './verify-parts.ts';
 
-const NO_PROBLEMS = { missing: [] as number[], wrongSize: [], etagMismatch: [] };
+export interface CompleteResult {
+  upload: UploadRecord;
+  /** false: COS is still merging (the route answers 202); the worker finishes and the store says when. */
+  done: boolean;
+}
+
+/** How often complete looks at the store while its worker merges: soon at first, then calmly. */
+const FIRST_LOOK_MS = 25;
+const MAX_LOOK_MS = 500;
 
 /**
- * Completes an upload server-side. The ledger is verified against COS before anything is
- * assembled; `open → completing` is a conditional write, so two completes, or a complete racing
- * an abort or the sweep, have one winner. A complete that died after COS assembled the object
- * (COS then says NoSuchUpload) is finished by confirming the object with HEAD.
+ * `POST /v1/uploads/{id}/complete`. The ledger is verified against COS's List Parts before
+ * anything is assembled (a refusal is a 409 and changes nothing); `open → completing` is one
+ * conditional write, so of two completes, or a complete racing an abort or the sweep, one wins.
+ * The merge itself is the completion worker's (completion-worker.ts): on real COS it can take
+ * minutes, longer than any API request may last. This waits up to COMPLETE_WAIT_SECONDS for the
+ * worker's outcome and otherwise answers with the upload still `completing`.
  */
 export async function completeUpload(
   deps: CoreDeps,
   upload: UploadRecord,
   bodyParts: readonly PartInput[] = [],
-): Promise<UploadRecord> {
-  if (upload.state === 'completed') return upload;
-  // `completing` is taken over: it is either a concurrent complete (COS serialises the two) or one
-  // that crashed midway, which would otherwise stay stuck forever.
-  if (upload.state !== 'completing') assertOpen(upload, deps.clock.now());
-  if (bodyParts.length > 0 && upload.state === 'open') await recordParts(deps, upload, bodyParts);
-  return upload.strategy === 'single' ? completeSingle(deps, upload) : completeMultipart(deps, upload);
-}
-
-async function completeMultipart(deps: CoreDeps, upload: UploadRecord): Promise<UploadRecord> {
-  const cosUploadId = upload.cosUploadId!;
-  const ledger = await deps.store.listParts(upload.id);
-  let stored: StoredPart[];
-  try {
-    stored = await deps.storage.listParts(upload.key, cosUploadId);
-  } catch (e) {
-    if (isStorageRejection(e, 'NoSuchUpload')) return recoverFromObject(deps, upload, null);
-    throw e;
+): Promise<CompleteResult> {
+  if (upload.state === 'completed') return { upload, done: true };
+  if (upload.state === 'completing') {
+    await redriveIfOrphaned(deps, upload);
+    return awaitOutcome(deps, upload);
   }
-  const result = verifyUploadParts(upload, ledger, stored);
-  if (!result.ok) {
-    await reopen(deps, upload);
-    deps.log.warn('complete refused', { uploadId: upload.id, details: result.details });
-    throw partsInvalid(result.details);
-  }
-  const plan = result.value;
-  const completing = await transitionOrCurrent(deps, upload, ['open', 'completing'], 'completing', {
-    size: plan.size,
-    partCount: plan.partCount,
-  });
-  if (completing.state !== 'completing') return completing;
-
-  let done: CompletedObject;
-  try {
-    done = await deps.storage.completeMultipart(upload.key, cosUploadId, plan.parts);
-  } catch (e) {
-    if (isStorageRejection(e, 'NoSuchUpload')) return recoverFromObject(deps, completing, plan);
-    await reopen(deps, completing);
-    if (isStorageRejection(e, 'InvalidPart', 'InvalidPartOrder', 'EntityTooSmall')) {
-      throw partsInvalid({ ...NO_PROBLEMS, storage: e.details.reason }, 'COS refused the parts');
-    }
-    throw e;
-  }
-
-  const crc64 =
-    done.crc64 ?? (plan.expectedCrc64 ? ((await deps.storage.headObject(upload.key))?.crc64 ?? null) : null);
-  if (plan.expectedCrc64 && crc64 !== plan.expectedCrc64) {
-    return rejectCorruptObject(deps, completing, plan.expectedCrc64, crc64 ?? 'none');
-  }
-  return finish(deps, completing, {
-    etag: done.etag,
-    location: done.location,
-    crc64: crc64 ?? upload.crc64,
-    size: plan.size,
-    partCount: plan.partCount,
-  });
-}
-
-async function completeSingle(deps: CoreDeps, upload: UploadRecord): Promise<UploadRecord> {
-  const head = await deps.storage.headObject(upload.key);
-  if (!head) throw partsInvalid({ ...NO_PROBLEMS, missing: [1] }, 'the object has not been uploaded');
-  const details = { ...NO_PROBLEMS, wrongSize: [] as { partNumber: number; expected: number; actual: number }[] };
-  if (head.size !== upload.size)
-    details.wrongSize.push({ partNumber: 1, expected: upload.size ?? 0, actual: head.size });
-  const crcBad = upload.crc64 !== null && head.crc64 !== null && head.crc64 !== upload.crc64;
-  if (details.wrongSize.length > 0 || crcBad) {
-    throw partsInvalid(
-      crcBad ? { ...details, crc64Mismatch: { expected: upload.crc64!, actual: head.crc64! } } : details,
-    );
-  }
-  const completing = await transitionOrCurrent(deps, upload, ['open', 'completing'], 'completing');
-  if (completing.state !== 'completing') return completing;
-  return finish(deps, completing, {
-    etag: head.etag,
-    location: locationOf(upload),
-    crc64: head.crc64 ?? upload.crc64,
-    size: head.size,
-    partCount: 1,
-  });
+  assertOpen(upload, deps.clock.now());
+  if (bodyParts.length > 0) await recordParts(deps, upload, bodyParts);
+  const started = await startAssembly(deps, upload);
+  if (started.state === 'completed') return { upload: started, done: true };
+  return awaitOutcome(deps, started);
 }
 
 /**
- * COS no longer knows the multipart upload: a previous complete assembled it (and we crashed
- * before recording that), or it was aborted behind our back. HEAD tells which.
+ * Verifies, then hands the upload to a worker. When COS no longer knows the multipart upload the
+ * worker decides (HEAD, within the grace window): a merge may have finished behind a lost answer.
  */
-async function recoverFromObject(deps: CoreDeps, upload: UploadRecord, plan: Verified | null): Promise<UploadRecord> {
-  const head = await deps.storage.headObject(upload.key);
-  const sizeOk =
-    head !== null &&
-    (plan ? head.size === plan.size : upload.size === null ? head.size <= upload.maxSize : head.size === upload.size);
-  const expected = plan?.expectedCrc64 ?? upload.crc64;
-  const crcOk = head !== null && (expected === null || head.crc64 === null || head.crc64 === expected);
-  if (head && sizeOk && crcOk) {
-    deps.log.info('complete recovered from object', { uploadId: upload.id });
-    const partCount = Math.max(1, Math.ceil(head.size / upload.partSize));
-    return finish(deps, upload, {
-      etag: head.etag,
-      location: locationOf(upload),
-      crc64: head.crc64 ?? expected,
-      size: head.size,
-      partCount,
-    });
-  }
-  // Nothing usable in COS and no multipart upload to add parts to: the upload cannot complete.
-  deps.log.warn('multipart upload vanished', { uploadId: upload.id, objectFound: head !== null });
-  const aborted = await deps.store.transition(upload.id, {
-    from: ['open', 'completing'],
-    to: 'aborted',
-    at: deps.clock.now().toISOString(),
-  });
-  throw uploadNotOpen(aborted?.state ?? 'aborted', 'the COS multipart upload no longer exists');
-}
-
-/**
- * The assembled object's CRC64 differs from what the parts promised: the bytes are not the
- * file. It is deleted (a corrupt object never appears completed) and a fresh multipart upload
- * replaces the old one, so the client can re-upload; the stale ledger entries show as missing.
- */
-async function rejectCorruptObject(
-  deps: CoreDeps,
-  upload: UploadRecord,
-  expected: string,
-  actual: string,
-): Promise<never> {
-  deps.log.error('crc64 mismatch after complete', { uploadId: upload.id, expected, actual });
-  await deps.storage.deleteObject(upload.key);
-  const cosUploadId = await deps.storage.initiateMultipart(upload.key, {
-    contentType: upload.contentType,
-    metadata: upload.metadata,
-  });
-  await deps.store.transition(upload.id, {
-    from: ['completing'],
-    to: 'open',
-    set: { cosUploadId },
-    at: deps.clock.now().toISOString(),
-  });
-  throw partsInvalid(
-    { ...NO_PROBLEMS, crc64Mismatch: { expected, actual } },
-    'the assembled object does not match the declared CRC64',
-  );
-}
-
-async function finish(
-  deps: CoreDeps,
-  upload: UploadRecord,
-  r: { etag: string; location: string; crc64: string | null; size: number; partCount: number },
-): Promise<UploadRecord> {
+async function startAssembly(deps: CoreDeps, u: UploadRecord): Promise<UploadRecord> {
+  const plan = await verifyBeforeAssembly(deps, u);
   const at = deps.clock.now().toISOString();
-  const set = {
-    etag: quoteEtag(r.etag),
-    location: r.location,
-    crc64: r.crc64,
-    size: r.size,
-    partCount: r.partCount,
-    completedAt: at,
-  };
-  const done = await transitionOrCurrent(deps, upload, ['open', 'completing'], 'completed', set);
-  if (done.state !== 'completed') throw uploadNotOpen(done.state);
-  deps.log.info('upload completed', { uploadId: upload.id, size: r.size, partCount: r.partCount });
-  return done;
-}
-
-/** A conditional transition; when it loses, the current record (maybe completed by the winner). */
-async function transitionOrCurrent(
-  deps: CoreDeps,
-  upload: UploadRecord,
-  from: UploadRecord['state'][],
-  to: UploadRecord['state'],
-  set?: Parameters<CoreDeps['store']['transition']>[1]['set'],
-): Promise<UploadRecord> {
-  const updated = await deps.store.transition(upload.id, { from, to, set, at: deps.clock.now().toISOString() });
-  if (updated) return updated;
-  const current = await deps.store.get(upload.id);
+  // leaseUntil null is what the DynamoDB Stream filter starts a worker on (serverless.yml).
+  const set: UploadPatch = { ...plan, assemblyStartedAt: at, lastError: null, leaseUntil: null };
+  const moved = await deps.store.transition(u.id, { from: ['open'], to: 'completing', set, at });
+  if (moved) {
+    deps.completions.started(u.id);
+    return moved;
+  }
+  const current = await deps.store.get(u.id);
   if (!current) throw storageRejected('Other', 'upload disappeared during complete');
-  if (current.state === 'completed') return current;
+  if (current.state === 'completed' || current.state === 'completing') return current;
   throw uploadNotOpen(current.state);
 }
 
-/** Back to open after a refused or failed complete, so the client can fix parts and retry. */
-async function reopen(deps: CoreDeps, upload: UploadRecord): Promise<void> {
-  await deps.store.transition(upload.id, { from: ['completing'], to: 'open', at: deps.clock.now().toISOString() });
+async function verifyBeforeAssembly(deps: CoreDeps, u: UploadRecord): Promise<Pick<UploadPatch, 'size' | 'partCount'>> {
+  if (!u.cosUploadId) {
+    // A single PUT from before single uploads were one-part multipart uploads: its object is the part.
+    const head = await deps.storage.headObject(u.key);
+    if (!head) throw partsInvalid({ ...NO_PROBLEMS, missing: [1] }, 'the object has not been uploaded');
+    if (head.size !== u.size) {
+      throw partsInvalid({ ...NO_PROBLEMS, wrongSize: [{ partNumber: 1, expected: u.size ?? 0, actual: head.size }] });
+    }
+    return {};
+  }
+  const ledger = await deps.store.listParts(u.id);
+  let stored;
+  try {
+    stored = await deps.storage.listParts(u.key, u.cosUploadId);
+  } catch (e) {
+    if (isStorageRejection(e, 'NoSuchUpload')) return {};
+    throw e;
+  }
+  const result = verifyUploadParts(u, ledgerFor(u, ledger, stored), stored);
+  if (!result.ok) {
+    deps.log.warn('complete refused', { uploadId: u.id, details: result.details });
+    throw partsInvalid(result.details);
+  }
+  return { size: result.value.size, partCount: result.value.partCount };
 }
 
-const locationOf = (u: UploadRecord) => `${u.bucket}.cos.${u.region}.myqcloud.com/${u.key}`;
+/** A dead worker's upload (lease run out, or never claimed) goes to a new worker; a live one is left alone. */
+async function redriveIfOrphaned(deps: CoreDeps, u: UploadRecord): Promise<void> {
+  const now = deps.clock.now();
+  if (!isOrphanedCompletion(u, now)) return;
+  const released = await deps.store.transition(u.id, {
+    from: ['completing'],
+    to: 'completing',
+    set: { leaseUntil: null },
+    leaseFreeAt: now.toISOString(),
+    at: now.toISOString(),
+  });
+  if (released) {
+    deps.log.info('completion re-driven', { uploadId: u.id, leaseUntil: u.leaseUntil });
+    deps.completions.started(u.id);
+  }
+}
+
+/** The worker's outcome as the store shows it, within COMPLETE_WAIT_SECONDS; else still `completing`. */
+async function awaitOutcome(deps: CoreDeps, u: UploadRecord): Promise<CompleteResult> {
+  const deadline = deps.clock.now().getTime() + deps.limits.completeWaitSeconds * 1000;
+  let current = u;
+  for (let wait = FIRST_LOOK_MS; ; wait = Math.min(wait * 2, MAX_LOOK_MS)) {
+    if (current.state === 'completed') return { upload: current, done: true };
+    if (current.state === 'open') {
+      throw current.lastError
+        ? errorFromStored(current.lastError)
+        : uploadNotOpen('open', 'the assembly was handed back; complete again');
+    }
+    if (current.state !== 'completing') throw uploadNotOpen(current.state, current.lastError?.message);
+    if (deps.clock.now().getTime() + wait > deadline) return { upload: current, done: false };
+    await sleepOn(deps.clock, wait);
+    const fresh = await deps.store.get(u.id);
+    if (!fresh) throw storageRejected('Other', 'upload disappeared during complete');
+    current = fresh;
+  }
+}

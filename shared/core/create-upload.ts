@@ -1,9 +1,13 @@
-import { contentTypeNotAllowed, tooManyOpenUploads } from '../errors.ts';
+import { contentTypeNotAllowed, tooManyOpenUploads, validationFailed } from '../errors.ts';
 import type { UploadRecord } from '../ports.ts';
 import { contentTypeAllowed } from './content-type.ts';
 import type { CoreDeps } from './deps.ts';
 import { objectKey } from './keys.ts';
 import { planUpload } from './plan.ts';
+import { quoteEtag } from './verify-parts.ts';
+
+/** CRC-64/XZ of no bytes. */
+const EMPTY_CRC64 = '0';
 
 export interface CreateUploadInput {
   fileName: string;
@@ -18,9 +22,12 @@ export interface CreateUploadInput {
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
 /**
- * Plans the upload, enforces type and quota, and for multipart initiates the COS upload before
- * the record exists — a record never points at a COS upload that was not created. If the insert
- * then fails, the COS upload is an orphan the sweep reconciles.
+ * Plans the upload, enforces type and quota, and initiates the COS multipart upload before the
+ * record exists — a record never points at a COS upload that was not created. If the insert then
+ * fails, the COS upload is an orphan the sweep reconciles. Every strategy is a multipart upload
+ * (a single PUT is part 1 of one), so every object header is the server's, set here at Initiate,
+ * and no URL or key outlives the upload (API.md, "Single uploads are one-part multipart uploads").
+ * A 0-byte file has nothing to send: the server writes it and the upload is born completed.
  */
 export async function createUpload(deps: CoreDeps, owner: string, input: CreateUploadInput): Promise<UploadRecord> {
   const { limits } = deps;
@@ -36,15 +43,20 @@ export async function createUpload(deps: CoreDeps, owner: string, input: CreateU
   const id = deps.ids.uploadId();
   const key = objectKey(limits.keyPrefix, owner, id, input.fileName);
   const metadata = input.metadata ?? {};
-  const cosUploadId =
-    plan.strategy === 'multipart' ? await deps.storage.initiateMultipart(key, { contentType, metadata }) : null;
+  const headers = { contentType, metadata };
+  const location = deps.storage.objectUrl(key);
+  if (plan.size === 0 && input.crc64 !== undefined && input.crc64 !== EMPTY_CRC64) {
+    throw validationFailed([{ path: ['body', 'crc64'], message: 'a 0-byte file has CRC64 0' }]);
+  }
+  const empty = plan.size === 0 ? await deps.storage.putObject(key, new Uint8Array(0), headers) : null;
+  const cosUploadId = empty ? null : await deps.storage.initiateMultipart(key, headers);
 
   const now = deps.clock.now();
   const at = now.toISOString();
   const record: UploadRecord = {
     id,
     owner,
-    state: 'open',
+    state: empty ? 'completed' : 'open',
     strategy: plan.strategy,
     bucket: deps.storage.bucket,
     region: deps.storage.region,
@@ -57,15 +69,20 @@ export async function createUpload(deps: CoreDeps, owner: string, input: CreateU
     partSize: plan.partSize,
     partCount: plan.partCount,
     metadata,
-    crc64: input.crc64 ?? null,
+    crc64: empty ? (empty.crc64 ?? EMPTY_CRC64) : (input.crc64 ?? null),
     createdAt: at,
     updatedAt: at,
     expiresAt: new Date(now.getTime() + limits.uploadTtlSeconds * 1000).toISOString(),
     lastActivityAt: at,
-    completedAt: null,
-    etag: null,
-    location: null,
+    completedAt: empty ? at : null,
+    etag: empty ? quoteEtag(empty.etag) : null,
+    location,
+    crc64Verified: empty ? empty.crc64 === EMPTY_CRC64 : null,
+    lastError: null,
+    assemblyStartedAt: null,
+    leaseUntil: null,
   };
+
   await deps.store.create(record);
   deps.log.info('upload created', {
     uploadId: id,

@@ -13,8 +13,8 @@ export interface CredentialsGrant {
   bucket: string;
   region: string;
   key: string;
-  /** COS multipart UploadId; null for a single PUT. */
-  uploadId: string | null;
+  /** COS multipart UploadId (a single upload's too: it is part 1 of one). */
+  uploadId: string;
   partSize: number;
   partCount: number | null;
   allow: string[];
@@ -30,8 +30,8 @@ export async function issueCredentials(deps: StoreDeps, upload: UploadRecord): P
   const now = deps.clock.now();
   assertOpen(upload, now);
   if (!deps.issuer) throw storageUnavailable('temporary credentials are not configured on this server');
-  if (upload.strategy === 'multipart' && !upload.cosUploadId)
-    throw new Error(`open multipart upload ${upload.id} has no COS UploadId`);
+  if (!upload.cosUploadId)
+    throw uploadNotOpen(upload.state, 'this upload predates temporary keys for single PUTs: create it again');
   const { policy, allow } = uploadPolicy(upload);
 
   if (!(await deps.store.touch(upload.id, now.toISOString()))) {

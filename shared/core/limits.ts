@@ -12,4 +12,8 @@ export interface Limits {
   staleAfterSeconds: number;
   uploadTtlSeconds: number;
   keyPrefix: string;
+  /** How long `complete` waits for its merge before answering 202 (COMPLETE_WAIT_SECONDS). */
+  completeWaitSeconds: number;
+  /** How long "no COS upload and no object" is tolerated after an assembly started (COMPLETE_GRACE_SECONDS). */
+  completeGraceSeconds: number;
 }

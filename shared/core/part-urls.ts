@@ -14,8 +14,8 @@ export interface PartUrl extends PresignedRequest {
 }
 
 /**
- * Presigns one PUT per requested part, each binding the part's exact length (and for a single
- * PUT the content type and metadata), so COS itself refuses any other size. For an upload of
+ * Presigns one Upload Part PUT per requested part, each binding the part's exact length, so COS
+ * itself refuses any other size. For an upload of
  * unknown size, `finalPartSize` fixes the size: the highest number asked for becomes the last part.
  */
 export async function partUrls(deps: CoreDeps, upload: UploadRecord, input: PartUrlsInput): Promise<PartUrl[]> {
@@ -33,18 +33,18 @@ export async function partUrls(deps: CoreDeps, upload: UploadRecord, input: Part
     );
   }
 
+  // Single uploads too: part 1 of a one-part multipart upload, which can carry no object header.
+  if (!upload.cosUploadId)
+    throw uploadNotOpen(upload.state, 'this upload predates part URLs for single PUTs: create it again');
   const expires = deps.limits.urlExpiresSeconds;
   const lengths = input.partNumbers.map((n) => partLength(plan, n) ?? plan.partSize);
-  const signed =
-    upload.strategy === 'single'
-      ? [deps.storage.presignPutObject(upload.key, lengths[0]!, upload.contentType, upload.metadata, now, expires)]
-      : deps.storage.presignUploadParts(
-          upload.key,
-          upload.cosUploadId!,
-          input.partNumbers.map((partNumber, i) => ({ partNumber, contentLength: lengths[i]! })),
-          now,
-          expires,
-        );
+  const signed = deps.storage.presignUploadParts(
+    upload.key,
+    upload.cosUploadId,
+    input.partNumbers.map((partNumber, i) => ({ partNumber, contentLength: lengths[i]! })),
+    now,
+    expires,
+  );
   const urls = signed.map((s, i): PartUrl => ({ partNumber: input.partNumbers[i]!, ...s }));
 
   // Asking for URLs is activity: a client still fetching URLs is not stale.

@@ -11,6 +11,8 @@ export interface SweepReport {
   expired: string[];
   /** COS multipart uploads under the managed prefix that no open upload owns, now aborted in COS. */
   orphans: { key: string; uploadId: string }[];
+  /** Uploads stuck in `completing` whose worker died (lease run out), handed to a new worker. */
+  redriven: string[];
   dryRun: boolean;
   /** A budget ran out with work left: the next run continues (pass `nextCursor` to resume the COS listing). */
   more: boolean;

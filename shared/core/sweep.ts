@@ -1,5 +1,6 @@
 import type { Page, UploadRecord } from '../ports.ts';
 import { cleanCos } from './abort-upload.ts';
+import { isOrphanedCompletion } from './completion-lease.ts';
 import type { CoreDeps } from './deps.ts';
 import { decodeSweepCursor } from './sweep-cursor.ts';
 import { reconcileCos } from './sweep-orphans.ts';
@@ -54,17 +55,22 @@ export async function sweep(deps: CoreDeps, opts: SweepOptions = {}): Promise<Sw
     uploadsLeft: budget.uploads,
     cosLeft: budget.cosListings,
     seen: new Set(),
-    report: { aborted: [], expired: [], orphans: [], dryRun, more: false, nextCursor: null, errors: 0 },
+    report: { aborted: [], expired: [], orphans: [], redriven: [], dryRun, more: false, nextCursor: null, errors: 0 },
   };
 
   const expiredMore = await storePass(run, (limit, cursor) => deps.store.listOpenExpired(run.now, limit, cursor));
   const staleMore = await storePass(run, (limit, cursor) =>
     deps.store.listOpenInactiveSince(run.threshold, limit, cursor),
   );
+  const redriveMore = await storePass(
+    run,
+    (limit, cursor) => deps.store.list({ state: 'completing', limit, cursor }),
+    redriveOne,
+  );
   const cos = await reconcileCos(run, start);
 
   const { report } = run;
-  report.more = expiredMore || staleMore || cos.more;
+  report.more = expiredMore || staleMore || redriveMore || cos.more;
   report.nextCursor = cos.nextCursor;
   run.log[report.errors > 0 ? 'warn' : 'info']('sweep summary', {
     dryRun,
@@ -72,6 +78,7 @@ export async function sweep(deps: CoreDeps, opts: SweepOptions = {}): Promise<Sw
     aborted: report.aborted.length,
     expired: report.expired.length,
     orphans: report.orphans.length,
+    redriven: report.redriven.length,
     errors: report.errors,
     more: report.more,
     uploadsExamined: budget.uploads - run.uploadsLeft,
@@ -83,7 +90,11 @@ export async function sweep(deps: CoreDeps, opts: SweepOptions = {}): Promise<Sw
 type Lister = (limit: number, cursor?: string) => Promise<Page<UploadRecord>>;
 
 /** One store listing, page by page, within the uploads budget. True when work was left. */
-async function storePass(run: SweepRun, list: Lister): Promise<boolean> {
+async function storePass(
+  run: SweepRun,
+  list: Lister,
+  judge: (run: SweepRun, u: UploadRecord) => Promise<void> = endOne,
+): Promise<boolean> {
   // Out of budget before starting: a one-item probe says whether this pass had work at all.
   if (run.uploadsLeft <= 0) return (await list(1)).items.length > 0;
   let cursor: string | undefined;
@@ -92,7 +103,7 @@ async function storePass(run: SweepRun, list: Lister): Promise<boolean> {
     const page = await list(Math.min(STORE_PAGE, run.uploadsLeft), cursor);
     const items = page.items.slice(0, run.uploadsLeft);
     run.uploadsLeft -= items.length;
-    await forEachLimited(items, CONCURRENCY, (u) => endOne(run, u));
+    await forEachLimited(items, CONCURRENCY, (u) => judge(run, u));
     if (!page.nextCursor) return items.length < page.items.length;
     cursor = page.nextCursor;
   }
@@ -136,6 +147,40 @@ async function endOne(run: SweepRun, listed: UploadRecord): Promise<void> {
   } catch (e) {
     run.report.errors++;
     run.log.warn('sweep action failed', { uploadId: listed.id, error: errorCode(e) });
+  }
+}
+
+/**
+ * An upload in `completing` whose worker died (its lease ran out, or none ever claimed it): the lease
+ * is released by a conditional write — in AWS the table's stream sees it and starts a worker — and
+ * the trigger is told, for where no stream runs. A live worker's upload is left alone.
+ */
+async function redriveOne(run: SweepRun, listed: UploadRecord): Promise<void> {
+  const { store, clock, completions } = run.deps;
+  try {
+    const now = clock.now();
+    if (!isOrphanedCompletion(listed, now)) return;
+    if (!run.dryRun) {
+      const released = await store.transition(listed.id, {
+        from: ['completing'],
+        to: 'completing',
+        set: { leaseUntil: null },
+        leaseFreeAt: now.toISOString(),
+        at: now.toISOString(),
+      });
+      if (!released) return;
+      completions.started(listed.id);
+    }
+    run.report.redriven.push(listed.id);
+    run.log.info('sweep action', {
+      action: 'redrive',
+      uploadId: listed.id,
+      leaseUntil: listed.leaseUntil,
+      dryRun: run.dryRun,
+    });
+  } catch (e) {
+    run.report.errors++;
+    run.log.warn('sweep redrive failed', { uploadId: listed.id, error: errorCode(e) });
   }
 }
 

@@ -28,7 +28,9 @@ export function toPublicUpload(u: UploadRecord, now: Date) {
     completedAt: u.completedAt,
     etag: u.etag,
     crc64: u.crc64,
+    crc64Verified: u.crc64Verified,
     location: u.location,
+    lastError: u.lastError,
   };
 }
 

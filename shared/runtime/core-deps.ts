@@ -1,6 +1,7 @@
 import { type Config, config, cosEndpoint } from '../config.ts';
 import type { CoreDeps } from '../core/deps.ts';
-import type { ObjectStorage } from '../ports.ts';
+import type { CompletionTrigger, ObjectStorage } from '../ports.ts';
+import { inProcessCompletions, streamTriggered } from './in-process-completions.ts';
 import { installedCoreDeps, memoUntilFailure, onDepsReset, storeDeps } from './store-deps.ts';
 
 export async function storageFrom(c: Config): Promise<ObjectStorage> {
@@ -22,10 +23,24 @@ onDepsReset(() => {
   storage = memoStorage();
 });
 
-/** storeDeps() plus the COS client, for the routes that call COS. Built once per process. */
+let completions: CompletionTrigger | undefined;
+onDepsReset(() => {
+  completions = undefined;
+});
+
+/**
+ * storeDeps() plus the COS client and the completion trigger, for the routes that call COS. Built
+ * once per process. With DynamoDB the table's stream starts completion workers (serverless.yml);
+ * with SQLite, which has no stream, they run in this process.
+ */
 export async function coreDeps(): Promise<CoreDeps> {
   const installed = installedCoreDeps();
   if (installed) return installed;
   const [base, cos] = await Promise.all([storeDeps(), storage()]);
-  return { ...base, storage: cos };
+  const deps: CoreDeps = { ...base, storage: cos, completions: streamTriggered };
+  if (config().UPLOADS_STORE === 'sqlite') {
+    completions ??= inProcessCompletions(() => deps);
+    deps.completions = completions;
+  }
+  return deps;
 }

@@ -18,6 +18,8 @@ export const limitsFrom = (c: Config): Limits => ({
   staleAfterSeconds: c.STALE_AFTER_SECONDS,
   uploadTtlSeconds: c.UPLOAD_TTL_SECONDS,
   keyPrefix: c.KEY_PREFIX,
+  completeWaitSeconds: c.COMPLETE_WAIT_SECONDS,
+  completeGraceSeconds: c.COMPLETE_GRACE_SECONDS,
 });
 
 /** The configured store. Adapters load lazily so a bundle pays only for the one it uses at run time. */

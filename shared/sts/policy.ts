@@ -9,7 +9,6 @@ import type { StsPolicy, UploadRecord } from '../ports.ts';
 
 export const UPLOAD_PART = 'name/cos:UploadPart';
 export const LIST_PARTS = 'name/cos:ListParts';
-export const PUT_OBJECT = 'name/cos:PutObject';
 
 export type PolicyUpload = Pick<
   UploadRecord,
@@ -47,33 +46,14 @@ const positiveInt = (n: number | null, what: string): number => {
 };
 
 /**
- * Multipart: UploadPart with `cos:content-length` ≤ partSize, and ListParts (so an SDK can resume)
- * in its own statement — ListParts carries no Content-Length, and CAM evaluates a condition on a
- * missing key as false, so sharing UploadPart's statement would deny it.
- * Single: PutObject with exactly the declared size and content type, nothing else.
+ * UploadPart with `cos:content-length` ≤ partSize, and ListParts (so an SDK can resume) in its own
+ * statement — ListParts carries no Content-Length, and CAM evaluates a condition on a missing key
+ * as false, so sharing UploadPart's statement would deny it. A single upload is part 1 of a
+ * one-part multipart upload whose partSize is its size: the same grant, and no PutObject, which
+ * could overwrite the completed object or add headers the server never set.
  */
 export function uploadPolicy(u: PolicyUpload): UploadGrant {
   const resource = [cosObjectResource(u.region, u.bucket, u.key)];
-  if (u.strategy === 'single') {
-    const size = positiveInt(u.size, 'size');
-    return {
-      allow: [PUT_OBJECT],
-      policy: {
-        version: '2.0',
-        statement: [
-          {
-            effect: 'allow',
-            action: [PUT_OBJECT],
-            resource,
-            condition: {
-              numeric_equal: { 'cos:content-length': size },
-              string_equal: { 'cos:content-type': u.contentType },
-            },
-          },
-        ],
-      },
-    };
-  }
   const partSize = positiveInt(u.partSize, 'partSize');
   if (partSize === 0) throw new Error('STS policy: partSize must be positive');
   return {

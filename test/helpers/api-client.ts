@@ -97,3 +97,24 @@ export function bytesOf(length: number, seed = 1): Uint8Array<ArrayBuffer> {
 }
 
 export const crcOf = (b: Uint8Array): string => new Crc64().update(b).toString();
+
+/**
+ * Polls GET until the upload leaves `completing` (or `timeoutMs` passes) and returns every state
+ * seen on the way, so a test can assert the upload never showed `open` or `aborted` meanwhile.
+ */
+export async function settled(
+  api: ReturnType<typeof apiClient>,
+  id: string,
+  timeoutMs = 30_000,
+): Promise<{ upload: UploadView; seen: string[] }> {
+  const seen: string[] = [];
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await api.get(id);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    const state = r.body.upload.state;
+    if (seen.at(-1) !== state) seen.push(state);
+    if (state !== 'completing' || Date.now() > until) return { upload: r.body.upload, seen };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

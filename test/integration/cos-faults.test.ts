@@ -2,13 +2,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultAction, FaultRule } from '../../local/cos/faults.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import type { UploadRecord } from '../../shared/ports.ts';
-import { type Answer, apiClient, bytesOf, crcOf, putPart } from '../helpers/api-client.ts';
+import { type Answer, apiClient, bytesOf, crcOf, putPart, settled } from '../helpers/api-client.ts';
 import { getObjectBytes, headObject, listParts, officialCos } from '../helpers/official-cos.ts';
 import { startTestStack, type TestStack } from '../helpers/test-stack.ts';
 
 /**
- * COS misbehaving under every server-side call the API makes: the API retries within its budget,
- * then answers STORAGE_UNAVAILABLE; the upload's state stays consistent and a later retry succeeds.
+ * COS misbehaving under every server-side call the API and the completion worker make: the API
+ * retries within its budget, then answers STORAGE_UNAVAILABLE; the worker retries within its own and
+ * hands back; the upload's state stays consistent and it completes once COS recovers.
  */
 const MiB = 1024 * 1024;
 let testStack: TestStack | undefined;
@@ -17,8 +18,10 @@ let api: ReturnType<typeof apiClient>;
 
 beforeAll(async () => {
   testStack = await startTestStack('faults', {
-    // Short attempt timeouts so "COS hangs" costs a test seconds, not minutes.
-    env: { COS_TIMEOUT_MS: '400', COS_RETRY_BUDGET_MS: '3000' },
+    // Short attempt timeouts so "COS hangs" costs a test seconds, not minutes; a short wait at
+    // complete, and a worker whose lease and budget are seconds, so a dead one is re-driven soon.
+    env: { COS_TIMEOUT_MS: '400', COS_RETRY_BUDGET_MS: '3000', COMPLETE_WAIT_SECONDS: '2' },
+    worker: { leaseSeconds: 4, budgetMs: 3000, headPollMs: 100, maxHeadPollMs: 300 },
   });
   stack = testStack.stack;
   api = apiClient(stack.apiUrl, await stack.token('alice'));
@@ -66,29 +69,43 @@ describe.each(Object.entries(TRANSIENT))('COS fault: %s', (_name, action) => {
     expect((await stack.deps.store.list({ limit: 1000 })).items.length).toBe(before);
   });
 
-  it('List Parts and Complete: retried; persistent → 503, upload still open, a later complete succeeds', async () => {
-    for (const op of ['ListParts', 'CompleteMultipartUpload'] as const) {
-      const once = await readyMultipart(op.length);
-      fault(op, action, 1);
-      const ok = await api.complete(once.up.id);
-      expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+  it('List Parts: retried; persistent → 503 before anything changed, upload still open; later completes', async () => {
+    const once = await readyMultipart(1);
+    fault('ListParts', action, 1);
+    const ok = await api.complete(once.up.id);
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
 
-      const { up, file } = await readyMultipart(op.length + 100);
-      // One Complete attempt may use the whole budget (COS streams while it assembles): hang past it.
-      fault(
-        op,
-        op === 'CompleteMultipartUpload' && action.type === 'delay' ? { type: 'delay', ms: 4000 } : action,
-        1000,
-      );
-      expectUnavailable(await api.complete(up.id));
-      stack.emulator.faults.clear();
-      expect(['open', 'completed']).toContain((await api.get(up.id)).body.upload.state);
-      const done = await api.complete(up.id);
-      expect(done.status, JSON.stringify(done.body)).toBe(200);
-      expect(done.body.upload).toMatchObject({ state: 'completed', crc64: crcOf(file) });
-      const bytes = await getObjectBytes(officialCos(stack.cosUrl), stack.bucket, stack.region, up.key);
-      expect(Buffer.compare(bytes, Buffer.from(file))).toBe(0);
-    }
+    const { up, file } = await readyMultipart(2);
+    fault('ListParts', action, 1000);
+    expectUnavailable(await api.complete(up.id));
+    expect((await api.get(up.id)).body.upload.state).toBe('open');
+    stack.emulator.faults.clear();
+    const done = await api.complete(up.id);
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    expect(done.body.upload).toMatchObject({ state: 'completed', crc64: crcOf(file), crc64Verified: true });
+  });
+
+  it('Complete: retried by the worker; persistent → 202 and completing, never open; completes once COS recovers', async () => {
+    const once = await readyMultipart(3);
+    fault('CompleteMultipartUpload', action, 1);
+    const ok = await api.complete(once.up.id);
+    expect([200, 202]).toContain(ok.status);
+    expect((await settled(api, once.up.id)).upload.state).toBe('completed');
+
+    const { up, file } = await readyMultipart(4);
+    fault('CompleteMultipartUpload', action.type === 'delay' ? { type: 'delay', ms: 4000 } : action, 1000);
+    const pending = await api.complete(up.id);
+    expect(pending.status, JSON.stringify(pending.body)).toBe(202);
+    expect(pending.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(pending.body.upload.state).toBe('completing');
+    // Calling complete again while it merges is safe: still 202, no second assembly.
+    expect((await api.complete(up.id)).status).toBe(202);
+    stack.emulator.faults.clear();
+    const { upload, seen } = await settled(api, up.id);
+    expect(seen).toEqual(['completing', 'completed']);
+    expect(upload).toMatchObject({ state: 'completed', crc64: crcOf(file), lastError: null });
+    const bytes = await getObjectBytes(officialCos(stack.cosUrl), stack.bucket, stack.region, up.key);
+    expect(Buffer.compare(bytes, Buffer.from(file))).toBe(0);
   });
 
   it('Abort: persistent faults → 503 but the upload is already aborted; DELETE again cleans COS', async () => {
@@ -103,40 +120,59 @@ describe.each(Object.entries(TRANSIENT))('COS fault: %s', (_name, action) => {
     await expect(listParts(cos, stack, up.key, up.cosUploadId)).rejects.toMatchObject({ statusCode: 404 });
   });
 
-  it('Head (single complete): retried; persistent → 503 and still open; later complete succeeds', async () => {
-    const file = bytesOf(5000, 3);
-    const up = (await api.create({ fileName: 's.bin', size: file.length })).body.upload;
-    await putPart((await api.partUrls(up.id, { partNumbers: [1] })).body.urls[0]!, file);
-    fault('HeadObject', action, 1000);
-    expectUnavailable(await api.complete(up.id));
-    expect((await api.get(up.id)).body.upload.state).toBe('open');
-    stack.emulator.faults.clear();
-    fault('HeadObject', action, 1);
-    expect((await api.complete(up.id)).status).toBe(200);
+  it('Head (the worker confirming an object after NoSuchUpload): retried until it answers', async () => {
+    const { up, file } = await readyMultipart(8);
+    // COS merged it, but the answer was lost: the worker sees NoSuchUpload and must HEAD.
+    await officialComplete(up);
+    fault('HeadObject', action, 3);
+    expect([200, 202]).toContain((await api.complete(up.id)).status);
+    const { upload } = await settled(api, up.id);
+    expect(upload).toMatchObject({ state: 'completed', size: file.length, crc64: crcOf(file), crc64Verified: true });
   });
 });
 
+/** Completes the COS multipart upload behind the API's back, as a merge whose answer was lost. */
+async function officialComplete(up: { key: string; cosUploadId: string | null }) {
+  const cos = officialCos(stack.cosUrl);
+  const listed = (await listParts(cos, stack, up.key, up.cosUploadId)) as {
+    Part: { PartNumber: string; ETag: string }[];
+  };
+  await new Promise((resolve, reject) =>
+    cos.multipartComplete(
+      {
+        Bucket: stack.bucket,
+        Region: stack.region,
+        Key: up.key,
+        UploadId: up.cosUploadId!,
+        Parts: listed.Part.map((p) => ({ PartNumber: Number(p.PartNumber), ETag: p.ETag })),
+      },
+      (err, data) => (err ? reject(err) : resolve(data)),
+    ),
+  );
+}
+
 describe("Complete's 200 with an <Error> inside", () => {
-  it('is retried; persistent → 503 with nothing completed; later succeeds', async () => {
+  it('is retried; persistent → 202 and still completing; completes once COS recovers', async () => {
     const once = await readyMultipart(40);
     fault('CompleteMultipartUpload', { type: 'completeError', code: 'InternalError' }, 1);
     expect((await api.complete(once.up.id)).status).toBe(200);
 
     const { up } = await readyMultipart(41);
     fault('CompleteMultipartUpload', { type: 'completeError', code: 'InternalError' }, 1000);
-    expectUnavailable(await api.complete(up.id));
-    expect((await api.get(up.id)).body.upload.state).toBe('open');
+    expect((await api.complete(up.id)).status).toBe(202);
+    const stuck = (await api.get(up.id)).body.upload;
+    expect(stuck.state).toBe('completing');
     stack.emulator.faults.clear();
-    expect((await api.complete(up.id)).status).toBe(200);
+    expect((await settled(api, up.id)).upload.state).toBe('completed');
   });
 });
 
 describe('crash safety', () => {
-  it('a complete that died after COS assembled the object is finished on retry (NoSuchUpload → HEAD)', async () => {
+  it('a worker that died after COS assembled the object is finished by the next (NoSuchUpload → HEAD)', async () => {
     const { up, file } = await readyMultipart(50);
     const store = stack.deps.store;
     const original = store.transition.bind(store);
-    // The process "dies" right after COS Complete succeeded, before the store records it.
+    // The worker "dies" right after COS Complete succeeded, before the store records it.
     store.transition = async (id, t) => {
       if (t.to === 'completed') {
         store.transition = original;
@@ -145,19 +181,22 @@ describe('crash safety', () => {
       return original(id, t);
     };
     const crashed = await api.complete(up.id);
-    expect(crashed.status).toBe(500);
+    expect(crashed.status, JSON.stringify(crashed.body)).toBe(202);
     expect((await store.get(up.id))!.state).toBe<UploadRecord['state']>('completing');
     // An abort cannot sneak in while it is completing.
     expect((await api.abort(up.id)).status).toBe(409);
 
+    // Once the dead worker's lease runs out, the next complete hands the merge to a new worker.
+    await new Promise((resolve) => setTimeout(resolve, 4200));
     const retried = await api.complete(up.id);
-    expect(retried.status, JSON.stringify(retried.body)).toBe(200);
-    expect(retried.body.upload).toMatchObject({ state: 'completed', size: file.length, crc64: crcOf(file) });
+    expect([200, 202]).toContain(retried.status);
+    const { upload } = await settled(api, up.id);
+    expect(upload).toMatchObject({ state: 'completed', size: file.length, crc64: crcOf(file) });
     const bytes = await getObjectBytes(officialCos(stack.cosUrl), stack.bucket, stack.region, up.key);
     expect(Buffer.compare(bytes, Buffer.from(file))).toBe(0);
   });
 
-  it('a complete that died before calling COS is taken over by the next complete', async () => {
+  it('a worker that died before calling COS is re-driven by the sweep once its lease ran out', async () => {
     const { up } = await readyMultipart(51);
     const storage = stack.deps.storage;
     const original = storage.completeMultipart.bind(storage);
@@ -165,9 +204,14 @@ describe('crash safety', () => {
       storage.completeMultipart = original;
       throw new Error('simulated crash');
     };
-    expect((await api.complete(up.id)).status).toBe(500);
-    const retried = await api.complete(up.id);
-    expect(retried.status, JSON.stringify(retried.body)).toBe(200);
+    expect((await api.complete(up.id)).status).toBe(202);
+    expect((await api.get(up.id)).body.upload).toMatchObject({ state: 'completing', lastError: { code: 'INTERNAL' } });
+    await new Promise((resolve) => setTimeout(resolve, 4200));
+    const admin = apiClient(stack.apiUrl, await stack.token('root', { admin: true }));
+    const swept = await admin.call<{ redriven: string[] }>('POST', '/v1/admin/sweep', {});
+    expect(swept.status, JSON.stringify(swept.body)).toBe(200);
+    expect(swept.body.redriven).toContain(up.id);
+    expect((await settled(api, up.id)).upload).toMatchObject({ state: 'completed', lastError: null });
   });
 
   it('a corrupt assembled object (CRC64 differs from the parts) is deleted and the upload reopened', async () => {
@@ -182,7 +226,7 @@ describe('crash safety', () => {
     expect(r.status).toBe(409);
     expect(r.body).toMatchObject({ error: { code: 'PARTS_INVALID', details: { crc64Mismatch: { actual: '1' } } } });
     const after = (await api.get(up.id)).body.upload;
-    expect(after.state).toBe('open');
+    expect(after).toMatchObject({ state: 'open', lastError: { code: 'PARTS_INVALID' } });
     expect(after.cosUploadId).not.toBe(up.cosUploadId);
     const cos = officialCos(stack.cosUrl);
     await expect(headObject(cos, stack, up.key)).rejects.toMatchObject({ statusCode: 404 });

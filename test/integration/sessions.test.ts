@@ -68,7 +68,7 @@ describe('upload sessions end to end (local COS + SQLite over HTTP)', () => {
     expect(again.body.upload).toEqual(done.body.upload);
   });
 
-  it('a single-PUT upload binds length and type, and completes after a HEAD', async () => {
+  it('a single upload is part 1 of a one-part multipart upload; its headers are set at Initiate', async () => {
     const file = bytesOf(300 * 1024, 3);
     const created = await alice.create({
       fileName: 'note.txt',
@@ -77,19 +77,24 @@ describe('upload sessions end to end (local COS + SQLite over HTTP)', () => {
       metadata: { album: '2026' },
     });
     const up = created.body.upload;
-    expect(up).toMatchObject({ strategy: 'single', partCount: 1, cosUploadId: null });
+    expect(up).toMatchObject({ strategy: 'single', partCount: 1, partSize: file.length });
+    expect(up.cosUploadId).toEqual(expect.any(String));
+    expect(up.location).toBe(`${stack.bucketUrl}/${up.key.split('/').map(encodeURIComponent).join('/')}`);
     const { body } = await alice.partUrls(up.id, { partNumbers: [1] });
     const url = body.urls[0]!;
-    expect(url.headers['Content-Type'] ?? url.headers['content-type']).toBe('text/plain');
-    // A different content type than the signed one is refused by COS itself.
-    const wrongType = await putPart(url, file, { 'Content-Type': 'image/png', 'content-type': 'image/png' });
-    expect(wrongType.status).toBe(403);
+    expect(new URL(url.url).searchParams.get('uploadId')).toBe(up.cosUploadId);
+    expect(Object.keys(url.headers).map((h) => h.toLowerCase())).not.toContain('content-type');
+    // Another length than the signed one is refused by COS itself.
+    const short = file.subarray(1);
+    expect((await putPart(url, short, { 'Content-Length': String(short.length) })).status).toBe(403);
     expect((await putPart(url, file)).status).toBe(200);
+    // No body: the server takes part 1 from List Parts.
     const done = await alice.complete(up.id);
     expect(done.status, JSON.stringify(done.body)).toBe(200);
-    expect(done.body.upload).toMatchObject({ state: 'completed', crc64: crcOf(file), size: file.length });
+    expect(done.body.upload).toMatchObject({ state: 'completed', size: file.length, partCount: 1 });
     const head = await headObject(officialCos(stack.cosUrl), stack, up.key);
     expect(head.headers['x-cos-meta-album']).toBe('2026');
+    expect(head.headers['content-type']).toBe('text/plain');
   });
 
   it('unknown size: finalPartSize fixes the size and the last part', async () => {

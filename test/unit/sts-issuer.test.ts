@@ -181,7 +181,11 @@ describe('tencentStsIssuer (injected client)', () => {
     expect(seen).toEqual([
       {
         action: 'GetFederationToken',
-        params: { Name: 'cos-upload-coordinator', Policy: encodeURIComponent(JSON.stringify(r.policy)), DurationSeconds: 1800 },
+        params: {
+          Name: 'cos-upload-coordinator',
+          Policy: encodeURIComponent(JSON.stringify(r.policy)),
+          DurationSeconds: 1800,
+        },
       },
     ]);
     expect(c).toEqual<TemporaryCredentials>({

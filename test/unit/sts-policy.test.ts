@@ -136,41 +136,31 @@ describe('uploadPolicy — multipart', () => {
   });
 });
 
-describe('uploadPolicy — single', () => {
+describe('uploadPolicy — single (part 1 of a one-part multipart upload)', () => {
   const key = 'u/0123456789abcdef/upl_abc/头像 1.png';
   const grant = uploadPolicy(single(key, 123_456, 'image/png'));
 
-  it('allows only PutObject of exactly the size and the declared content type', () => {
-    expect(grant.allow).toEqual(['name/cos:PutObject']);
-    expect(grant.policy.statement).toEqual([
-      {
-        effect: 'allow',
-        action: ['name/cos:PutObject'],
-        resource: [`qcs::cos:ap-guangzhou:uid/1250000000:uploads-1250000000/${key}`],
-        condition: {
-          numeric_equal: { 'cos:content-length': 123_456 },
-          string_equal: { 'cos:content-type': 'image/png' },
-        },
-      },
-    ]);
-    for (const a of [...FORBIDDEN_ACTIONS, 'name/cos:UploadPart', 'name/cos:ListParts'])
-      expect(allActions(grant)).not.toContain(a);
-  });
-
-  it('as enforced: the exact size and type pass, anything else does not', () => {
-    const ok = { 'cos:content-length': '123456', 'cos:content-type': 'image/png' };
-    expect(decide(grant, 'PutObject', key, ok)).toBe('allow');
-    expect(decide(grant, 'PutObject', key, { ...ok, 'cos:content-length': '123455' })).toBe('implicitDeny');
-    expect(decide(grant, 'PutObject', key, { ...ok, 'cos:content-length': '123457' })).toBe('implicitDeny');
-    expect(decide(grant, 'PutObject', key, { ...ok, 'cos:content-type': 'text/html' })).toBe('implicitDeny');
-    expect(decide(grant, 'PutObject', 'u/0123456789abcdef/upl_abc/other.png', ok)).toBe('implicitDeny');
-  });
-
-  it('handles an empty file (size 0) and refuses an unknown size', () => {
-    expect(uploadPolicy(single('u/a/upl_1/empty', 0)).policy.statement[0]!.condition).toMatchObject({
-      numeric_equal: { 'cos:content-length': 0 },
+  it('allows UploadPart up to the size and ListParts, and no PutObject', () => {
+    expect(grant.allow).toEqual(['name/cos:UploadPart', 'name/cos:ListParts']);
+    expect(grant.policy.statement[0]).toEqual({
+      effect: 'allow',
+      action: ['name/cos:UploadPart'],
+      resource: [`qcs::cos:ap-guangzhou:uid/1250000000:uploads-1250000000/${key}`],
+      condition: { numeric_less_than_equal: { 'cos:content-length': 123_456 } },
     });
-    expect(() => uploadPolicy({ ...single('u/a/upl_1/x', 1), size: null })).toThrow(/size/);
+    for (const a of [...FORBIDDEN_ACTIONS, 'name/cos:PutObject']) expect(allActions(grant)).not.toContain(a);
+  });
+
+  it('as enforced: a part of the size passes; PutObject (which could overwrite the object) never does', () => {
+    const ok = { 'cos:content-length': '123456' };
+    expect(decide(grant, 'UploadPart', key, ok)).toBe('allow');
+    expect(decide(grant, 'UploadPart', key, { 'cos:content-length': '123457' })).toBe('implicitDeny');
+    expect(decide(grant, 'PutObject', key, { ...ok, 'cos:content-type': 'image/png' })).toBe('implicitDeny');
+    expect(decide(grant, 'UploadPart', 'u/0123456789abcdef/upl_abc/other.png', ok)).toBe('implicitDeny');
+  });
+
+  it('refuses a part size that is not a positive byte count', () => {
+    expect(() => uploadPolicy(single('u/a/upl_1/empty', 0))).toThrow(/partSize/);
   });
 });
 

@@ -26,6 +26,8 @@ const limits: Limits = {
   staleAfterSeconds: 24 * 3600,
   uploadTtlSeconds: 7 * 24 * 3600,
   keyPrefix: 'u/',
+  completeWaitSeconds: 8,
+  completeGraceSeconds: 3600,
 };
 
 let seq = 0;
@@ -56,6 +58,10 @@ function record(over: Partial<UploadRecord> = {}): UploadRecord {
     completedAt: null,
     etag: null,
     location: null,
+    crc64Verified: null,
+    lastError: null,
+    assemblyStartedAt: null,
+    leaseUntil: null,
     ...over,
   };
 }
@@ -110,6 +116,7 @@ function setup(store: UploadStore = new SqliteUploadStore({ path: ':memory:' }))
     ids: { uploadId: () => 'unused' },
     limits,
     log: createLogger('debug', {}, (l) => lines.push(JSON.parse(l) as Record<string, unknown>)),
+    completions: { started: () => undefined },
   } satisfies CoreDeps;
   return { deps, store, cos, lines, clock };
 }
