@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../shared/config.ts';
+
+const base = { COS_SECRET_ID: 'AKIDx', COS_SECRET_KEY: 'secret', AUTH_JWT_SECRET: 'a-development-secret-0123' };
+const refusal = (env: Record<string, string>) => {
+  try {
+    parseConfig({ ...base, ...env });
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('configuration was accepted');
+};
+
+describe('start-up refusals (API.md, Configuration)', () => {
+  it('COS_SESSION_TOKEN without STS_ROLE_ARN: GetFederationToken takes permanent keys only', () => {
+    expect(refusal({ COS_SESSION_TOKEN: 'tok' })).toMatch(/COS_SESSION_TOKEN: .*STS_ROLE_ARN/);
+    const c = parseConfig({ ...base, COS_SESSION_TOKEN: 'tok', STS_ROLE_ARN: 'qcs::cam::uin/1:roleName/up' });
+    expect(c.COS_SESSION_TOKEN).toBe('tok');
+  });
+
+  it('a path-style COS_ENDPOINT on a non-loopback host; loopback and virtual-hosted are fine', () => {
+    expect(refusal({ COS_ENDPOINT: 'https://cos.ap-guangzhou.myqcloud.com/uploads-1250000000' })).toMatch(
+      /COS_ENDPOINT: a path-style endpoint/,
+    );
+    for (const ok of [
+      'https://uploads-1250000000.cos.ap-guangzhou.myqcloud.com',
+      'https://uploads-1250000000.cos.ap-guangzhou.myqcloud.com/',
+      'http://127.0.0.1:8788/uploads-1250000000',
+      'http://localhost:8788/uploads-1250000000',
+      'http://[::1]:8788/uploads-1250000000',
+    ]) {
+      expect(parseConfig({ ...base, COS_ENDPOINT: ok }).COS_ENDPOINT).toBe(ok);
+    }
+  });
+
+  it('COMPLETE_WAIT_SECONDS stays well inside API Gateway 30 s; COMPLETE_GRACE_SECONDS at least a minute', () => {
+    expect(parseConfig(base)).toMatchObject({ COMPLETE_WAIT_SECONDS: 8, COMPLETE_GRACE_SECONDS: 3600 });
+    expect(refusal({ COMPLETE_WAIT_SECONDS: '29' })).toMatch(/COMPLETE_WAIT_SECONDS/);
+    expect(refusal({ COMPLETE_GRACE_SECONDS: '5' })).toMatch(/COMPLETE_GRACE_SECONDS/);
+    expect(parseConfig({ ...base, COMPLETE_WAIT_SECONDS: '0' }).COMPLETE_WAIT_SECONDS).toBe(0);
+  });
+});
