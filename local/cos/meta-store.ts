@@ -196,18 +196,13 @@ export class MetaStore {
 
   /**
    * Uploads in (key, uploadId) order after the markers, lazily (the caller pages and folds
-   * prefixes). With no uploadIdMarker (null) only keys strictly after keyMarker follow it.
+   * prefixes). With no idMarker (null) only keys strictly after keyMarker follow it.
    */
-  *iterateUploads(
-    bucket: string,
-    prefix: string,
-    keyMarker: string,
-    uploadIdMarker: string | null,
-  ): Generator<UploadRow> {
+  *iterateUploads(bucket: string, prefix: string, keyMarker: string, idMarker: string | null): Generator<UploadRow> {
     const rows = this.q(
       `SELECT * FROM uploads WHERE bucket = ? AND substr(key, 1, length(?)) = ?
          AND (key > ? OR (key = ? AND ? IS NOT NULL AND upload_id > ?)) ORDER BY key, upload_id`,
-    ).iterate(bucket, prefix, prefix, keyMarker, keyMarker, uploadIdMarker, uploadIdMarker) as Iterable<Row>;
+    ).iterate(bucket, prefix, prefix, keyMarker, keyMarker, idMarker, idMarker) as Iterable<Row>;
     for (const r of rows) yield toUpload(r);
   }
 
