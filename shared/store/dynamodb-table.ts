@@ -5,6 +5,9 @@ import {
   type DynamoDBClient,
   ResourceInUseException,
   ResourceNotFoundException,
+  type StreamSpecification,
+  type TableDescription,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
@@ -14,6 +17,11 @@ import definition from './dynamodb-table.json' with { type: 'json' };
 /**
  * The table, defined once in dynamodb-table.json in CloudFormation's property names, so
  * serverless.yml includes the same fields with `${file(./shared/store/dynamodb-table.json):KeySchema}` etc.
+ *
+ * The stream (NEW_IMAGE: the item as written) is the completion workers' durable trigger: an
+ * upload entering `completing` with no lease starts functions/complete-worker.ts (serverless.yml).
+ * CloudFormation's StreamSpecification has only StreamViewType; CreateTable and UpdateTable also
+ * want `StreamEnabled: true` (CreateTable API reference, StreamSpecification).
  *
  * Projections are chosen for write cost: every update of an indexed item also writes each index
  * whose projected attributes changed. Recording parts and issuing URLs move `lastActivityAt`
@@ -37,19 +45,27 @@ const tableSchema = z.object({
     }),
   ),
   TimeToLiveSpecification: z.object({ AttributeName: z.string(), Enabled: z.boolean() }),
+  StreamSpecification: z.object({
+    StreamViewType: z.enum(['NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES', 'KEYS_ONLY']),
+  }),
   PointInTimeRecoverySpecification: z.object({ PointInTimeRecoveryEnabled: z.boolean() }),
 });
 
 export const tableDefinition = tableSchema.parse(definition);
 
 /**
- * Creates the table (and turns on TTL) when it does not exist. For DynamoDB Local at start-up;
- * in AWS the table belongs to serverless.yml. Safe to race: a concurrent creator just wins.
+ * Creates the table (and turns on its stream and TTL) when it does not exist. For DynamoDB Local
+ * at start-up; in AWS the table belongs to serverless.yml. Safe to race: a concurrent creator just wins.
  */
 export async function ensureTable(client: DynamoDBClient, table: string): Promise<void> {
   const { BillingMode, AttributeDefinitions, KeySchema, GlobalSecondaryIndexes, TimeToLiveSpecification } =
     tableDefinition;
-  if (!(await tableExists(client, table))) {
+  const stream: StreamSpecification = {
+    StreamEnabled: true,
+    StreamViewType: tableDefinition.StreamSpecification.StreamViewType,
+  };
+  let described = await describeTable(client, table);
+  if (!described) {
     try {
       await client.send(
         new CreateTableCommand({
@@ -58,13 +74,17 @@ export async function ensureTable(client: DynamoDBClient, table: string): Promis
           AttributeDefinitions,
           KeySchema,
           GlobalSecondaryIndexes,
+          StreamSpecification: stream,
         }),
       );
     } catch (e) {
       if (!(e instanceof ResourceInUseException)) throw e;
     }
     await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 }, { TableName: table });
+    described = await describeTable(client, table);
   }
+  // A table made before the stream existed (a developer's .data/dynamodb) gets it now.
+  await ensureStream(client, table, described, stream);
   // Checked for an existing table too: a start-up that died between create and this step left it off.
   const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: table }));
   const status = ttl.TimeToLiveDescription?.TimeToLiveStatus;
@@ -77,12 +97,38 @@ export async function ensureTable(client: DynamoDBClient, table: string): Promis
   }
 }
 
-async function tableExists(client: DynamoDBClient, table: string): Promise<boolean> {
+async function ensureStream(
+  client: DynamoDBClient,
+  table: string,
+  described: TableDescription | undefined,
+  stream: StreamSpecification,
+): Promise<void> {
+  const current = described?.StreamSpecification;
+  if (current?.StreamEnabled) {
+    // A stream's view type cannot be changed in place, only by disabling it and enabling a new
+    // one (UpdateTable API reference): that is a decision about someone's data, not start-up's.
+    if (current.StreamViewType !== stream.StreamViewType) {
+      throw new Error(
+        `table ${table} streams ${current.StreamViewType}, the completion trigger needs ${stream.StreamViewType}: disable its stream (or delete the local table) and start again`,
+      );
+    }
+    return;
+  }
   try {
-    await client.send(new DescribeTableCommand({ TableName: table }));
-    return true;
+    await client.send(new UpdateTableCommand({ TableName: table, StreamSpecification: stream }));
   } catch (e) {
-    if (e instanceof ResourceNotFoundException) return false;
+    // UpdateTable refuses to enable a stream that is already enabled (ValidationException): a racing ensureTable won.
+    const now = await describeTable(client, table);
+    if (!now?.StreamSpecification?.StreamEnabled) throw e;
+  }
+  await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 }, { TableName: table });
+}
+
+async function describeTable(client: DynamoDBClient, table: string): Promise<TableDescription | undefined> {
+  try {
+    return (await client.send(new DescribeTableCommand({ TableName: table }))).Table;
+  } catch (e) {
+    if (e instanceof ResourceNotFoundException) return undefined;
     throw e;
   }
 }
