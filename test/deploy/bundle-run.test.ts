@@ -2,12 +2,14 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResult, DynamoDBBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleAll } from '../../build/bundle.ts';
 import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_SECRET_ID, LOCAL_SECRET_KEY } from '../../local/cos/defaults.ts';
 import { type CosEmulator, startCosEmulator } from '../../local/cos/server.ts';
 import { mintToken } from '../../local/dev-auth.ts';
+import { startDynamoDbStreamTrigger } from '../../local/dynamodb-stream-trigger.ts';
+import { createLogger } from '../../shared/logger.ts';
 import { startTestDynamoDb } from '../helpers/dynamodb-local.ts';
 import { unzip } from './unzip.ts';
 
@@ -78,13 +80,13 @@ interface RunResult {
 }
 
 /** A cold start: a fresh Node 24 imports the unpacked bundle of `fn` and handles `events` in order. */
-async function invoke(fn: string, events: unknown[]): Promise<RunResult> {
+async function invoke(fn: string, events: unknown[], extraEnv: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   const request = join(dir, `${fn}-${Date.now()}-${Math.random().toString(36).slice(2)}-request.json`);
   const result = `${request}.result`;
   await writeFile(request, JSON.stringify({ fn, events }));
   const stderr = await new Promise<string>((done, fail) => {
     const child = spawn(node, [runner, join(dir, 'run', fn), request, result], {
-      env,
+      env: { ...env, ...extraEnv },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';
@@ -139,8 +141,8 @@ function httpEvent(
   };
 }
 
-const only = async (fn: string, event: unknown) => {
-  const { results } = await invoke(fn, [event]);
+const only = async (fn: string, event: unknown, extraEnv?: NodeJS.ProcessEnv) => {
+  const { results } = await invoke(fn, [event], extraEnv);
   const res = results[0] as APIGatewayProxyResult;
   return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : null };
 };
@@ -163,6 +165,7 @@ describe('bundled handlers in a fresh Node 24 process', () => {
       'admin-abort-upload',
       'admin-sweep',
       'complete-upload',
+      'complete-worker',
       'create-upload',
       'part-urls',
       'sweep-schedule',
@@ -257,6 +260,51 @@ describe('bundled handlers in a fresh Node 24 process', () => {
     );
     expect(listed.status).toBe(200);
     expect(listed.body!.uploads).toEqual([expect.objectContaining({ id, state: 'aborted' })]);
+  });
+
+  it('completes an upload from the table stream: the real stream records, the bundled worker', async () => {
+    const token = await mintToken({ secret: JWT_SECRET, sub: 'bundle-owner' });
+    const file = Buffer.from('bytes merged by the stream-started worker');
+    const created = await only(
+      'create-upload',
+      httpEvent('POST /v1/uploads', '/v1/uploads', { token, body: { fileName: 'small.txt', size: file.length } }),
+    );
+    expect(created.status).toBe(201);
+    const id = (created.body!.upload as { id: string }).id;
+    const at = (suffix: string) => ({ token, pathParameters: { id }, path: `/v1/uploads/${id}${suffix}` });
+    const urls = await only(
+      'part-urls',
+      httpEvent('POST /v1/uploads/{id}/part-urls', at('/part-urls').path, { ...at(''), body: { partNumbers: [1] } }),
+    );
+    const url = (urls.body!.urls as { url: string; headers: Record<string, string> }[])[0]!;
+    expect((await fetch(url.url, { method: 'PUT', headers: url.headers, body: file })).status).toBe(200);
+
+    // The stream's Lambda, played by the local trigger: each batch goes to a cold complete-worker bundle.
+    const trigger = await startDynamoDbStreamTrigger({
+      endpoint: db.endpoint,
+      table: env.UPLOADS_TABLE!,
+      log: createLogger('silent'),
+      handler: async (event) => (await invoke('complete-worker', [event])).results[0] as DynamoDBBatchResponse,
+    });
+    try {
+      // No wait at all: complete answers 202 and leaves the merge to the worker.
+      const completed = await only(
+        'complete-upload',
+        httpEvent('POST /v1/uploads/{id}/complete', at('/complete').path, at('')),
+        { COMPLETE_WAIT_SECONDS: '0' },
+      );
+      expect(completed.status, JSON.stringify(completed.body)).toBe(202);
+      let state = 'completing';
+      for (const end = Date.now() + 30_000; state === 'completing' && Date.now() < end;) {
+        await new Promise((r) => setTimeout(r, 200));
+        const got = await only('get-upload', httpEvent('GET /v1/uploads/{id}', at('').path, at('')));
+        state = (got.body!.upload as { state: string }).state;
+      }
+      expect(state).toBe('completed');
+      expect(trigger.stats).toMatchObject({ invocations: 1, delivered: 1, failed: 0 });
+    } finally {
+      await trigger.close();
+    }
   });
 
   it('runs the scheduled sweep from an EventBridge event', async () => {

@@ -6,6 +6,8 @@ import { functionNames, ZIP_BUDGET_BYTES } from '../../build/bundle.ts';
 import { packageService } from '../../build/package.ts';
 import { LOCAL_SECRET_ID, LOCAL_SECRET_KEY } from '../../local/cos/defaults.ts';
 import { LOCAL_JWT_SECRET } from '../../local/dev-auth.ts';
+import { COMPLETION_FILTER, STREAM_BATCH_SIZE, STREAM_MAX_RETRIES } from '../../local/dynamodb-stream-trigger.ts';
+import { type FilterPattern, matchesEventFilter } from '../../local/lambda-event-filter.ts';
 import { ROUTES } from '../../local/routes.ts';
 import { type Config, configSchema, parseConfig } from '../../shared/config.ts';
 import { CORS_HEADERS } from '../../shared/http/cors.ts';
@@ -19,6 +21,7 @@ import {
   roleStatements,
   routeTargets,
   single,
+  type Statement,
   type Template,
 } from './template.ts';
 import { unzip } from './unzip.ts';
@@ -40,6 +43,16 @@ let dir: string;
 let template: Template;
 let lambdas: Map<string, string>;
 const fnOf = (logicalId: string | undefined) => lambdas.get(logicalId ?? '')?.replace(`${SERVICE}-${STAGE}-`, '');
+const lambdaOf = (fn: string) =>
+  ofType(template, 'AWS::Lambda::Function').find(
+    ([, r]) => r.Properties.FunctionName === `${SERVICE}-${STAGE}-${fn}`,
+  )?.[1];
+const timeout = (fn: string) => lambdaOf(fn)?.Properties.Timeout;
+/** Functions behind an HTTP route (API Gateway's 30 s applies to them). */
+const ROUTED = new Set([...ROUTES.map((r) => r.fn as string), 'not-found']);
+const TABLE_ARN = { 'Fn::GetAtt': ['UploadsTable', 'Arn'] };
+const STREAM_ARN = { 'Fn::GetAtt': ['UploadsTable', 'StreamArn'] };
+const FAILURES_ARN = { 'Fn::GetAtt': ['CompleteWorkerFailures', 'Arn'] };
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'package-test-'));
@@ -65,6 +78,9 @@ describe('serverless.yml → CloudFormation (osls package, offline)', () => {
     expect(p.GlobalSecondaryIndexes).toEqual(tableJson.GlobalSecondaryIndexes);
     expect(p.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
     expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    // The completion workers' trigger: the item as written is what the stream filter reads.
+    expect(p.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
+    expect(p.StreamSpecification).toEqual(tableJson.StreamSpecification);
     expect(table.DeletionPolicy).toBe('Retain');
     expect(table.UpdateReplacePolicy).toBe('Retain');
   });
@@ -79,13 +95,13 @@ describe('serverless.yml → CloudFormation (osls package, offline)', () => {
       expect(fn.Properties.Handler, name).toBe(`${name}.handler`);
       expect((fn.Properties.Code as { S3Key: string }).S3Key, name).toMatch(new RegExp(`/${name}\\.zip$`));
       // API Gateway gives up after 30 s; a routed function must finish (or time out) first.
-      if (name !== 'sweep-schedule') expect(fn.Properties.Timeout, name).toBeLessThanOrEqual(29);
+      if (ROUTED.has(name)) expect(fn.Properties.Timeout, name).toBeLessThanOrEqual(29);
     }
-    const timeout = (fn: string) =>
-      ofType(template, 'AWS::Lambda::Function').find(
-        ([, r]) => r.Properties.FunctionName === `${SERVICE}-${STAGE}-${fn}`,
-      )?.[1].Properties.Timeout;
     expect(timeout('complete-upload')).toBe(29);
+    // Behind no route: the scheduled sweep, and the stream's completion worker (a merge takes minutes).
+    expect(files.filter((f) => !ROUTED.has(f))).toEqual(['complete-worker', 'sweep-schedule']);
+    expect(timeout('sweep-schedule')).toBe(300);
+    expect(timeout('complete-worker')).toBe(900);
   });
 
   it('routes every entry of local/routes.ts to its function, and $default to not-found — nothing else', () => {
@@ -128,6 +144,70 @@ describe('serverless.yml → CloudFormation (osls package, offline)', () => {
     ).toBe(true);
   });
 
+  it('starts the completion worker from the table stream: filtered, retried, bisected, then dead-lettered', () => {
+    const mappings = ofType(template, 'AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(1);
+    const m = mappings[0]![1].Properties as {
+      EventSourceArn: unknown;
+      FunctionName: unknown;
+      StartingPosition: string;
+      BatchSize: number;
+      ParallelizationFactor: number;
+      MaximumRetryAttempts: number;
+      BisectBatchOnFunctionError: boolean;
+      FunctionResponseTypes: string[];
+      DestinationConfig: { OnFailure: { Destination: unknown } };
+      FilterCriteria: { Filters: { Pattern: string }[] };
+    };
+    expect(m.EventSourceArn).toEqual(STREAM_ARN);
+    expect(fnOf(getAttTarget(m.FunctionName))).toBe('complete-worker');
+    expect(m.StartingPosition).toBe('LATEST');
+    expect(m.BatchSize).toBeLessThanOrEqual(10);
+    expect(m.ParallelizationFactor).toBe(10);
+    expect(m.BisectBatchOnFunctionError).toBe(true);
+    expect(m.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(m.MaximumRetryAttempts).toBe(5);
+    expect(m.DestinationConfig.OnFailure.Destination).toEqual(FAILURES_ARN);
+    // The local stream trigger delivers and retries as this mapping does, with this very filter.
+    expect(m.BatchSize).toBe(STREAM_BATCH_SIZE);
+    expect(m.MaximumRetryAttempts).toBe(STREAM_MAX_RETRIES);
+    expect(m.FilterCriteria.Filters.map((f) => JSON.parse(f.Pattern) as unknown)).toEqual([COMPLETION_FILTER]);
+
+    const queue = template.Resources.CompleteWorkerFailures!;
+    expect(queue.Type).toBe('AWS::SQS::Queue');
+    expect(queue.Properties.MessageRetentionPeriod).toBe(1_209_600);
+  });
+
+  it('lets through only an upload META item entering completing with no lease', () => {
+    const m = single(template, 'AWS::Lambda::EventSourceMapping').Properties as {
+      FilterCriteria: { Filters: { Pattern: string }[] };
+    };
+    const pattern = JSON.parse(m.FilterCriteria.Filters[0]!.Pattern) as FilterPattern;
+    const record = (image: Record<string, unknown>) => ({
+      eventName: 'MODIFY',
+      dynamodb: { Keys: { pk: image.pk, sk: image.sk }, NewImage: image, SequenceNumber: '1' },
+    });
+    const meta = { pk: { S: 'UPLOAD#upl_1' }, sk: { S: 'META' } };
+    // The complete's write (and a worker handing back, a re-drive): completing, leaseUntil null.
+    expect(
+      matchesEventFilter(pattern, record({ ...meta, state: { S: 'completing' }, leaseUntil: { NULL: true } })),
+    ).toBe(true);
+    // The worker's own lease write, every other state, a part-ledger chunk, a TTL removal: not.
+    const lease = { S: '2030-01-01T00:16:00.000Z' };
+    expect(matchesEventFilter(pattern, record({ ...meta, state: { S: 'completing' }, leaseUntil: lease }))).toBe(false);
+    for (const state of ['open', 'completed', 'aborted', 'expired']) {
+      expect(matchesEventFilter(pattern, record({ ...meta, state: { S: state }, leaseUntil: { NULL: true } }))).toBe(
+        false,
+      );
+    }
+    expect(matchesEventFilter(pattern, record({ ...meta, state: { S: 'completing' } }))).toBe(false);
+    const chunk = { pk: meta.pk, sk: { S: 'PARTS#0' }, p1: { M: { e: { S: '"etag"' } } } };
+    expect(matchesEventFilter(pattern, record(chunk))).toBe(false);
+    expect(matchesEventFilter(pattern, { eventName: 'REMOVE', dynamodb: { Keys: meta, SequenceNumber: '2' } })).toBe(
+      false,
+    );
+  });
+
   it('grants exactly the DynamoDB calls the code makes, on this table and its named indexes only', () => {
     const statements = roleStatements(template);
     for (const s of statements) {
@@ -135,13 +215,28 @@ describe('serverless.yml → CloudFormation (osls package, offline)', () => {
       for (const a of s.Action) expect(a, `action ${a}`).not.toContain('*');
       expect(s.Resource).not.toContain('*');
     }
+    const on = (list: Statement[], arn: unknown) =>
+      list.filter((s) => JSON.stringify(s.Resource) === JSON.stringify([arn]));
     const dynamo = statements.filter((s) => s.Action.some((a) => a.startsWith('dynamodb:')));
-    const onTable = dynamo.filter(
-      (s) => JSON.stringify(s.Resource) === JSON.stringify([{ 'Fn::GetAtt': ['UploadsTable', 'Arn'] }]),
-    );
+    const onTable = on(dynamo, TABLE_ARN);
     expect(onTable).toHaveLength(1);
     expect(new Set(onTable[0]!.Action)).toEqual(dynamoDbActionsUsed(root));
-    const onIndexes = dynamo.filter((s) => s !== onTable[0]);
+    // osls's grant for the complete-worker's stream event: reading this table's stream, nothing else.
+    const onStream = on(dynamo, STREAM_ARN);
+    expect(onStream).toHaveLength(1);
+    expect([...onStream[0]!.Action].sort()).toEqual([
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+      'dynamodb:ListStreams',
+    ]);
+    // ...and for its on-failure destination: sending to that one queue (osls adds ListQueues).
+    const sqs = statements.filter((s) => s.Action.some((a) => a.startsWith('sqs:')));
+    expect(sqs).toHaveLength(1);
+    expect(sqs[0]!.Resource).toEqual([FAILURES_ARN]);
+    expect(sqs[0]!.Action).toContain('sqs:SendMessage');
+    for (const a of sqs[0]!.Action) expect(['sqs:SendMessage', 'sqs:ListQueues']).toContain(a);
+    const onIndexes = dynamo.filter((s) => s !== onTable[0] && s !== onStream[0]);
     expect(onIndexes).toHaveLength(1);
     expect(onIndexes[0]!.Action).toEqual(['dynamodb:Query']);
     const indexArn = (name: string) => ({
@@ -150,7 +245,7 @@ describe('serverless.yml → CloudFormation (osls package, offline)', () => {
     expect(onIndexes[0]!.Resource).toEqual(tableJson.GlobalSecondaryIndexes.map((g) => indexArn(g.IndexName)));
     // The rest are osls's logging grants: this service+stage's own log groups. The only `*` in the
     // role is theirs — log stream names are random per Lambda instance, so they cannot be listed.
-    for (const s of statements.filter((x) => !dynamo.includes(x))) {
+    for (const s of statements.filter((x) => !dynamo.includes(x) && !sqs.includes(x))) {
       for (const a of s.Action) expect(a).toMatch(/^logs:(CreateLogStream|CreateLogGroup|TagResource|PutLogEvents)$/);
       for (const r of s.Resource) {
         expect((r as { 'Fn::Sub': string })['Fn::Sub']).toMatch(
