@@ -21,8 +21,7 @@ const KB = 1000;
 const ZIP_TARGET = 300 * KB;
 const ROUTE_MS = 30;
 const CREDENTIALS_MS = 80;
-/** Scheduled, not behind an HTTP route: reported, held to no import target. */
-// Not behind API Gateway: their import is not a request's cold start (the sweep schedule, the stream-fed worker).
+/** Not behind an HTTP route (the sweep's schedule, the stream-fed worker): reported, held to no import target. */
 const NOT_ROUTES = new Set(['sweep-schedule', 'complete-worker']);
 
 /** What a deployed function's environment looks like at import (values are never used). */
