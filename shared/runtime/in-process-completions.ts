@@ -7,6 +7,9 @@ export interface InProcessCompletions extends CompletionTrigger {
   close(): Promise<void>;
 }
 
+/** How long close() lets running workers finish their current step. */
+const CLOSE_WAIT_MS = 2_000;
+
 class Stopped extends Error {
   override readonly name = 'Stopped';
 }
@@ -20,18 +23,23 @@ class Stopped extends Error {
 export function inProcessCompletions(deps: () => CoreDeps, opts: { retryMs?: number } = {}): InProcessCompletions {
   const retryMs = opts.retryMs ?? 1_000;
   const running = new Set<Promise<void>>();
-  const timers = new Set<ReturnType<typeof setTimeout>>();
+  /** Pending sleeps: close() ends each at once (a cleared timer alone would leave its promise hanging). */
+  const sleeps = new Set<() => void>();
   let closed = false;
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve, reject) => {
       if (closed) return reject(new Stopped('stopped'));
+      const stop = () => {
+        clearTimeout(t);
+        sleeps.delete(stop);
+        reject(new Stopped('stopped'));
+      };
       const t = setTimeout(() => {
-        timers.delete(t);
-        if (closed) reject(new Stopped('stopped'));
-        else resolve();
+        sleeps.delete(stop);
+        resolve();
       }, ms);
-      timers.add(t);
+      sleeps.add(stop);
     });
 
   const runOnce = async (id: string): Promise<void> => {
@@ -63,9 +71,13 @@ export function inProcessCompletions(deps: () => CoreDeps, opts: { retryMs?: num
     started: start,
     async close() {
       closed = true;
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      await Promise.allSettled([...running]);
+      for (const stop of [...sleeps]) stop();
+      // A worker inside a COS call (a minute-long merge) is not waited for: like a killed process,
+      // it leaves its lease for the next start's re-drive.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const bounded = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)));
+      await Promise.race([Promise.allSettled([...running]), bounded]);
+      clearTimeout(timer);
     },
   };
 }
