@@ -11,13 +11,13 @@ export type ErrorCode =
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
-  | 'METHOD_NOT_ALLOWED'
   | 'UPLOAD_NOT_OPEN'
   | 'PARTS_INVALID'
   | 'UPLOAD_TOO_LARGE'
   | 'CONTENT_TYPE_NOT_ALLOWED'
   | 'TOO_MANY_OPEN_UPLOADS'
   | 'STORAGE_UNAVAILABLE'
+  | 'STORE_UNAVAILABLE'
   | 'INTERNAL';
 
 export type ErrorDetails = Record<string, unknown>;
@@ -57,8 +57,6 @@ export const forbidden = (message = 'this route needs the uploads:admin scope') 
 
 export const notFound = (message = 'not found') => new UploadError(404, 'NOT_FOUND', message);
 
-export const methodNotAllowed = () => new UploadError(405, 'METHOD_NOT_ALLOWED', 'method not allowed on this route');
-
 export const uploadNotOpen = (state: string, message = `upload is ${state}`) =>
   new UploadError(409, 'UPLOAD_NOT_OPEN', message, { state });
 
@@ -88,6 +86,17 @@ export const storageUnavailable = (
   cause?: unknown,
   status = 503,
 ) => new UploadError(status, 'STORAGE_UNAVAILABLE', message, {}, { cause });
+
+/**
+ * The upload table throttled or failed after the SDK's retries (or SQLite stayed locked): retryable,
+ * like COS's 503. The adapters translate at their boundary; `cause` is for logs only.
+ */
+export const storeUnavailable = (cause?: unknown, message = 'the upload store is unavailable, try again') =>
+  new UploadError(503, 'STORE_UNAVAILABLE', message, {}, { cause });
+
+/** A deployment without what a route needs (no STS issuer, say): the server's fault, not a retry's. */
+export const notConfigured = (what: string) =>
+  new UploadError(500, 'INTERNAL', `${what} is not configured on this server`);
 
 /**
  * COS answered, and refused: the core branches on some of these (a vanished multipart upload

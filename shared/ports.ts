@@ -3,8 +3,11 @@
  * reads and conditional writes — the rules (state machine, limits, expiry) live once in the core.
  */
 
-export type UploadState = 'open' | 'completing' | 'completed' | 'aborted' | 'expired';
-export type Strategy = 'single' | 'multipart';
+/** Every state an upload can be in, once (schemas, stores and indexes read this list). */
+export const UPLOAD_STATES = ['open', 'completing', 'completed', 'aborted', 'expired'] as const;
+export type UploadState = (typeof UPLOAD_STATES)[number];
+export const STRATEGIES = ['single', 'multipart'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
 
 export interface UploadRecord {
   id: string;

@@ -1,16 +1,16 @@
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../core/list-uploads.ts';
 import { parseSweepCursor } from '../core/sweep-cursor.ts';
 import * as z from '../zod.ts';
+import { UPLOAD_STATES } from '../ports.ts';
 import { uploadObject } from './schemas.ts';
 
 /** The admin routes' shapes (API.md, Admin), next to the public ones in schemas.ts. */
 
-const states = ['open', 'completing', 'completed', 'aborted', 'expired'] as const;
 /** Ten years: beyond that a threshold is a typo, not a policy. */
 const MAX_OLDER_THAN_SECONDS = 10 * 365 * 86_400;
 
 export const adminListQuery = z.strictObject({
-  state: z.optional(z.enum(states)),
+  state: z.optional(z.enum(UPLOAD_STATES)),
   owner: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
   // Normalised to the stores' ISO form: they compare times as strings.
   createdBefore: z.optional(

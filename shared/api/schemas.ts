@@ -1,4 +1,5 @@
 import { headerValueIssue, metadataIssues } from '../core/object-headers.ts';
+import { STRATEGIES, UPLOAD_STATES } from '../ports.ts';
 import * as z from '../zod.ts';
 
 /**
@@ -81,8 +82,8 @@ const iso = z.string().check(z.describe('ISO-8601 UTC'));
 
 export const uploadObject = z.object({
   id: z.string(),
-  state: z.enum(['open', 'completing', 'completed', 'aborted', 'expired']),
-  strategy: z.enum(['single', 'multipart']),
+  state: z.enum(UPLOAD_STATES),
+  strategy: z.enum(STRATEGIES),
   bucket: z.string(),
   region: z.string(),
   key: z.string(),

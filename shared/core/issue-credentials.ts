@@ -1,4 +1,4 @@
-import { storageUnavailable, uploadNotOpen } from '../errors.ts';
+import { notConfigured, uploadNotOpen } from '../errors.ts';
 import type { UploadRecord } from '../ports.ts';
 import { uploadPolicy } from '../sts/policy.ts';
 import type { StoreDeps } from './deps.ts';
@@ -29,7 +29,7 @@ export interface CredentialsGrant {
 export async function issueCredentials(deps: StoreDeps, upload: UploadRecord): Promise<CredentialsGrant> {
   const now = deps.clock.now();
   assertOpen(upload, now);
-  if (!deps.issuer) throw storageUnavailable('temporary credentials are not configured on this server');
+  if (!deps.issuer) throw notConfigured('issuing temporary credentials');
   if (!upload.cosUploadId)
     throw uploadNotOpen(upload.state, 'this upload predates temporary keys for single PUTs: create it again');
   const { policy, allow } = uploadPolicy(upload);

@@ -1,4 +1,4 @@
-import type { UploadState } from '../ports.ts';
+import { UPLOAD_STATES, type UploadState } from '../ports.ts';
 
 /**
  * Key layout of the single uploads table (see dynamodb-table.json):
@@ -38,7 +38,7 @@ export const ACTIVITY_INDEX_GRANULARITY_MS = 60_000;
  * 5 states × STATE_SHARDS partitions per page, and admin listing is rare.
  */
 export const STATE_SHARDS = 4;
-export const STATES: readonly UploadState[] = ['open', 'completing', 'completed', 'aborted', 'expired'];
+export const STATES: readonly UploadState[] = UPLOAD_STATES;
 export const TERMINAL_STATES: readonly UploadState[] = ['completed', 'aborted', 'expired'];
 /** Terminal uploads (and their part ledgers) are kept this long for support, then TTL deletes them. */
 export const RETAIN_SECONDS = 30 * 24 * 3600;

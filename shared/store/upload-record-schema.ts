@@ -1,4 +1,4 @@
-import type { PartRecord, UploadRecord } from '../ports.ts';
+import { type PartRecord, STRATEGIES, UPLOAD_STATES, type UploadRecord } from '../ports.ts';
 import * as z from '../zod.ts';
 
 /**
@@ -15,8 +15,8 @@ const storedError = z.object({ code: z.string(), message: z.string(), details: z
 export const uploadRecordSchema = z.object({
   id: z.string().check(z.minLength(1)),
   owner: z.string(),
-  state: z.enum(['open', 'completing', 'completed', 'aborted', 'expired']),
-  strategy: z.enum(['single', 'multipart']),
+  state: z.enum(UPLOAD_STATES),
+  strategy: z.enum(STRATEGIES),
   bucket: z.string(),
   region: z.string(),
   key: z.string(),

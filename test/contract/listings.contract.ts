@@ -1,8 +1,14 @@
 import { expect, it } from 'vitest';
-import type { ListFilter, UploadRecord, UploadState, UploadStore } from '../../shared/ports.ts';
+import {
+  type ListFilter,
+  UPLOAD_STATES,
+  type UploadRecord,
+  type UploadState,
+  type UploadStore,
+} from '../../shared/ports.ts';
 import { allPages, anUpload, at, ids, sortedIds } from './fixtures.ts';
 
-const STATES: UploadState[] = ['open', 'completing', 'completed', 'aborted', 'expired'];
+const STATES: readonly UploadState[] = UPLOAD_STATES;
 
 /** 30 uploads over 3 owners and every state; createdAt mostly distinct, with a few ties. */
 async function seed(store: UploadStore): Promise<UploadRecord[]> {
