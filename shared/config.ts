@@ -1,10 +1,9 @@
 import * as z from './zod.ts';
 
+import { COS_MAX_PART_BYTES, COS_MAX_PARTS } from './core/cos-limits.ts';
+
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
-/** COS's own limits: parts of 1 MiB..5 GiB, at most 10,000 of them. */
-export const COS_MAX_PART_BYTES = 5 * GiB;
-export const COS_MAX_PARTS = 10_000;
 
 const int = (def: number, min = 1, max = Number.MAX_SAFE_INTEGER) =>
   z._default(z.coerce.number().check(z.int(), z.gte(min), z.lte(max)), def);

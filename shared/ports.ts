@@ -1,3 +1,5 @@
+import type { TemporaryKeyGrant } from './core/temporary-key-grant.ts';
+
 /**
  * The interfaces the core needs. The core decides; these do. Adapters implement only primitive
  * reads and conditional writes — the rules (state machine, limits, expiry) live once in the core.
@@ -245,19 +247,9 @@ export interface TemporaryCredentials {
   expiration: string;
 }
 
-/** A Tencent CAM policy (version 2.0) — see shared/sts/policy.ts. */
-export interface StsPolicy {
-  version: '2.0';
-  statement: {
-    effect: 'allow' | 'deny';
-    action: string[];
-    resource: string[];
-    condition?: Record<string, Record<string, string | number>>;
-  }[];
-}
-
 export interface CredentialIssuer {
-  issue(req: { name: string; policy: StsPolicy; durationSeconds: number }): Promise<TemporaryCredentials>;
+  /** Keys that can do what `grant` says and nothing else (the adapter encodes it for its STS). */
+  issue(req: { name: string; grant: TemporaryKeyGrant; durationSeconds: number }): Promise<TemporaryCredentials>;
 }
 
 export interface Clock {

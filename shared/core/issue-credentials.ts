@@ -1,8 +1,8 @@
 import { notConfigured, uploadNotOpen } from '../errors.ts';
 import type { UploadRecord } from '../ports.ts';
-import { uploadPolicy } from '../sts/policy.ts';
 import type { StoreDeps } from './deps.ts';
 import { assertOpen } from './owned-upload.ts';
+import { grantedActions, temporaryKeyGrant } from './temporary-key-grant.ts';
 
 /** The body of `POST /v1/uploads/{id}/credentials` (API.md), in its order. */
 export interface CredentialsGrant {
@@ -32,13 +32,14 @@ export async function issueCredentials(deps: StoreDeps, upload: UploadRecord): P
   if (!deps.issuer) throw notConfigured('issuing temporary credentials');
   if (!upload.cosUploadId)
     throw uploadNotOpen(upload.state, 'this upload predates temporary keys for single PUTs: create it again');
-  const { policy, allow } = uploadPolicy(upload);
+  const grant = temporaryKeyGrant(upload);
+  const allow = grantedActions(grant);
 
   if (!(await deps.store.touch(upload.id, now.toISOString()))) {
     const fresh = await deps.store.get(upload.id);
     throw uploadNotOpen(fresh ? fresh.state : 'gone');
   }
-  const c = await deps.issuer.issue({ name: upload.id, policy, durationSeconds: deps.limits.stsDurationSeconds });
+  const c = await deps.issuer.issue({ name: upload.id, grant, durationSeconds: deps.limits.stsDurationSeconds });
   deps.log.info('sts credentials issued', { uploadId: upload.id, allow, expiredTime: c.expiredTime });
   return {
     credentials: { tmpSecretId: c.tmpSecretId, tmpSecretKey: c.tmpSecretKey, sessionToken: c.sessionToken },

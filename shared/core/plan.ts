@@ -1,4 +1,4 @@
-import { COS_MAX_PART_BYTES, COS_MAX_PARTS } from '../config.ts';
+import { COS_MAX_PART_BYTES, COS_MAX_PARTS } from './cos-limits.ts';
 import { uploadTooLarge } from '../errors.ts';
 import type { Strategy } from '../ports.ts';
 import type { Limits } from './limits.ts';

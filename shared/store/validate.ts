@@ -1,4 +1,4 @@
-import { COS_MAX_PARTS } from '../config.ts';
+import { COS_MAX_PARTS } from '../core/cos-limits.ts';
 import { validationFailed } from '../errors.ts';
 import type { PartRecord } from '../ports.ts';
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { CredentialIssuer, StsPolicy, TemporaryCredentials } from '../ports.ts';
+import type { TemporaryKeyGrant } from '../core/temporary-key-grant.ts';
+import type { CredentialIssuer, TemporaryCredentials } from '../ports.ts';
 
 export interface CachingOptions {
   /** Unix-milliseconds clock; the core's Clock in production. */
@@ -36,7 +37,7 @@ export function cachingIssuer(
       return entries.size;
     },
     async issue(req) {
-      const key = cacheKey(req.name, req.durationSeconds, req.policy);
+      const key = cacheKey(req.name, req.durationSeconds, req.grant);
       const hit = entries.get(key);
       if (hit) {
         entries.delete(key);
@@ -62,8 +63,8 @@ export function cachingIssuer(
   };
 }
 
-/** The policy names the object key, so name + duration + policy hash identifies upload, key and grant. */
-function cacheKey(name: string, durationSeconds: number, policy: StsPolicy): string {
-  const hash = createHash('sha256').update(JSON.stringify(policy)).digest('base64url');
+/** The grant names the object key, so name + duration + grant hash identifies upload, key and grant. */
+function cacheKey(name: string, durationSeconds: number, grant: TemporaryKeyGrant): string {
+  const hash = createHash('sha256').update(JSON.stringify(grant)).digest('base64url');
   return `${name}\n${durationSeconds}\n${hash}`;
 }

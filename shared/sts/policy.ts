@@ -1,25 +1,24 @@
 import { appIdOf } from '../config.ts';
-import type { StsPolicy, UploadRecord } from '../ports.ts';
+import type { TemporaryKeyGrant } from '../core/temporary-key-grant.ts';
 
 /**
- * The CAM policy (version 2.0) bound into an upload's temporary keys. It names one object, exactly,
- * and grants only the actions that put bytes into it; Initiate, Complete and Abort stay with the
- * server, which checks the parts before it assembles them.
+ * The core's TemporaryKeyGrant as a Tencent CAM policy (version 2.0, CAM doc 598/10603): one
+ * object, exactly, and only the granted actions.
  */
 
-export const UPLOAD_PART = 'name/cos:UploadPart';
-export const LIST_PARTS = 'name/cos:ListParts';
-
-export type PolicyUpload = Pick<
-  UploadRecord,
-  'strategy' | 'bucket' | 'region' | 'key' | 'partSize' | 'size' | 'contentType'
->;
-
-export interface UploadGrant {
-  policy: StsPolicy;
-  /** The actions granted, in the order API.md lists them (`allow` of the credentials answer). */
-  allow: string[];
+/** A Tencent CAM policy (version 2.0). */
+export interface StsPolicy {
+  version: '2.0';
+  statement: {
+    effect: 'allow' | 'deny';
+    action: string[];
+    resource: string[];
+    condition?: Record<string, Record<string, string | number>>;
+  }[];
 }
+
+const UPLOAD_PART = 'name/cos:UploadPart';
+const LIST_PARTS = 'name/cos:ListParts';
 
 /**
  * `qcs::cos:<region>:uid/<appid>:<bucket>/<key>`. CAM treats `*` in a resource as a wildcard, so a
@@ -39,38 +38,25 @@ export function cosObjectResource(region: string, bucket: string, key: string): 
   return `qcs::cos:${region}:uid/${appIdOf(bucket)}:${bucket}/${key}`;
 }
 
-const positiveInt = (n: number | null, what: string): number => {
-  if (n === null || !Number.isSafeInteger(n) || n < 0)
-    throw new Error(`STS policy: ${what} must be a known byte count`);
-  return n;
-};
-
 /**
- * UploadPart with `cos:content-length` ≤ partSize, and ListParts (so an SDK can resume) in its own
- * statement — ListParts carries no Content-Length, and CAM evaluates a condition on a missing key
- * as false, so sharing UploadPart's statement would deny it. A single upload is part 1 of a
- * one-part multipart upload whose partSize is its size: the same grant, and no PutObject, which
- * could overwrite the completed object or add headers the server never set.
+ * UploadPart with `cos:content-length` ≤ the grant's bound, and ListParts in its own statement:
+ * ListParts carries no Content-Length, and CAM evaluates a condition on a missing key as false,
+ * so sharing UploadPart's statement would deny it.
  */
-export function uploadPolicy(u: PolicyUpload): UploadGrant {
-  const resource = [cosObjectResource(u.region, u.bucket, u.key)];
-  const partSize = positiveInt(u.partSize, 'partSize');
-  if (partSize === 0) throw new Error('STS policy: partSize must be positive');
-  return {
-    allow: [UPLOAD_PART, LIST_PARTS],
-    policy: {
-      version: '2.0',
-      statement: [
-        {
-          effect: 'allow',
-          action: [UPLOAD_PART],
-          resource,
-          condition: { numeric_less_than_equal: { 'cos:content-length': partSize } },
-        },
-        { effect: 'allow', action: [LIST_PARTS], resource },
-      ],
-    },
-  };
+export function camPolicy(grant: TemporaryKeyGrant): StsPolicy {
+  const { region, bucket, key } = grant.object;
+  const resource = [cosObjectResource(region, bucket, key)];
+  const statement: StsPolicy['statement'] = [];
+  if (grant.actions.includes('UploadPart')) {
+    statement.push({
+      effect: 'allow',
+      action: [UPLOAD_PART],
+      resource,
+      condition: { numeric_less_than_equal: { 'cos:content-length': grant.maxPartBytes } },
+    });
+  }
+  if (grant.actions.includes('ListParts')) statement.push({ effect: 'allow', action: [LIST_PARTS], resource });
+  return { version: '2.0', statement };
 }
 
 /** The `Policy` parameter of GetFederationToken / AssumeRole: the JSON, URL-encoded as STS expects. */

@@ -1,6 +1,6 @@
 import { storageUnavailable } from '../errors.ts';
 import type { CredentialIssuer, TemporaryCredentials } from '../ports.ts';
-import { encodePolicy } from './policy.ts';
+import { camPolicy, encodePolicy } from './policy.ts';
 import * as z from '../zod.ts';
 import { describeStsError, isRetriableStsError, toStsUploadError } from './sts-errors.ts';
 
@@ -121,7 +121,7 @@ export function tencentStsIssuer(opts: TencentStsOptions): CredentialIssuer {
 
   return {
     async issue(req) {
-      const policy = encodePolicy(req.policy);
+      const policy = encodePolicy(camPolicy(req.grant));
       let api: StsApi;
       try {
         api = await getClient();

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { COS_MAX_PART_BYTES } from '../../shared/config.ts';
+import { COS_MAX_PART_BYTES } from '../../shared/core/cos-limits.ts';
 import { maxPartNumber, partLength, planUpload } from '../../shared/core/plan.ts';
 import { isUploadError } from '../../shared/errors.ts';
 

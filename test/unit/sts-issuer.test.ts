@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isUploadError } from '../../shared/errors.ts';
-import type { CredentialIssuer, StsPolicy, TemporaryCredentials } from '../../shared/ports.ts';
+import type { CredentialIssuer, TemporaryCredentials } from '../../shared/ports.ts';
 import { cachingIssuer } from '../../shared/sts/caching-issuer.ts';
-import { uploadPolicy } from '../../shared/sts/policy.ts';
+import { temporaryKeyGrant } from '../../shared/core/temporary-key-grant.ts';
+import { camPolicy } from '../../shared/sts/policy.ts';
 import { type StsApi, stsEndpoint, tencentStsIssuer } from '../../shared/sts/tencent-sts-issuer.ts';
 import {
   startTestEmulator,
@@ -13,17 +14,9 @@ import {
 } from '../helpers/cos-emulator.ts';
 
 const T0 = 1_800_000_000_000;
-const policyFor = (key: string): StsPolicy =>
-  uploadPolicy({
-    strategy: 'multipart',
-    bucket: 'uploads-1250000000',
-    region: 'ap-guangzhou',
-    key,
-    partSize: 1 << 20,
-    size: null,
-    contentType: 'x/y',
-  }).policy;
-const req = (key = 'u/a/upl_1/a.bin', name = 'upl_1') => ({ name, policy: policyFor(key), durationSeconds: 1800 });
+const grantFor = (key: string) =>
+  temporaryKeyGrant({ bucket: 'uploads-1250000000', region: 'ap-guangzhou', key, partSize: 1 << 20 });
+const req = (key = 'u/a/upl_1/a.bin', name = 'upl_1') => ({ name, grant: grantFor(key), durationSeconds: 1800 });
 
 /** An issuer that counts calls and hands out numbered credentials valid for `durationSeconds` from `now`. */
 function countingIssuer(now: () => number) {
@@ -82,7 +75,7 @@ describe('cachingIssuer', () => {
     expect(inner.calls).toBe(2);
   });
 
-  it('keys on name, duration and policy (so another key or grant never gets these credentials)', async () => {
+  it('keys on name, duration and grant (so another key or grant never gets these credentials)', async () => {
     const inner = countingIssuer(() => T0);
     const issuer = cachingIssuer(inner.inner, { now: () => T0 });
     await issuer.issue(req('u/a/upl_1/a.bin', 'upl_1'));
@@ -183,7 +176,7 @@ describe('tencentStsIssuer (injected client)', () => {
         action: 'GetFederationToken',
         params: {
           Name: 'cos-upload-coordinator',
-          Policy: encodeURIComponent(JSON.stringify(r.policy)),
+          Policy: encodeURIComponent(JSON.stringify(camPolicy(r.grant))),
           DurationSeconds: 1800,
         },
       },
@@ -216,7 +209,7 @@ describe('tencentStsIssuer (injected client)', () => {
         DurationSeconds: 1800,
       },
     });
-    expect(seen[0]!.params.Policy).toBe(encodeURIComponent(JSON.stringify(req('u/a/b').policy)));
+    expect(seen[0]!.params.Policy).toBe(encodeURIComponent(JSON.stringify(camPolicy(req('u/a/b').grant))));
   });
 
   it.each([

@@ -2,7 +2,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cosResources, evaluate, parsePolicy } from '../../local/cos/policy.ts';
 import { objectKey } from '../../shared/core/keys.ts';
-import { cosObjectResource, encodePolicy, type PolicyUpload, uploadPolicy } from '../../shared/sts/policy.ts';
+import { grantedActions, temporaryKeyGrant } from '../../shared/core/temporary-key-grant.ts';
+import type { UploadRecord } from '../../shared/ports.ts';
+import { camPolicy, cosObjectResource, encodePolicy } from '../../shared/sts/policy.ts';
+
+type PolicyUpload = Pick<UploadRecord, 'strategy' | 'bucket' | 'region' | 'key' | 'partSize' | 'size' | 'contentType'>;
+/** The core's grant and its CAM encoding, as the credentials route issues them. */
+const uploadPolicy = (u: PolicyUpload) => {
+  const grant = temporaryKeyGrant(u);
+  return { allow: grantedActions(grant), policy: camPolicy(grant) };
+};
 
 const MiB = 1024 * 1024;
 const base = { bucket: 'uploads-1250000000', region: 'ap-guangzhou', contentType: 'video/mp4' } as const;
