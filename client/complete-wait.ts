@@ -1,5 +1,6 @@
 import { UploadClientError } from './errors.ts';
 import { backoffDelay, type RetryPolicy } from './retry.ts';
+import { isRetryable } from './retryable.ts';
 import type { Upload } from './types.ts';
 
 /** How {@link ApiClient.complete} waits while COS assembles the object after a 202. */
@@ -43,9 +44,6 @@ export const POLL_MIN_MS = 250;
 /** Up to +20%, and only upwards so a Retry-After stays a floor. */
 const POLL_JITTER = 0.2;
 
-/** lastError codes that mean "COS or the table hiccuped": completing again may work. */
-const TRANSIENT_CODES = new Set(['STORAGE_UNAVAILABLE', 'STORE_UNAVAILABLE']);
-
 /**
  * Completes an upload and waits out an asynchronous assembly: after a 202 the upload is polled with
  * `GET` (cheaper than calling complete again) until it is `completed`. Waiting is not failing: polls
@@ -54,8 +52,9 @@ const TRANSIENT_CODES = new Set(['STORAGE_UNAVAILABLE', 'STORE_UNAVAILABLE']);
  * - `completed`: resolved with the upload.
  * - back to `open` with `lastError`: rejected with an {@link UploadClientError} carrying
  *   lastError's code, message and details (a background `PARTS_INVALID` looks like the
- *   synchronous 409). A transient lastError (`STORAGE_UNAVAILABLE`, `STORE_UNAVAILABLE`) is
- *   completed again after a backoff, within the retry budget.
+ *   synchronous 409). A lastError whose code is retryable (`STORAGE_UNAVAILABLE`,
+ *   `STORE_UNAVAILABLE`; see `retryable.ts`) is completed again after a backoff, within the retry
+ *   budget.
  * - `open` without lastError on a poll (the server lost track of the assembly): completed again.
  * - `aborted` / `expired`: rejected with `UPLOAD_NOT_OPEN` (details: state, lastError).
  */
@@ -81,7 +80,7 @@ export async function waitForCompletion(
             'INVALID_RESPONSE',
             `complete answered ${answer.status} with upload ${upload.id} still open`,
             { state: upload.state },
-            { retryable: false, upload },
+            { upload },
           );
         }
         answer = await deps.complete(signal);
@@ -106,7 +105,7 @@ export async function waitForCompletion(
         'COMPLETE_TIMEOUT',
         `upload ${upload.id} was still being assembled after ${now - startedAt} ms`,
         { uploadId: upload.id, state: upload.state, waitedMs: now - startedAt },
-        { retryable: true, upload },
+        { upload },
       );
     }
     if (answer.retryAfterMs !== null) {
@@ -138,14 +137,14 @@ export function parseRetryAfter(value: string | null, now: number): number | nul
   return Number.isFinite(at) ? Math.max(0, at - now) : null;
 }
 
-/** The error an upload reopened by a failed background step stands for. */
+/**
+ * The error an upload reopened by a failed background step stands for: a 503 when its code says
+ * "COS or the table hiccuped" (so it is retryable), else the 409 the synchronous refusal would be.
+ */
 function lastErrorToError(upload: Upload): UploadClientError {
   const last = upload.lastError!;
-  const transient = TRANSIENT_CODES.has(last.code);
-  return new UploadClientError(transient ? 503 : 409, last.code, last.message, last.details ?? {}, {
-    retryable: transient,
-    upload,
-  });
+  const status = isRetryable(last.code, null) ? 503 : 409;
+  return new UploadClientError(status, last.code, last.message, last.details ?? {}, { upload });
 }
 
 function notOpen(upload: Upload): UploadClientError {
@@ -155,6 +154,6 @@ function notOpen(upload: Upload): UploadClientError {
     'UPLOAD_NOT_OPEN',
     `upload ${upload.id} is ${upload.state}${why}`,
     { state: upload.state, lastError: upload.lastError ?? null },
-    { retryable: false, upload },
+    { upload },
   );
 }

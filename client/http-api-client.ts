@@ -1,8 +1,8 @@
 import type * as z from 'zod/mini';
-import type { createUploadBody } from '../shared/api/schemas.ts';
+import type { ApiClient, CreateUploadBody, PartRecordBody, UploadWithParts } from './api-client.ts';
 import { type CompleteAnswer, type CompleteOptions, parseRetryAfter, waitForCompletion } from './complete-wait.ts';
-import { isAbortError, UploadClientError } from './errors.ts';
-import { type RetryPolicy, withRetry } from './retry.ts';
+import { describe, isAbortError, UploadClientError } from './errors.ts';
+import { type RetryPolicy, retryPolicy, withRetry } from './retry.ts';
 import {
   errorEnvelope,
   partUrlsEnvelope,
@@ -10,75 +10,78 @@ import {
   uploadEnvelope,
   uploadWithPartsEnvelope,
 } from './schemas.ts';
-import type { FetchLike, PartUrl, RecordedPart, Upload } from './types.ts';
+import type { Seams } from './seams.ts';
+import type { ApiClientOptions, FetchLike, PartUrl, Upload } from './types.ts';
+import { resolveBaseUrl, validateApiClientOptions } from './validate-options.ts';
 
-/** Body of `POST /v1/uploads`: what the server's own schema accepts (a type only; nothing is bundled). */
-export type CreateUploadBody = z.input<typeof createUploadBody>;
-
-/** A part as sent to `PUT /v1/uploads/{id}/parts`. */
-export interface PartRecordBody {
-  partNumber: number;
-  etag: string;
-  size?: number;
-  crc64?: string;
-}
-
-/** How {@link ApiClient} reaches the API: base URL, credentials, transport and backoff. */
-export interface ApiClientOptions {
-  api: string;
+/** What {@link HttpApiClient} runs on, resolved from the public options and the test seams. */
+export interface ApiSettings {
+  /** Without trailing slashes. */
+  baseUrl: string;
   token?: string;
   getToken?: () => Promise<string>;
   fetch: FetchLike;
   retry: RetryPolicy;
-  /** The clock for `CompleteOptions.timeoutMs` and HTTP-date Retry-After values (default Date.now). */
-  now?: () => number;
+  /** The clock for `CompleteOptions.timeoutMs` and HTTP-date Retry-After values. */
+  now: () => number;
+}
+
+/** Resolves options (already validated) and seams into {@link ApiSettings}. */
+export function apiSettings(
+  options: Omit<ApiClientOptions, 'baseUrl'> & { baseUrl?: string; api?: string },
+  seams: Seams = {},
+): ApiSettings {
+  return {
+    baseUrl: resolveBaseUrl(options),
+    token: options.token,
+    getToken: options.getToken,
+    // Called through a closure: a bare `fetch` stored on an object loses its `this` in browsers.
+    fetch: options.fetch ?? ((url, init) => fetch(url, init)),
+    retry: retryPolicy(options.retry, seams.retry),
+    now: seams.now ?? Date.now,
+  };
+}
+
+/** `createApiClient` with test seams: validates the options, then builds the client. */
+export function buildApiClient(options: ApiClientOptions, seams: Seams = {}): ApiClient {
+  validateApiClientOptions(options);
+  return new HttpApiClient(apiSettings(options, seams));
 }
 
 /**
- * Typed calls to the upload API. Every call retries network errors and 5xx with backoff; any other
- * 4xx becomes an {@link UploadClientError} carrying the contract's code, message and details.
+ * {@link ApiClient} over fetch. Every call retries what its error code calls retryable (network
+ * errors, 503s…) with backoff and asks `getToken` again once after a 401; anything else becomes an
+ * {@link UploadClientError} carrying the contract's code, message and details.
  */
-export class ApiClient {
+export class HttpApiClient implements ApiClient {
   private readonly base: string;
-  private readonly opts: ApiClientOptions;
+  private readonly opts: ApiSettings;
 
-  constructor(opts: ApiClientOptions) {
-    if (!opts.api) throw new UploadClientError(null, 'INVALID_OPTIONS', 'options.api (the API base URL) is required');
-    this.base = opts.api.replace(/\/+$/, '');
-    this.opts = opts;
+  /** Trusts `settings`: validate public options first ({@link buildApiClient}). */
+  constructor(settings: ApiSettings) {
+    this.base = settings.baseUrl;
+    this.opts = settings;
   }
 
-  /** `POST /v1/uploads` */
   async create(body: CreateUploadBody, signal?: AbortSignal): Promise<Upload> {
     return (await this.call('POST', '/v1/uploads', uploadEnvelope, body, signal)).upload;
   }
 
-  /** `GET /v1/uploads/{id}`: the session and its recorded parts, ascending. */
-  async get(id: string, signal?: AbortSignal): Promise<{ upload: Upload; parts: RecordedPart[] }> {
+  async get(id: string, signal?: AbortSignal): Promise<UploadWithParts> {
     return this.call('GET', this.path(id), uploadWithPartsEnvelope, undefined, signal);
   }
 
-  /** `POST /v1/uploads/{id}/part-urls` for 1–1,000 part numbers. */
   async partUrls(id: string, partNumbers: readonly number[], signal?: AbortSignal): Promise<PartUrl[]> {
     const res = await this.call('POST', this.path(id, 'part-urls'), partUrlsEnvelope, { partNumbers }, signal);
     return res.urls;
   }
 
-  /** `PUT /v1/uploads/{id}/parts` for 1–1,000 parts; idempotent. */
   async recordParts(id: string, parts: readonly PartRecordBody[], signal?: AbortSignal): Promise<number> {
     return (await this.call('PUT', this.path(id, 'parts'), recordedEnvelope, { parts }, signal)).recorded;
   }
 
-  /**
-   * `POST /v1/uploads/{id}/complete`, resolving with the completed upload; idempotent. When the API
-   * answers 202 (COS is still assembling the object, which can take minutes) it polls
-   * `GET /v1/uploads/{id}` — first after the `Retry-After`, else 1 s, then ×1.5 with jitter up to
-   * 15 s — until the upload is `completed`, honouring `signal`. An assembly that fails in the
-   * background rejects like the synchronous refusal would (e.g. 409 `PARTS_INVALID` with its
-   * details, `error.upload` set); see {@link waitForCompletion} for every outcome.
-   */
   async complete(id: string, signal?: AbortSignal, options: CompleteOptions = {}): Promise<Upload> {
-    const now = this.opts.now ?? Date.now;
+    const now = this.opts.now;
     const answer = async (from: CompleteAnswer['from'], s?: AbortSignal): Promise<CompleteAnswer> => {
       const res =
         from === 'complete'
@@ -98,7 +101,6 @@ export class ApiClient {
     );
   }
 
-  /** `DELETE /v1/uploads/{id}`; idempotent. */
   async abort(id: string, signal?: AbortSignal): Promise<void> {
     await this.call('DELETE', this.path(id), null, undefined, signal);
   }
@@ -225,14 +227,6 @@ function apiError(status: number, text: string, method: string, path: string): U
   return invalidResponse(status, `${method} ${path} failed with HTTP ${status}`);
 }
 
+/** Retryable only when `status` is a 429 or a 5xx: a gateway's page, not a wrong-shaped 2xx. */
 const invalidResponse = (status: number, message: string, details: Record<string, unknown> = {}) =>
-  new UploadClientError(status, 'INVALID_RESPONSE', message, details, { retryable: status >= 500 });
-
-/** A short cause for messages; undici hides the useful part in `cause`. */
-export function describe(e: unknown): string {
-  if (e instanceof Error) {
-    const cause = e.cause instanceof Error ? `: ${e.cause.message}` : '';
-    return `${e.message}${cause}`;
-  }
-  return String(e);
-}
+  new UploadClientError(status, 'INVALID_RESPONSE', message, details);

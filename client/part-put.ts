@@ -1,6 +1,5 @@
-import { describe } from './api-client.ts';
-import { isAbortError, UploadClientError } from './errors.ts';
-import { type RetryPolicy, withRetry } from './retry.ts';
+import { describe, isAbortError, UploadClientError } from './errors.ts';
+import { isRetryableError, type RetryPolicy, withRetry } from './retry.ts';
 import type { FetchLike } from './types.ts';
 import type { PartUrlCache } from './url-cache.ts';
 
@@ -82,7 +81,6 @@ export async function putPart(
             'ETAG_MISSING',
             `part ${partNumber}: COS sent no ETag header (the bucket's CORS rule must expose ETag)`,
             { partNumber },
-            { retryable: false },
           );
         }
         const remoteCrc = res.headers.get('x-cos-hash-crc64ecma');
@@ -92,7 +90,6 @@ export async function putPart(
             'CRC64_MISMATCH',
             `part ${partNumber}: COS stored CRC64 ${remoteCrc}, the local bytes have ${localCrc64}`,
             { partNumber, expected: localCrc64, actual: remoteCrc },
-            { retryable: true },
           );
         }
         return { etag, crc64: localCrc64 };
@@ -100,8 +97,16 @@ export async function putPart(
     },
     deps.retry,
     signal,
+    retryPut,
   );
 }
+
+/**
+ * A part COS hashed differently was damaged on the way: sending it again is the repair, so it is
+ * retried here although a CRC64_MISMATCH that survives the retries is not `retryable`.
+ */
+const retryPut = (e: unknown): boolean =>
+  isRetryableError(e) || (e instanceof UploadClientError && e.code === 'CRC64_MISMATCH');
 
 /** COS error XML is tiny and flat; two regexes spare the browser bundle an XML parser. */
 function cosError(status: number, body: string, partNumber: number): UploadClientError {

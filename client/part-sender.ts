@@ -1,6 +1,6 @@
 import { Crc64 } from '../shared/core/crc64.ts';
 import type { ApiClient } from './api-client.ts';
-import { throwIfAborted, UploadClientError } from './errors.ts';
+import { throwIfStopped, UploadClientError } from './errors.ts';
 import type { PartLedger } from './ledger.ts';
 import { PartBuffers } from './part-buffers.ts';
 import { putPart } from './part-put.ts';
@@ -75,7 +75,7 @@ async function sendPart(
   if (bytes.byteLength !== size) {
     throw new UploadClientError(null, 'SOURCE_MISMATCH', `read ${bytes.byteLength} bytes for part ${slot.partNumber}`);
   }
-  throwIfAborted(signal);
+  throwIfStopped(signal);
   let memo: string | null = null;
   const crc = () => (memo ??= new Crc64().update(bytes).toString());
   if (slot.recorded && slot.recorded.crc64 === crc()) {

@@ -1,12 +1,17 @@
-import { abortedError, isAbortError, throwIfAborted, UploadClientError } from './errors.ts';
+import { isAbortError, stoppedError, throwIfStopped, UploadClientError } from './errors.ts';
 import type { RetryOptions } from './types.ts';
 
 /** Resolved backoff settings; `random` and `sleep` are swappable so tests need not wait. */
 export interface RetryPolicy {
+  /** Attempts after the first one. */
   retries: number;
+  /** Upper bound of the first delay in ms. */
   baseDelayMs: number;
+  /** Cap of any single delay in ms. */
   maxDelayMs: number;
+  /** A number in [0, 1), for the jitter. */
   random: () => number;
+  /** Waits `ms`, rejecting with `STOPPED` when `signal` fires. */
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
@@ -32,13 +37,13 @@ export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'baseDel
   return Math.floor(policy.random() * ceiling);
 }
 
-/** setTimeout as a promise that rejects with the abort error when `signal` fires. */
+/** setTimeout as a promise that rejects with `STOPPED` when `signal` fires. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortedError(signal.reason));
+    if (signal?.aborted) return reject(stoppedError(signal.reason));
     const onAbort = () => {
       clearTimeout(timer);
-      reject(abortedError(signal?.reason));
+      reject(stoppedError(signal?.reason));
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
@@ -48,25 +53,25 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Retries only what may heal by itself: no response at all, or a 5xx. */
-export const isRetryable = (e: unknown): boolean => e instanceof UploadClientError && e.retryable;
+/** Retries only what may heal by itself: an {@link UploadClientError} its code calls retryable. */
+export const isRetryableError = (e: unknown): boolean => e instanceof UploadClientError && e.retryable;
 
 /**
- * Runs `attempt` until it succeeds, fails with a non-retryable error, or the retries run out (the
- * last error is thrown). Aborts are never retried.
+ * Runs `attempt` until it succeeds, fails with an error `retryable` refuses, or the retries run
+ * out (the last error is thrown). A stop is never retried: it rejects with `STOPPED`.
  */
 export async function withRetry<T>(
   attempt: (n: number) => Promise<T>,
   policy: RetryPolicy,
   signal?: AbortSignal,
-  retryable: (e: unknown) => boolean = isRetryable,
+  retryable: (e: unknown) => boolean = isRetryableError,
 ): Promise<T> {
   for (let n = 0; ; n++) {
-    throwIfAborted(signal);
+    throwIfStopped(signal);
     try {
       return await attempt(n);
     } catch (e) {
-      if (isAbortError(e) || signal?.aborted) throw signal?.aborted ? abortedError(signal.reason) : e;
+      if (isAbortError(e) || signal?.aborted) throw signal?.aborted ? stoppedError(signal.reason) : e;
       if (n >= policy.retries || !retryable(e)) throw e;
     }
     await policy.sleep(backoffDelay(n, policy), signal);

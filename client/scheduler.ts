@@ -1,4 +1,4 @@
-import { abortedError, isAbortError } from './errors.ts';
+import { isAbortError, stoppedError } from './errors.ts';
 
 /**
  * Links signals without `AbortSignal.any` (missing in React Native and older browsers). The
@@ -60,6 +60,6 @@ export async function runPool<T>(
   } finally {
     dispose();
   }
-  if (signal?.aborted) throw abortedError(signal.reason);
+  if (signal?.aborted) throw stoppedError(signal.reason);
   if (failure) throw (failure as { error: unknown }).error;
 }

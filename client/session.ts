@@ -1,6 +1,6 @@
 import { Crc64, combineParts } from '../shared/core/crc64.ts';
 import type { ApiClient } from './api-client.ts';
-import { throwIfAborted, UploadClientError } from './errors.ts';
+import { throwIfStopped, UploadClientError } from './errors.ts';
 import { type PartRange, partRanges } from './part-plan.ts';
 import type { UploadSource } from './sources.ts';
 import type { RecordedPart, Upload, UploadOptions } from './types.ts';
@@ -25,7 +25,7 @@ const READ_CHUNK = 8 * 1024 * 1024;
 export async function sourceCrc64(source: UploadSource, signal?: AbortSignal): Promise<string> {
   const crc = new Crc64();
   for (let at = 0; at < source.size; at += READ_CHUNK) {
-    throwIfAborted(signal);
+    throwIfStopped(signal);
     crc.update(await source.read(at, Math.min(at + READ_CHUNK, source.size)));
   }
   return crc.toString();

@@ -1,6 +1,7 @@
 /**
- * Shapes the client shares with its callers. They mirror /work/shared/API.md (v1) rather than
- * importing the server's records, so the SDK can be shipped on its own.
+ * Shapes the client shares with its callers. They mirror the v1 API as `docs/API.md` describes it
+ * (and as a server publishes it at `/v1/openapi.json`) rather than importing the server's records,
+ * so the SDK can be shipped on its own.
  */
 
 /** A `fetch`-compatible function; inject one to add logging, fault injection or a custom agent. */
@@ -9,27 +10,48 @@ export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
 /** Lifecycle state of an upload session on the server. */
 export type UploadState = 'open' | 'completing' | 'completed' | 'aborted' | 'expired';
 
-/** The upload object returned by the API (see API.md, "The upload object"). */
+/**
+ * The upload object returned by the API (`docs/API.md`, "The upload object"; the `Upload` schema of
+ * `/v1/openapi.json`). Fields a newer server adds pass through untouched.
+ */
 export interface Upload {
+  /** The upload id, `upl_…`: persist it to resume with `uploadId`. */
   id: string;
   state: UploadState;
+  /** `single`: one part, for small files; `multipart`: `partCount` parts of `partSize`. */
   strategy: 'single' | 'multipart';
+  /** The COS bucket, `name-appid`. */
   bucket: string;
+  /** The COS region, e.g. `ap-guangzhou`. */
   region: string;
+  /** The object key the server chose. */
   key: string;
+  /** COS's multipart upload id (the server's business; shown for diagnostics). */
   cosUploadId?: string | null;
+  /** The object's file name as given at create (sanitised by the server). */
   fileName: string;
   contentType: string;
+  /** Bytes; null for an upload created without a size (this client always declares one). */
   size: number | null;
+  /** The largest size the upload may reach. */
   maxSize?: number;
+  /** Bytes per part (the last one takes the rest). */
   partSize: number;
+  /** Number of parts; null while the size is unknown. */
   partCount: number | null;
+  /** The object's `x-cos-meta-*` metadata. */
   metadata?: Record<string, string>;
+  /** ISO-8601 UTC. */
   createdAt?: string;
+  /** ISO-8601 UTC. */
   updatedAt?: string;
+  /** ISO-8601 UTC: an upload still open then is swept (aborted server-side). */
   expiresAt?: string;
+  /** ISO-8601 UTC; null until completed. */
   completedAt?: string | null;
+  /** The object's ETag once completed. */
   etag?: string | null;
+  /** The object's CRC64/ECMA-182 as an unsigned decimal string, once known. */
   crc64?: string | null;
   /**
    * Whether COS's CRC64 of the assembled object matched the declared or part CRC64s; false when
@@ -61,6 +83,7 @@ export interface Upload {
 export interface UploadLastError {
   /** A contract error code, e.g. `PARTS_INVALID`. */
   code: string;
+  /** What went wrong, for people. */
   message: string;
   /** As in the matching API error body, e.g. `{ missing, wrongSize, etagMismatch, crc64Mismatch? }`. */
   details?: Record<string, unknown> | null;
@@ -68,19 +91,27 @@ export interface UploadLastError {
 
 /** A part recorded in the server's ledger. */
 export interface RecordedPart {
+  /** 1-based. */
   partNumber: number;
+  /** The ETag COS answered the part's PUT with. */
   etag: string;
+  /** Bytes, when the recording client gave it. */
   size?: number | null;
+  /** The part's CRC64, when the recording client gave it (this client always does). */
   crc64?: string | null;
 }
 
 /** A presigned part URL from `POST /v1/uploads/{id}/part-urls`. */
 export interface PartUrl {
+  /** 1-based. */
   partNumber: number;
+  /** Always `PUT`. */
   method: 'PUT';
+  /** The presigned COS URL. */
   url: string;
   /** Headers the signature binds; sent exactly as listed. */
   headers: Record<string, string>;
+  /** ISO-8601 UTC; the URL is refused (403) after it. */
   expiresAt: string;
 }
 
@@ -103,8 +134,11 @@ export interface UploadProgress {
   phase: UploadPhase;
   /** Bytes stored in COS so far, including parts verified on resume. */
   bytesSent: number;
+  /** The size of the source. */
   totalBytes: number;
+  /** Parts stored in COS so far. */
   partsDone: number;
+  /** Parts in the plan. */
   partCount: number;
   /** Of `bytesSent`, the bytes found already uploaded when resuming (not sent in this run). */
   resumedBytes: number;
@@ -120,14 +154,32 @@ export interface RetryOptions {
   maxDelayMs?: number;
 }
 
-/** Options shared by {@link upload} and {@link createUpload}. */
-export interface UploadOptions {
+/** How to reach the API: the options of {@link createApiClient}, and part of {@link UploadOptions}. */
+export interface ApiClientOptions {
   /** Base URL of the API, e.g. `https://api.example.com` (the `/v1/...` paths are appended). */
-  api: string;
+  baseUrl: string;
   /** A bearer token. Use `getToken` instead when tokens expire during long uploads. */
   token?: string;
   /** Called before API requests (and again after a 401) to obtain a fresh bearer token. */
   getToken?: () => Promise<string>;
+  /** Injectable fetch (default: the global one). */
+  fetch?: FetchLike;
+  /** Backoff for retryable failures (network errors, 5xx…) of API calls and part PUTs. */
+  retry?: RetryOptions;
+}
+
+/**
+ * Options shared by {@link upload} and {@link createUpload}. Give exactly one of `baseUrl` and its
+ * deprecated alias `api`, and `token` or `getToken`.
+ */
+export interface UploadOptions extends Omit<ApiClientOptions, 'baseUrl'> {
+  /** Base URL of the API, e.g. `https://api.example.com`. Required (or, for now, `api`). */
+  baseUrl?: string;
+  /**
+   * The former name of `baseUrl`, still accepted.
+   * @deprecated Use `baseUrl`; giving both is an `INVALID_OPTIONS` error.
+   */
+  api?: string;
   /** Content type of the object (default: the Blob's type, else `application/octet-stream`). */
   contentType?: string;
   /** Stored as `x-cos-meta-*`; ≤ 10 keys of `[a-z0-9-]`. */
@@ -142,17 +194,23 @@ export interface UploadOptions {
   onUploadCreated?: (upload: Upload) => void;
   /**
    * Stops the upload without deleting it: parts already stored are recorded in the ledger (best
-   * effort) so a later `resume` continues. Use `UploadTask.abort()` to cancel for good.
+   * effort), and the upload rejects with `STOPPED`; pass its id as `uploadId` to continue later.
+   * Use `UploadTask.abort()` to cancel for good (`ABORTED`).
    */
   signal?: AbortSignal;
-  /** Resume this upload id instead of creating a new session. */
+  /**
+   * Resume this upload (an id from `onUploadCreated` or `UploadTask.id`) instead of creating a new
+   * one. Un-pausing a running task is `UploadTask.resume()`.
+   */
+  uploadId?: string;
+  /**
+   * The former name of `uploadId`, still accepted.
+   * @deprecated Use `uploadId` (`resume` read like un-pausing, which is `UploadTask.resume()`);
+   * giving both is an `INVALID_OPTIONS` error.
+   */
   resume?: string;
   /** Object file name (default: the File's name, else `upload.bin`). */
   fileName?: string;
-  /** Injectable fetch (default: the global one). */
-  fetch?: FetchLike;
-  /** Backoff for network errors and 5xx on API calls and part PUTs. */
-  retry?: RetryOptions;
   /**
    * Read the whole source once before creating the session to declare its CRC64 (default false).
    * By default the client declares no file CRC: it records each part's CRC64 (computed while

@@ -1,9 +1,10 @@
 /**
  * The upload client SDK: browser, Node ≥ 20 and React Native. Node users who upload from a path
  * import `fileSource`/`uploadFile` from `./node-source.ts`, which this entry never imports.
+ * Everything public is exported here; other modules of `client/` are internal.
  *
  * ```ts
- * const done = await upload(file, { api: 'https://api.example.com', token, onProgress: console.log });
+ * const done = await upload(file, { baseUrl: 'https://api.example.com', token, onProgress: console.log });
  * console.log(done.key, done.etag);
  * ```
  */
@@ -11,11 +12,18 @@ import type { UploadInput } from './sources.ts';
 import type { Upload, UploadOptions } from './types.ts';
 import { createUpload } from './upload-task.ts';
 
-export { ApiClient } from './api-client.ts';
+export {
+  type ApiClient,
+  createApiClient,
+  type CreateUploadBody,
+  type PartRecordBody,
+  type UploadWithParts,
+} from './api-client.ts';
 export type { CompleteOptions } from './complete-wait.ts';
-export { type ClientErrorCode, isAbortError, UploadClientError } from './errors.ts';
+export { type ClientErrorCode, isAbortError, UploadClientError, type UploadErrorCode } from './errors.ts';
 export { blobSource, bytesSource, toSource, type UploadInput, type UploadSource } from './sources.ts';
 export type {
+  ApiClientOptions,
   FetchLike,
   PartUrl,
   RecordedPart,
@@ -27,15 +35,16 @@ export type {
   UploadProgress,
   UploadState,
 } from './types.ts';
-export { createUpload, UploadTask, type UploadTaskStatus } from './upload-task.ts';
+export { createUpload, type UploadTask, type UploadTaskStatus } from './upload-task.ts';
 
 /**
  * Uploads `source` and resolves with the completed upload object (key, etag, crc64, ...).
  *
- * Creates a session (or resumes `options.resume`), PUTs the parts straight to COS through
+ * Creates a session (or resumes `options.uploadId`), PUTs the parts straight to COS through
  * presigned URLs with `options.concurrency` in flight, records them in the API's ledger in
- * batches, and completes. Network errors and 5xx are retried with backoff; other failures reject
- * with an {@link UploadClientError} carrying the contract's error code. For pause/resume/abort use
+ * batches, and completes. Retryable failures (network errors, 503s…) are retried with backoff;
+ * others reject with an {@link UploadClientError} carrying the contract's error code; the caller's
+ * `signal` rejects with `STOPPED` and keeps the upload. For pause/resume/abort use
  * {@link createUpload}.
  */
 export function upload(source: UploadInput, options: UploadOptions): Promise<Upload> {

@@ -3,16 +3,22 @@ import { UploadClientError } from '../errors.ts';
 
 /** Parsed command line of `npm run upload`. */
 export interface CliArgs {
+  /** The file to upload. */
   file: string;
+  /** The API base URL (`--api`, else `$UPLOADS_API_URL`). */
   api: string;
+  /** The bearer token (`--token`, else `$UPLOADS_TOKEN`). */
   token: string;
+  /** The upload id to continue (`--resume`). */
   resume?: string;
   concurrency?: number;
   partSize?: number;
   contentType?: string;
+  /** `--help`: print the usage and exit 0. */
   help: boolean;
 }
 
+/** What `--help` and a usage error print. */
 export const USAGE = `usage: npm run upload -- <file> [--api URL] [--token T] [--resume ID] [--concurrency N]
                          [--part-size BYTES] [--content-type TYPE]
   --api       API base URL (default $UPLOADS_API_URL)
@@ -21,8 +27,7 @@ export const USAGE = `usage: npm run upload -- <file> [--api URL] [--token T] [-
 Progress goes to stderr; the completed upload's key and etag are printed as JSON on stdout.
 Ctrl-C stops and keeps the upload: run the same command again to resume.`;
 
-const usageError = (message: string) =>
-  new UploadClientError(null, 'INVALID_OPTIONS', message, {}, { retryable: false });
+const usageError = (message: string) => new UploadClientError(null, 'INVALID_OPTIONS', message);
 
 function positiveInt(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;

@@ -1,4 +1,4 @@
-import { isAbortError, UploadClientError } from '../errors.ts';
+import { UploadClientError } from '../errors.ts';
 import { fileSource } from '../node-source.ts';
 import type { Upload } from '../types.ts';
 import { createUpload } from '../upload-task.ts';
@@ -8,11 +8,15 @@ import { clearState, loadState, saveState, stateDir, stateFileFor } from './stat
 
 /** The process edges of the CLI, injectable so it can run in-process. */
 export interface CliIo {
+  /** The environment (`UPLOADS_API_URL`, `UPLOADS_TOKEN`, `UPLOADS_STATE_DIR`…). */
   env: Record<string, string | undefined>;
+  /** Where the result JSON goes. */
   stdout: (s: string) => void;
+  /** Where progress, warnings and errors go. */
   stderr: (s: string) => void;
+  /** Draw the progress bar in place rather than line by line. */
   stderrIsTty: boolean;
-  /** Aborts on the first Ctrl-C. */
+  /** Fires on the first Ctrl-C (or SIGTERM): the upload stops with `STOPPED` and is kept. */
   interrupt: AbortSignal;
 }
 
@@ -35,11 +39,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const stateFile = stateFileFor(stateDir(io.env), args.file);
     const saved = args.resume ? null : await loadState(stateFile, args.api, source.size);
     const bar = new ProgressBar({ write: io.stderr, tty: io.stderrIsTty });
-    const attempt = (resume: string | undefined): Promise<Upload> =>
+    const attempt = (uploadId: string | undefined): Promise<Upload> =>
       createUpload(source, {
-        api: args.api,
+        baseUrl: args.api,
         token: args.token,
-        resume,
+        uploadId,
         concurrency: args.concurrency,
         partSize: args.partSize,
         contentType: args.contentType,
@@ -78,7 +82,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 0;
   } catch (e) {
     io.stderr('\n');
-    if (io.interrupt.aborted && isAbortError(e)) {
+    // STOPPED, not ABORTED: the interrupt stopped the upload without deleting it.
+    if (io.interrupt.aborted && e instanceof UploadClientError && e.code === 'STOPPED') {
       io.stderr('interrupted: the upload is kept; run the same command again to resume\n');
       return 130;
     }

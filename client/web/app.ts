@@ -2,7 +2,7 @@
  * The browser upload page: pick or drop files, watch progress, pause/resume/cancel, survive a
  * reload (re-pick the file to resume). Served by the local server as `/app.js`.
  */
-import { createUpload, isAbortError, UploadClientError, type UploadTask } from '../upload.ts';
+import { createUpload, UploadClientError, type UploadTask } from '../upload.ts';
 import { FileRow } from './file-row.ts';
 import { findSaved, forgetUpload, loadSaved, rememberUpload } from './saved-uploads.ts';
 
@@ -64,18 +64,18 @@ function start(file: File, resumeId?: string): void {
     row.failed(new Error('a token is required (type it above or open the page with ?token=)'));
     return;
   }
-  const resume = resumeId ?? findSaved(file, api)?.uploadId;
+  const uploadId = resumeId ?? findSaved(file, api)?.uploadId;
   task = createUpload(file, {
-    api,
+    baseUrl: api,
     token,
-    resume,
+    uploadId,
     ...tuning,
     // Few, big parts in a browser: recording often costs little and keeps a reload cheap.
     recordIntervalMs: 1000,
     onProgress: (p) => row.setProgress(p),
     onUploadCreated: (u) => {
       active.add(u.id);
-      row.setUploadId(u.id, resume !== undefined);
+      row.setUploadId(u.id, uploadId !== undefined);
       if (u.state !== 'completed') {
         rememberUpload({
           uploadId: u.id,
@@ -97,13 +97,15 @@ function start(file: File, resumeId?: string): void {
       row.done(u);
     },
     (e: unknown) => {
-      if (cancelled || isAbortError(e)) {
+      const code = e instanceof UploadClientError ? e.code : null;
+      // Cancel deleted the upload (ABORTED): nothing left to resume.
+      if (cancelled || code === 'ABORTED') {
         if (task?.id) forgetUpload(task.id);
         renderPending();
         return;
       }
-      if (resume && e instanceof UploadClientError && STALE.has(e.code)) {
-        forgetUpload(resume);
+      if (uploadId && code !== null && STALE.has(code)) {
+        forgetUpload(uploadId);
         row.el.remove();
         start(file, undefined);
         return;

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { sleep } from '../../client/retry.ts';
-import { createUpload, type UploadProgress } from '../../client/upload.ts';
+import { type UploadProgress } from '../../client/upload.ts';
 import { crc64 } from '../../shared/core/crc64.ts';
 import { type AssemblyPlan, FakeBackend, noWait, testBytes } from './fake-backend.ts';
+import { startUpload } from '../../client/upload-run.ts';
 
 /** An upload whose complete answers 202: the task waits, shows `assembling`, repairs what failed. */
 
-const opts = (fake: FakeBackend) => ({ api: fake.api, token: 't0k', fetch: fake.fetch });
+const opts = (fake: FakeBackend) => ({ baseUrl: fake.api, token: 't0k', fetch: fake.fetch });
 const internals = { retry: noWait };
 /** The real sleep: for tests where an abort must cut a long Retry-After short. */
 const realSleep = { retry: { sleep, random: () => 0 } };
@@ -25,7 +26,7 @@ describe('upload with an assembly that outlasts complete', () => {
     const fake = new FakeBackend(assembling(() => ({ polls: 3 })));
     const bytes = testBytes(500);
     const events: UploadProgress[] = [];
-    const task = createUpload(bytes, { ...opts(fake), onProgress: (e) => events.push(e) }, internals);
+    const task = startUpload(bytes, { ...opts(fake), onProgress: (e) => events.push(e) }, internals);
     const done = await task.done;
     expect(done).toMatchObject({ state: 'completed', crc64: crc64(bytes).toString(), crc64Verified: true });
     expect(task.status).toBe('completed');
@@ -40,7 +41,7 @@ describe('upload with an assembly that outlasts complete', () => {
     const fake = new FakeBackend(assembling((attempt) => (attempt === 0 ? { lose: [2] } : { polls: 1 })));
     const bytes = testBytes(300);
     const events: UploadProgress[] = [];
-    const task = createUpload(bytes, { ...opts(fake), onProgress: (e) => events.push(e) }, internals);
+    const task = startUpload(bytes, { ...opts(fake), onProgress: (e) => events.push(e) }, internals);
     const done = await task.done;
     expect(done.state).toBe('completed');
     expect(fake.calls.complete).toBe(2);
@@ -65,7 +66,7 @@ describe('upload with an assembly that outlasts complete', () => {
   it('a CRC64 mismatch after the 202 re-sends every part to the fresh COS upload', async () => {
     const fake = new FakeBackend(assembling((attempt) => (attempt === 0 ? { outcome: 'crc64Mismatch' } : {})));
     const bytes = testBytes(400);
-    const task = createUpload(bytes, { ...opts(fake), concurrency: 1 }, internals);
+    const task = startUpload(bytes, { ...opts(fake), concurrency: 1 }, internals);
     const done = await task.done;
     expect(done.state).toBe('completed');
     expect(done.cosUploadId).not.toBe(`cos-${done.id}`);
@@ -83,7 +84,7 @@ describe('upload with an assembly that outlasts complete', () => {
 
   it('repairs once: a second background failure fails the upload with its lastError', async () => {
     const fake = new FakeBackend(assembling(() => ({ outcome: 'crc64Mismatch' })));
-    const task = createUpload(testBytes(200), opts(fake), internals);
+    const task = startUpload(testBytes(200), opts(fake), internals);
     const err = await task.done.catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'PARTS_INVALID', status: 409, details: { crc64Mismatch: {} } });
     expect(task.status).toBe('failed');
@@ -94,13 +95,13 @@ describe('upload with an assembly that outlasts complete', () => {
     const fake = new FakeBackend(assembling(() => ({ polls: 1_000, retryAfter: 30 })));
     const bytes = testBytes(300);
     const ctl = new AbortController();
-    const task = createUpload(
+    const task = startUpload(
       bytes,
       { ...opts(fake), signal: ctl.signal, onProgress: (e) => e.phase === 'assembling' && ctl.abort() },
       realSleep,
     );
     const started = Date.now();
-    await expect(task.done).rejects.toMatchObject({ code: 'ABORTED' });
+    await expect(task.done).rejects.toMatchObject({ code: 'STOPPED' });
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(task.status).toBe('stopped');
     expect(fake.calls.delete).toBe(0);
@@ -111,9 +112,9 @@ describe('upload with an assembly that outlasts complete', () => {
     s.assembly!.plan.polls = 1;
     const putsBefore = fake.putAttempts;
     const events: UploadProgress[] = [];
-    const done = await createUpload(
+    const done = await startUpload(
       bytes,
-      { ...opts(fake), resume: task.id!, onProgress: (e) => events.push(e) },
+      { ...opts(fake), uploadId: task.id!, onProgress: (e) => events.push(e) },
       internals,
     ).done;
     expect(done).toMatchObject({ id: task.id, state: 'completed' });
@@ -128,18 +129,18 @@ describe('upload with an assembly that outlasts complete', () => {
     const fake = new FakeBackend(assembling((attempt) => (attempt === 0 ? { polls: 1_000, lose: [3] } : undefined)));
     const bytes = testBytes(400);
     const ctl = new AbortController();
-    const first = createUpload(
+    const first = startUpload(
       bytes,
       { ...opts(fake), signal: ctl.signal, onProgress: (e) => e.phase === 'assembling' && ctl.abort() },
       internals,
     );
-    await expect(first.done).rejects.toMatchObject({ code: 'ABORTED' });
+    await expect(first.done).rejects.toMatchObject({ code: 'STOPPED' });
     fake.uploads.get(first.id!)!.assembly!.plan.polls = 1;
     const before = new Map(fake.puts);
     const events: UploadProgress[] = [];
-    const done = await createUpload(
+    const done = await startUpload(
       bytes,
-      { ...opts(fake), resume: first.id!, onProgress: (e) => events.push(e) },
+      { ...opts(fake), uploadId: first.id!, onProgress: (e) => events.push(e) },
       internals,
     ).done;
     expect(done.state).toBe('completed');
@@ -160,7 +161,7 @@ describe('upload with an assembly that outlasts complete', () => {
   it('abort() while assembling stops waiting; the API refuses the delete of a completing upload', async () => {
     const fake = new FakeBackend(assembling(() => ({ polls: 1_000, retryAfter: 30 })));
     let aborting: Promise<void> | null = null;
-    const task = createUpload(
+    const task = startUpload(
       testBytes(200),
       { ...opts(fake), onProgress: (e) => e.phase === 'assembling' && (aborting = task.abort()) },
       realSleep,
@@ -173,7 +174,7 @@ describe('upload with an assembly that outlasts complete', () => {
 
   it('pause() while assembling is a no-op: nothing is being sent', async () => {
     const fake = new FakeBackend(assembling(() => ({ polls: 2 })));
-    const task = createUpload(
+    const task = startUpload(
       testBytes(200),
       { ...opts(fake), onProgress: (e) => e.phase === 'assembling' && task.pause() },
       internals,
@@ -186,7 +187,7 @@ describe('upload with an assembly that outlasts complete', () => {
     let now = 0;
     const fake = new FakeBackend({ ...assembling(() => ({ untilMs: 1e12 })), now: () => now });
     const clock = { now: () => now, retry: { random: () => 0, sleep: async (ms: number) => void (now += ms) } };
-    const task = createUpload(testBytes(200), { ...opts(fake), completeTimeoutMs: 10_000 }, clock);
+    const task = startUpload(testBytes(200), { ...opts(fake), completeTimeoutMs: 10_000 }, clock);
     await expect(task.done).rejects.toMatchObject({ code: 'COMPLETE_TIMEOUT', details: { waitedMs: 10_000 } });
     expect(task.status).toBe('failed');
     expect(fake.uploads.get(task.id!)!.upload.state).toBe('completing');

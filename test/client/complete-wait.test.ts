@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ApiClient } from '../../client/api-client.ts';
+import type { ApiClient } from '../../client/api-client.ts';
 import { parseRetryAfter, pollDelay } from '../../client/complete-wait.ts';
+import { buildApiClient } from '../../client/http-api-client.ts';
 import { type RetryPolicy, retryPolicy, sleep } from '../../client/retry.ts';
 import type { Upload } from '../../client/types.ts';
 import { crc64 } from '../../shared/core/crc64.ts';
@@ -26,7 +27,7 @@ function fakeTime() {
 }
 
 const client = (fake: FakeBackend, retry: RetryPolicy, now?: () => number) =>
-  new ApiClient({ api: fake.api, token: 't0k', fetch: fake.fetch, retry, now });
+  buildApiClient({ baseUrl: fake.api, token: 't0k', fetch: fake.fetch }, { retry, now });
 
 /** An upload of `parts` parts, all PUT and recorded: ready to complete. */
 async function readyUpload(fake: FakeBackend, api: ApiClient, parts = 3): Promise<Upload> {
@@ -174,7 +175,7 @@ describe('complete answered 202', () => {
       return fake.fetch(url, init);
     };
     const retry = fakeTime().policy;
-    const api2 = new ApiClient({ api: fake.api, token: 't0k', fetch, retry });
+    const api2 = buildApiClient({ baseUrl: fake.api, token: 't0k', fetch }, { retry });
     await expect(api2.complete(up.id)).resolves.toMatchObject({ state: 'completed' });
     expect(fake.calls.complete).toBe(2);
   });
@@ -205,7 +206,7 @@ describe('complete answered 202', () => {
     const err = await api
       .complete(up.id, ctl.signal, { onAssembling: () => setTimeout(() => ctl.abort(), 5) })
       .catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'ABORTED' });
+    expect(err).toMatchObject({ code: 'STOPPED' });
     expect(Date.now() - started).toBeLessThan(1000);
     expect(fake.calls.get).toBe(0);
   });

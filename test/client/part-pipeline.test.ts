@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fileSource, uploadFile } from '../../client/node-source.ts';
 import type { UploadSource } from '../../client/sources.ts';
-import { createUpload, upload } from '../../client/upload.ts';
+import { upload } from '../../client/upload.ts';
 import { crc64 } from '../../shared/core/crc64.ts';
 import { FakeBackend, noWait, testBytes } from './fake-backend.ts';
+import { startUpload } from '../../client/upload-run.ts';
 
 /** The part pipeline's economies: reused part buffers, and CRC64s hashed while the PUT is in flight. */
 
-const opts = (fake: FakeBackend) => ({ api: fake.api, token: 't0k', fetch: fake.fetch });
+const opts = (fake: FakeBackend) => ({ baseUrl: fake.api, token: 't0k', fetch: fake.fetch });
 const dir = mkdtempSync(join(tmpdir(), 'client-pipeline-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -99,7 +100,7 @@ describe('CRC64 while the PUT is in flight (parts of 256 KiB and more)', () => {
       cosFault: ({ partNumber, attempt }) => (partNumber === 2 && attempt === 0 ? 'corrupt' : undefined),
     });
     const bytes = testBytes(2 * big + 10);
-    const done = await createUpload(bytes, opts(fake), { retry: noWait }).done;
+    const done = await startUpload(bytes, opts(fake), { retry: noWait }).done;
     expect(fake.object(done.id)).toEqual(bytes);
     expect([...fake.puts.entries()].sort((a, b) => a[0] - b[0])).toEqual([
       [1, 1],
@@ -117,7 +118,7 @@ describe('CRC64 while the PUT is in flight (parts of 256 KiB and more)', () => {
 
   it('a part COS keeps hashing differently fails with CRC64_MISMATCH once retries are spent', async () => {
     const fake = new FakeBackend({ partSize: big, cosFault: () => 'corrupt' });
-    const err = await createUpload(testBytes(big), opts(fake), { retry: { ...noWait, retries: 2 } }).done.catch(
+    const err = await startUpload(testBytes(big), opts(fake), { retry: { ...noWait, retries: 2 } }).done.catch(
       (e: unknown) => e,
     );
     expect(err).toMatchObject({ code: 'CRC64_MISMATCH', details: { partNumber: 1 } });
@@ -130,7 +131,7 @@ describe('CRC64 while the PUT is in flight (parts of 256 KiB and more)', () => {
       cosFault: ({ attempt }) => (attempt === 0 ? 'network' : undefined),
     });
     const bytes = testBytes(2 * big);
-    const done = await createUpload(bytes, opts(fake), { retry: noWait }).done;
+    const done = await startUpload(bytes, opts(fake), { retry: noWait }).done;
     expect(fake.object(done.id)).toEqual(bytes);
   });
 });

@@ -1,20 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { createUpload, UploadClientError, type UploadProgress } from '../../client/upload.ts';
+import { UploadClientError, type UploadProgress } from '../../client/upload.ts';
 import { FakeBackend, noWait, testBytes } from './fake-backend.ts';
+import { startUpload } from '../../client/upload-run.ts';
 
-const opts = (fake: FakeBackend) => ({ api: fake.api, token: 't0k', fetch: fake.fetch });
+const opts = (fake: FakeBackend) => ({ baseUrl: fake.api, token: 't0k', fetch: fake.fetch });
 const internals = { retry: noWait };
 
 /** Uploads until `n` parts are done, then stops via the signal; returns the upload id. */
 async function stopAfter(fake: FakeBackend, bytes: Uint8Array, n: number): Promise<string> {
   const ctl = new AbortController();
-  const task = createUpload(
+  const task = startUpload(
     bytes,
     { ...opts(fake), concurrency: 2, signal: ctl.signal, onProgress: (e) => e.partsDone >= n && ctl.abort() },
     internals,
   );
   const err = await task.done.catch((e) => e);
-  expect(err).toMatchObject({ code: 'ABORTED' });
+  expect(err).toMatchObject({ code: 'STOPPED' });
   expect(task.status).toBe('stopped');
   return task.id!;
 }
@@ -30,7 +31,7 @@ describe('resume', () => {
     const before = new Map(fake.puts);
 
     const events: UploadProgress[] = [];
-    const done = await createUpload(bytes, { ...opts(fake), resume: id, onProgress: (e) => events.push(e) }, internals)
+    const done = await startUpload(bytes, { ...opts(fake), uploadId: id, onProgress: (e) => events.push(e) }, internals)
       .done;
     expect(done.id).toBe(id);
     expect(fake.object(id)).toEqual(bytes);
@@ -50,7 +51,7 @@ describe('resume', () => {
     edited[150] = edited[150]! ^ 1;
     delete ledger.get(4)!.crc64;
     const before = new Map(fake.puts);
-    const done = await createUpload(edited, { ...opts(fake), resume: id }, internals).done;
+    const done = await startUpload(edited, { ...opts(fake), uploadId: id }, internals).done;
     expect(fake.object(id)).toEqual(edited);
     const resent = [1, 2, 3, 4, 5].filter((n) => fake.puts.get(n) !== before.get(n));
     expect(resent).toEqual([2, 4]);
@@ -62,7 +63,7 @@ describe('resume', () => {
     const bytes = testBytes(300);
     const id = await stopAfter(fake, bytes, 3);
     fake.dropStoredPart(id, 2);
-    const done = await createUpload(bytes, { ...opts(fake), resume: id }, internals).done;
+    const done = await startUpload(bytes, { ...opts(fake), uploadId: id }, internals).done;
     expect(done.state).toBe('completed');
     expect(fake.calls.complete).toBe(2);
     expect(fake.puts.get(2)).toBe(2);
@@ -72,13 +73,13 @@ describe('resume', () => {
   it('refuses a source of another size, and an aborted upload', async () => {
     const fake = new FakeBackend({ partSize: 100 });
     const id = await stopAfter(fake, testBytes(300), 1);
-    const err = await createUpload(testBytes(301), { ...opts(fake), resume: id }, internals).done.catch((e) => e);
+    const err = await startUpload(testBytes(301), { ...opts(fake), uploadId: id }, internals).done.catch((e) => e);
     expect(err).toBeInstanceOf(UploadClientError);
     expect(err.code).toBe('SOURCE_MISMATCH');
     fake.uploads.get(id)!.upload.state = 'aborted';
-    const gone = await createUpload(testBytes(300), { ...opts(fake), resume: id }, internals).done.catch((e) => e);
+    const gone = await startUpload(testBytes(300), { ...opts(fake), uploadId: id }, internals).done.catch((e) => e);
     expect(gone).toMatchObject({ code: 'UPLOAD_NOT_OPEN', details: { state: 'aborted' } });
-    const unknown = await createUpload(testBytes(300), { ...opts(fake), resume: 'upl_nope' }, internals).done.catch(
+    const unknown = await startUpload(testBytes(300), { ...opts(fake), uploadId: 'upl_nope' }, internals).done.catch(
       (e) => e,
     );
     expect(unknown).toMatchObject({ status: 404, code: 'NOT_FOUND' });
@@ -87,9 +88,9 @@ describe('resume', () => {
   it('resuming a completed upload returns it without sending anything', async () => {
     const fake = new FakeBackend({ partSize: 100 });
     const bytes = testBytes(200);
-    const first = await createUpload(bytes, opts(fake), internals).done;
+    const first = await startUpload(bytes, opts(fake), internals).done;
     const attempts = fake.putAttempts;
-    const again = await createUpload(bytes, { ...opts(fake), resume: first.id }, internals).done;
+    const again = await startUpload(bytes, { ...opts(fake), uploadId: first.id }, internals).done;
     expect(again).toMatchObject({ id: first.id, state: 'completed', etag: first.etag });
     expect(fake.putAttempts).toBe(attempts);
   });

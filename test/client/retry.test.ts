@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, retryPolicy, withRetry } from '../../client/retry.ts';
-import { createUpload, UploadClientError, upload } from '../../client/upload.ts';
+import { UploadClientError, upload } from '../../client/upload.ts';
 import { FakeBackend, noWait, testBytes } from './fake-backend.ts';
+import { startUpload } from '../../client/upload-run.ts';
 
-const opts = (fake: FakeBackend) => ({ api: fake.api, token: 't0k', fetch: fake.fetch });
+const opts = (fake: FakeBackend) => ({ baseUrl: fake.api, token: 't0k', fetch: fake.fetch });
 const internals = { retry: noWait };
 
 describe('backoff', () => {
@@ -53,7 +54,7 @@ describe('retries in an upload', () => {
         partNumber === 2 && attempt < 2 ? 'network' : partNumber === 4 && attempt < 3 ? { status: 503 } : undefined,
     });
     const bytes = testBytes(500);
-    const done = await createUpload(bytes, opts(fake), internals).done;
+    const done = await startUpload(bytes, opts(fake), internals).done;
     expect(fake.object(done.id)).toEqual(bytes);
     expect(fake.putAttempts).toBe(5 + 2 + 3);
     expect([...fake.puts.values()]).toEqual([1, 1, 1, 1, 1]);
@@ -65,7 +66,7 @@ describe('retries in an upload', () => {
       apiFault: ({ route, attempt }) =>
         attempt === 0 ? (route === 'record' ? 'network' : { status: 503, code: 'STORAGE_UNAVAILABLE' }) : undefined,
     });
-    const done = await createUpload(testBytes(300), opts(fake), internals).done;
+    const done = await startUpload(testBytes(300), opts(fake), internals).done;
     expect(done.state).toBe('completed');
     expect(fake.calls).toMatchObject({ create: 2, partUrls: 2, complete: 2 });
   });
@@ -73,7 +74,7 @@ describe('retries in an upload', () => {
   it('re-sends a part whose bytes COS hashed differently (damaged in transit)', async () => {
     const fake = new FakeBackend({ partSize: 100, cosFault: ({ attempt }) => (attempt === 0 ? 'corrupt' : undefined) });
     const bytes = testBytes(200);
-    const done = await createUpload(bytes, opts(fake), internals).done;
+    const done = await startUpload(bytes, opts(fake), internals).done;
     expect(fake.object(done.id)).toEqual(bytes);
     expect([...fake.puts.values()]).toEqual([2, 2]);
   });
@@ -83,7 +84,7 @@ describe('retries in an upload', () => {
       partSize: 100,
       cosFault: ({ partNumber, attempt }) => (partNumber === 3 && attempt === 0 ? { status: 403 } : undefined),
     });
-    const done = await createUpload(testBytes(500), opts(fake), internals).done;
+    const done = await startUpload(testBytes(500), opts(fake), internals).done;
     expect(done.state).toBe('completed');
     expect(fake.partUrlRequests).toHaveLength(2);
     expect(fake.partUrlRequests[1]![0]).toBe(3);
@@ -94,7 +95,7 @@ describe('retries in an upload', () => {
       partSize: 100,
       cosFault: ({ partNumber }) => (partNumber === 1 ? { status: 403 } : undefined),
     });
-    const err = await createUpload(testBytes(300), opts(fake), internals).done.catch((e) => e);
+    const err = await startUpload(testBytes(300), opts(fake), internals).done.catch((e) => e);
     expect(err).toBeInstanceOf(UploadClientError);
     expect(err).toMatchObject({ status: 403, code: 'COS_ERROR', details: { partNumber: 1, cosCode: 'Injected' } });
   });
@@ -108,7 +109,7 @@ describe('retries in an upload', () => {
       if (url.startsWith('http://cos.test')) now += 240_000;
       return res;
     };
-    const done = await createUpload(
+    const done = await startUpload(
       testBytes(500),
       { ...opts(fake), fetch, concurrency: 1, urlExpiryMarginMs: 60_000 },
       { ...internals, now: () => now },
@@ -131,7 +132,7 @@ describe('retries in an upload', () => {
 
   it('gives up after the retry budget with the last error', async () => {
     const fake = new FakeBackend({ partSize: 100, cosFault: () => 'network' });
-    const err = await createUpload(testBytes(100), { ...opts(fake), retry: { retries: 2 } }, internals).done.catch(
+    const err = await startUpload(testBytes(100), { ...opts(fake), retry: { retries: 2 } }, internals).done.catch(
       (e) => e,
     );
     expect(err).toMatchObject({ code: 'NETWORK_ERROR', status: null, retryable: true });
@@ -143,7 +144,7 @@ describe('retries in an upload', () => {
     const tokens = ['expired', 't0k', 't0k', 't0k', 't0k', 't0k', 't0k'];
     let asked = 0;
     const done = await upload(testBytes(100), {
-      api: fake.api,
+      baseUrl: fake.api,
       fetch: fake.fetch,
       getToken: async () => tokens[asked++]!,
     });

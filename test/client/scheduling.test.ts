@@ -3,7 +3,7 @@ import { createUpload, type UploadProgress, upload } from '../../client/upload.t
 import { crc64 } from '../../shared/core/crc64.ts';
 import { FakeBackend, testBytes } from './fake-backend.ts';
 
-const opts = (fake: FakeBackend) => ({ api: fake.api, token: 't0k', fetch: fake.fetch });
+const opts = (fake: FakeBackend) => ({ baseUrl: fake.api, token: 't0k', fetch: fake.fetch });
 
 describe('part scheduling', () => {
   it('uploads every part once, completes, and the object is the source', async () => {
@@ -119,7 +119,7 @@ describe('part scheduling', () => {
     expect(err).toMatchObject({ name: 'UploadClientError', code: 'INVALID_OPTIONS' });
     expect(err.details.issues.map((i: { path: string[] }) => i.path[0])).toEqual(['concurrency', 'urlBatchSize']);
     expect(fake.totalApiCalls).toBe(0);
-    const noToken = await upload(testBytes(10), { api: fake.api, fetch: fake.fetch }).catch((e) => e);
+    const noToken = await upload(testBytes(10), { baseUrl: fake.api, fetch: fake.fetch }).catch((e) => e);
     expect(noToken.code).toBe('INVALID_OPTIONS');
     // Deliberately the wrong type: the runtime check is what is under test.
     const badSource = await upload(42 as unknown as Blob, opts(fake)).catch((e) => e);

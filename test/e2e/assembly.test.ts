@@ -28,7 +28,7 @@ describe('complete answered 202 on the local stack', () => {
     };
     const events: UploadProgress[] = [];
     const done = await createUpload(bytes, {
-      api: e2e.stack.apiUrl,
+      baseUrl: e2e.stack.apiUrl,
       token,
       fileName: 'merge.bin',
       partSize: 4 * MiB,

@@ -17,7 +17,7 @@ describe('client SDK against the local stack', () => {
   it('uploads 50 MiB multipart; the object matches byte for byte', async () => {
     const bytes = randomBytes(50 * MiB, 1);
     const { fetch, puts } = countingFetch(e2e.stack.cosUrl);
-    const done = await upload(bytes, { api: e2e.stack.apiUrl, token, fileName: 'fifty.bin', fetch });
+    const done = await upload(bytes, { baseUrl: e2e.stack.apiUrl, token, fileName: 'fifty.bin', fetch });
     expect(done).toMatchObject({ state: 'completed', strategy: 'multipart', size: 50 * MiB });
     expect(done.crc64).toBe(crc64(bytes).toString());
     expect(done.etag).toMatch(new RegExp(`^"[0-9a-f]{32}-${done.partCount}"$`));
@@ -34,7 +34,7 @@ describe('client SDK against the local stack', () => {
     const first = countingFetch(e2e.stack.cosUrl);
     const ctl = new AbortController();
     const task = createUpload(bytes, {
-      api,
+      baseUrl: api,
       token,
       fileName: 'resume.bin',
       partSize: MiB,
@@ -43,7 +43,7 @@ describe('client SDK against the local stack', () => {
       signal: ctl.signal,
       onProgress: (p) => p.partsDone >= 10 && ctl.abort(),
     });
-    await expect(task.done).rejects.toMatchObject({ code: 'ABORTED' });
+    await expect(task.done).rejects.toMatchObject({ code: 'STOPPED' });
     const id = task.id!;
     const recorded = (await (
       await fetch(`${api}/v1/uploads/${id}`, { headers: { authorization: `Bearer ${token}` } })
@@ -53,7 +53,7 @@ describe('client SDK against the local stack', () => {
     expect(recordedNumbers.length).toBeLessThan(recorded.upload.partCount);
 
     const second = countingFetch(e2e.stack.cosUrl);
-    const done = await upload(bytes, { api, token, resume: id, fetch: second.fetch });
+    const done = await upload(bytes, { baseUrl: api, token, uploadId: id, fetch: second.fetch });
     expect(done.id).toBe(id);
     const resent = [...second.puts.keys()];
     for (const n of recordedNumbers) expect(resent).not.toContain(n);
@@ -73,7 +73,7 @@ describe('client SDK against the local stack', () => {
     const hitsBefore = e2e.stack.emulator.faults.hits;
     const bytes = randomBytes(30 * MiB, 3);
     const done = await upload(bytes, {
-      api: e2e.stack.apiUrl,
+      baseUrl: e2e.stack.apiUrl,
       token,
       fileName: 'flaky.bin',
       partSize: MiB,
@@ -89,7 +89,7 @@ describe('client SDK against the local stack', () => {
     const bytes = randomBytes(3 * MiB + 7, 4);
     const { fetch, puts } = countingFetch(e2e.stack.cosUrl);
     const done = await upload(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/png' }), {
-      api: e2e.stack.apiUrl,
+      baseUrl: e2e.stack.apiUrl,
       token,
       fileName: 'pic.png',
       metadata: { album: 'e2e' },
@@ -104,7 +104,7 @@ describe('client SDK against the local stack', () => {
     const ctl = { task: null as ReturnType<typeof createUpload> | null };
     let aborting: Promise<void> | null = null;
     ctl.task = createUpload(randomBytes(24 * MiB, 5), {
-      api: e2e.stack.apiUrl,
+      baseUrl: e2e.stack.apiUrl,
       token,
       fileName: 'cancel.bin',
       partSize: MiB,

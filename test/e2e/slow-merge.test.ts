@@ -71,7 +71,12 @@ describe(`a ${MERGE_MS / 1000}-second merge`, () => {
 
     // The SDK (multipart) and the CLI (a single PUT) in the same minute.
     const sdkBytes = randomBytes(24 * MiB + 5, 62);
-    const sdk = createUpload(sdkBytes, { api: e2e.stack.apiUrl, token, fileName: 'sdk.bin', partSize: 8 * MiB }).done;
+    const sdk = createUpload(sdkBytes, {
+      baseUrl: e2e.stack.apiUrl,
+      token,
+      fileName: 'sdk.bin',
+      partSize: 8 * MiB,
+    }).done;
     const cliFile = join(e2e.dir, 'cli.bin');
     const cliBytes = randomBytes(3 * MiB, 63);
     writeFileSync(cliFile, cliBytes);
