@@ -35,9 +35,11 @@ export interface CompleteWaitDeps {
   now: () => number;
 }
 
-/** Without a Retry-After the first poll comes after a second; later ones ×1.5 up to 15 s. */
+/** Without a Retry-After the first poll comes after a second… */
 export const POLL_START_MS = 1000;
+/** …later ones ×1.5… */
 export const POLL_FACTOR = 1.5;
+/** …up to 15 s (unless the server asked for longer). */
 export const POLL_MAX_MS = 15_000;
 /** A `Retry-After: 0` (or a date gone by) still leaves this between polls: "now" is not "hammer". */
 export const POLL_MIN_MS = 250;

@@ -37,6 +37,7 @@ export type UploadErrorCode = ErrorCode | ClientErrorCode | (string & {});
  * no response was received.
  */
 export class UploadClientError extends Error {
+  /** Always `UploadClientError`: unlike the class name, it survives minifiers. */
   override readonly name = 'UploadClientError';
   /** The HTTP status of the answer the error came from; null when there was none. */
   readonly status: number | null;

@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 
 const state = z.enum(['open', 'completing', 'completed', 'aborted', 'expired']);
 
+/** The upload object (`Upload` in types.ts). */
 export const uploadSchema = z.looseObject({
   id: z.string(),
   state,
@@ -41,6 +42,7 @@ export const uploadSchema = z.looseObject({
   expires: z.nullish(z.string()),
 });
 
+/** A part of the ledger (`RecordedPart`). */
 export const recordedPartSchema = z.looseObject({
   partNumber: z.number(),
   etag: z.string(),
@@ -48,13 +50,16 @@ export const recordedPartSchema = z.looseObject({
   crc64: z.nullish(z.string()),
 });
 
+/** `{ upload }`: create and complete. */
 export const uploadEnvelope = z.looseObject({ upload: uploadSchema });
 
+/** `{ upload, parts }`: `GET /v1/uploads/{id}`. */
 export const uploadWithPartsEnvelope = z.looseObject({
   upload: uploadSchema,
   parts: z.array(recordedPartSchema),
 });
 
+/** `{ urls }`: part-urls. */
 export const partUrlsEnvelope = z.looseObject({
   urls: z.array(
     z.looseObject({
@@ -67,8 +72,10 @@ export const partUrlsEnvelope = z.looseObject({
   ),
 });
 
+/** `{ recorded }`: record parts. */
 export const recordedEnvelope = z.looseObject({ recorded: z.number() });
 
+/** The contract's error body, read off every non-2xx answer. */
 export const errorEnvelope = z.object({
   error: z.object({
     code: z.string(),

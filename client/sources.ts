@@ -5,6 +5,7 @@ import { UploadClientError } from './errors.ts';
  * memory: at most `concurrency` parts do. Implement it to upload from anything else.
  */
 export interface UploadSource {
+  /** Bytes in the source; fixed for the upload's life (a resume checks it against the server's). */
   readonly size: number;
   /** Suggested object file name. */
   readonly name?: string;

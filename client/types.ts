@@ -7,7 +7,10 @@
 /** A `fetch`-compatible function; inject one to add logging, fault injection or a custom agent. */
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
-/** Lifecycle state of an upload session on the server. */
+/**
+ * Lifecycle state of an upload session on the server: `open` (parts may be sent), `completing`
+ * (COS is assembling the object), `completed`, `aborted` (deleted), `expired` (swept unfinished).
+ */
 export type UploadState = 'open' | 'completing' | 'completed' | 'aborted' | 'expired';
 
 /**
@@ -17,6 +20,7 @@ export type UploadState = 'open' | 'completing' | 'completed' | 'aborted' | 'exp
 export interface Upload {
   /** The upload id, `upl_…`: persist it to resume with `uploadId`. */
   id: string;
+  /** Where the upload stands; see {@link UploadState}. */
   state: UploadState;
   /** `single`: one part, for small files; `multipart`: `partCount` parts of `partSize`. */
   strategy: 'single' | 'multipart';
@@ -30,6 +34,7 @@ export interface Upload {
   cosUploadId?: string | null;
   /** The object's file name as given at create (sanitised by the server). */
   fileName: string;
+  /** The object's `Content-Type`, set by the server when it initiated the upload. */
   contentType: string;
   /** Bytes; null for an upload created without a size (this client always declares one). */
   size: number | null;
@@ -72,8 +77,11 @@ export interface Upload {
   storageClass?: string | null;
   /** Object headers the server set at Initiate (clients cannot set them on their PUTs). */
   cacheControl?: string | null;
+  /** As `cacheControl`: the object's `Content-Disposition`. */
   contentDisposition?: string | null;
+  /** As `cacheControl`: the object's `Content-Encoding`. */
   contentEncoding?: string | null;
+  /** As `cacheControl`: the object's `Content-Language`. */
   contentLanguage?: string | null;
   /** An HTTP date. */
   expires?: string | null;
