@@ -1,11 +1,15 @@
 /**
  * An in-memory API + COS behind one injectable fetch, for unit tests of the client's scheduling,
- * retries and resume (fault injection level; the e2e tests use the real local stack). It keeps the
- * contract's shapes and the checks that matter to a client: exact signed headers, URL expiry,
- * ledger vs stored parts at complete, an assembly that outlasts the request (202, `completing`)
- * when `assemble` says so.
+ * retries and resume (fault injection level; the e2e tests use the real local stack). Every request
+ * body and every answer is checked against the contract's schemas (fake-contract.ts: a violation
+ * fails the test), and it keeps the checks that matter to a client: exact signed headers, URL
+ * expiry, ledger vs stored parts at complete, an assembly that outlasts the request (202,
+ * `completing`) when `assemble` says so.
  */
 import { crc64 } from '../../shared/core/crc64.ts';
+import { ContractCheck, type Route } from './fake-contract.ts';
+
+export type { Route } from './fake-contract.ts';
 
 export type Fault = { status: number; code?: string } | 'network' | 'corrupt';
 
@@ -47,8 +51,6 @@ export interface AssemblyPlan {
     | { state?: 'open' | 'aborted'; lastError: { code: string; message: string; details?: Record<string, unknown> } };
 }
 
-export type Route = 'create' | 'get' | 'partUrls' | 'record' | 'complete' | 'delete';
-
 interface Part {
   etag: string;
   size: number;
@@ -71,16 +73,28 @@ interface State {
   assembly: { plan: AssemblyPlan; seen: number } | null;
 }
 
-const json = (status: number, body: unknown) =>
-  new Response(body === null ? null : JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json' },
-  });
-const apiError = (status: number, code: string, details: Record<string, unknown> = {}) =>
+/** An API answer before it becomes a Response, so the contract check can read its body. */
+interface Answer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+const json = (status: number, body: unknown, headers?: Record<string, string>): Answer => ({ status, body, headers });
+const apiError = (status: number, code: string, details: Record<string, unknown> = {}): Answer =>
   json(status, { error: { code, message: code.toLowerCase(), details } });
+const toResponse = (a: Answer) =>
+  new Response(a.body === null ? null : JSON.stringify(a.body), {
+    status: a.status,
+    headers: { 'content-type': 'application/json', ...a.headers },
+  });
+/** Ids of the server's shape (`upl_` and 20–40 of [0-9a-z]), which the contract checks. */
+const fakeId = (n: number) => `upl_fake${String(n).padStart(16, '0')}`;
 
 export class FakeBackend {
   readonly api = 'http://api.test';
+  /** What the fake saw outside the contract; the running test fails if it is not empty. */
+  readonly contract = new ContractCheck();
   readonly uploads = new Map<string, State>();
   readonly calls: Record<Route, number> = { create: 0, get: 0, partUrls: 0, record: 0, complete: 0, delete: 0 };
   readonly partUrlRequests: number[][] = [];
@@ -138,15 +152,16 @@ export class FakeBackend {
     if (f === undefined) return null;
     if (f === 'network') throw new TypeError('fetch failed', { cause: new Error('socket hang up') });
     if (f === 'corrupt') return 'corrupt';
+    // Injected on purpose, so not held to the contract: a code-less status is a gateway's or COS's page.
     return f.status >= 400 && f.code === undefined
       ? new Response(`<Error><Code>Injected</Code><Message>fault</Message></Error>`, { status: f.status })
-      : apiError(f.status, f.code ?? 'INJECTED');
+      : toResponse(apiError(f.status, f.code ?? 'INJECTED'));
   }
 
   private async route(url: URL, init: RequestInit): Promise<Response> {
     const method = init.method ?? 'GET';
     const m = /^\/v1\/uploads(?:\/([^/]+))?(?:\/([a-z-]+))?$/.exec(url.pathname);
-    if (!m) return apiError(404, 'NOT_FOUND');
+    if (!m) return toResponse(apiError(404, 'NOT_FOUND'));
     const [, id, sub] = m;
     const route: Route | null =
       method === 'POST' && !id
@@ -162,16 +177,37 @@ export class FakeBackend {
                 : method === 'DELETE' && id && !sub
                   ? 'delete'
                   : null;
-    if (!route) return apiError(404, 'NOT_FOUND');
+    if (!route) return toResponse(apiError(404, 'NOT_FOUND'));
+    const answer = this.answer(route, id, init);
+    if (answer instanceof Response) return answer;
+    this.contract.response(route, answer.status, answer.body);
+    return toResponse(answer);
+  }
+
+  /** What the API answers to a request for a known route: an injected fault is a ready Response. */
+  private answer(route: Route, id: string | undefined, init: RequestInit): Answer | Response {
     if ((init.headers as Record<string, string>).authorization !== 'Bearer t0k') return apiError(401, 'UNAUTHORIZED');
     this.calls[route]++;
     const f = this.fault(`api:${route}`, (attempt) => this.opts.apiFault?.({ route, attempt }));
     if (f instanceof Response) return f;
-    const body = typeof init.body === 'string' ? (JSON.parse(init.body) as Record<string, unknown>) : {};
+    if (id !== undefined && !this.contract.validId(id)) return apiError(400, 'VALIDATION_FAILED');
+    const raw: unknown = typeof init.body === 'string' ? JSON.parse(init.body) : undefined;
+    const issues = this.contract.request(route, raw);
+    if (issues) return apiError(400, 'VALIDATION_FAILED', { issues });
+    const body = (raw ?? {}) as Record<string, unknown>;
     if (route === 'create') return this.create(body);
     const s = this.uploads.get(id!);
     if (!s) return apiError(404, 'NOT_FOUND');
-    const ledger = () => [...s.ledger.values()].sort((a, b) => a.partNumber - b.partNumber);
+    // As the server shows parts: size always (null when not recorded), crc64 only when recorded.
+    const ledger = () =>
+      [...s.ledger.values()]
+        .sort((a, b) => a.partNumber - b.partNumber)
+        .map((p) => ({
+          partNumber: p.partNumber,
+          etag: p.etag,
+          size: p.size ?? null,
+          ...(p.crc64 ? { crc64: p.crc64 } : {}),
+        }));
     switch (route) {
       case 'get':
         this.observeAssembly(s);
@@ -180,7 +216,7 @@ export class FakeBackend {
         return this.partUrls(s, body.partNumbers as number[]);
       case 'record': {
         if (s.upload.state !== 'open') return apiError(409, 'UPLOAD_NOT_OPEN');
-        const parts = body.parts as { partNumber: number; etag: string }[];
+        const parts = body.parts as { partNumber: number; etag: string; size?: number; crc64?: string }[];
         for (const p of parts) s.ledger.set(p.partNumber, p);
         return json(200, { recorded: parts.length });
       }
@@ -189,16 +225,18 @@ export class FakeBackend {
       default:
         if (s.upload.state === 'completed' || s.upload.state === 'completing') return apiError(409, 'UPLOAD_NOT_OPEN');
         s.upload.state = 'aborted';
+        this.touch(s);
         return json(204, null);
     }
   }
 
-  private create(body: Record<string, unknown>): Response {
+  private create(body: Record<string, unknown>): Answer {
     const size = body.size as number;
     const single = size <= (this.opts.singleMax ?? 0);
     const partSize = this.opts.partSize;
-    const id = `upl_${++this.seq}`;
+    const id = fakeId(++this.seq);
     const key = `u/o/${id}/${body.fileName as string}`;
+    const now = new Date(this.now()).toISOString();
     // Every upload is a COS multipart upload, a single one of one part.
     const upload = {
       id,
@@ -215,13 +253,15 @@ export class FakeBackend {
       partSize,
       partCount: single ? 1 : Math.max(1, Math.ceil(size / partSize)),
       metadata: body.metadata ?? {},
+      createdAt: now,
+      updatedAt: now,
+      expiresAt: new Date(this.now() + 86_400_000).toISOString(),
+      completedAt: null,
       crc64: (body.crc64 as string | undefined) ?? null,
       etag: null,
       crc64Verified: null,
-      location: `https://b-1250000000.cos.ap-guangzhou.myqcloud.com/${key}`,
+      location: `https://b-1250000000.cos.ap-guangzhou.myqcloud.com/${encodeURI(key)}`,
       lastError: null,
-      profile: null,
-      storageClass: 'STANDARD',
     };
     const s: State = { upload, ledger: new Map(), cos: new Map(), assemblies: 0, assembly: null };
     this.uploads.set(id, s);
@@ -230,7 +270,7 @@ export class FakeBackend {
     return json(201, { upload });
   }
 
-  private partUrls(s: State, numbers: number[]): Response {
+  private partUrls(s: State, numbers: number[]): Answer {
     if (s.upload.state !== 'open') return apiError(409, 'UPLOAD_NOT_OPEN');
     if (numbers.length < 1 || numbers.length > 1000) return apiError(400, 'VALIDATION_FAILED');
     this.partUrlRequests.push(numbers);
@@ -250,7 +290,7 @@ export class FakeBackend {
     return json(200, { urls });
   }
 
-  private complete(s: State): Response {
+  private complete(s: State): Answer {
     this.observeAssembly(s);
     if (s.upload.state === 'completed') return json(200, { upload: s.upload });
     if (s.upload.state === 'completing') return this.accepted(s);
@@ -263,15 +303,18 @@ export class FakeBackend {
       return json(200, { upload: s.upload });
     }
     s.upload.state = 'completing';
+    this.touch(s);
     s.assembly = { plan, seen: 0 };
     return this.accepted(s);
   }
 
-  private accepted(s: State): Response {
-    const res = json(202, { upload: s.upload });
+  private accepted(s: State): Answer {
     const after = s.assembly?.plan.retryAfter;
-    if (after !== null) res.headers.set('retry-after', String(after ?? 1));
-    return res;
+    return json(202, { upload: s.upload }, after === null ? {} : { 'retry-after': String(after ?? 1) });
+  }
+
+  private touch(s: State): void {
+    s.upload.updatedAt = new Date(this.now()).toISOString();
   }
 
   /** The ledger (or, for single, what COS holds) against the stored parts; null when all is well. */
@@ -298,6 +341,7 @@ export class FakeBackend {
     s.assembly = null;
     for (const n of a.plan.lose ?? []) s.cos.delete(n);
     const outcome = a.plan.outcome ?? 'completed';
+    this.touch(s);
     if (typeof outcome === 'object') {
       Object.assign(s.upload, { state: outcome.state ?? 'open', lastError: { details: {}, ...outcome.lastError } });
       return;
@@ -336,6 +380,7 @@ export class FakeBackend {
       crc64Verified: true,
       lastError: null,
       completedAt: new Date(this.now()).toISOString(),
+      updatedAt: new Date(this.now()).toISOString(),
     });
   }
 

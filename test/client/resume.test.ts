@@ -79,9 +79,11 @@ describe('resume', () => {
     fake.uploads.get(id)!.upload.state = 'aborted';
     const gone = await startUpload(testBytes(300), { ...opts(fake), uploadId: id }, internals).done.catch((e) => e);
     expect(gone).toMatchObject({ code: 'UPLOAD_NOT_OPEN', details: { state: 'aborted' } });
-    const unknown = await startUpload(testBytes(300), { ...opts(fake), uploadId: 'upl_nope' }, internals).done.catch(
-      (e) => e,
-    );
+    const unknown = await startUpload(
+      testBytes(300),
+      { ...opts(fake), uploadId: 'upl_unknown00000000000000' },
+      internals,
+    ).done.catch((e) => e);
     expect(unknown).toMatchObject({ status: 404, code: 'NOT_FOUND' });
   });
 
