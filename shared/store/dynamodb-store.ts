@@ -29,25 +29,51 @@ import {
 } from './dynamodb-keys.ts';
 import { listExpired, listInactive, listUploads } from './dynamodb-listings.ts';
 import { readParts, writeParts } from './dynamodb-part-ledger.ts';
-import { TableClient } from './dynamodb-table-client.ts';
+import { logRetries, type StoreLog } from './dynamodb-retry-log.ts';
+import { type BatchGetRetry, TableClient } from './dynamodb-table-client.ts';
 import { patchFields } from './patch-fields.ts';
 import { assertPartNumbers } from './validate.ts';
 
 export { ensureTable } from './dynamodb-table.ts';
+export type { StoreLog } from './dynamodb-retry-log.ts';
+
+export interface DynamoDbUploadStoreOptions {
+  /** The store owns it from here on: `close()` destroys it, so give each store its own. */
+  client: DynamoDBClient;
+  table: string;
+  /**
+   * Retry notices, one line per retry: the SDK's own (throttling, 5xx, network) and BatchGetItem's
+   * unprocessed keys — `{ msg: 'dynamodb retry', op, attempt, error, delayMs, ... }` with at most
+   * the upload id of what was asked (see dynamodb-retry-log.ts). None when absent.
+   */
+  log?: StoreLog;
+  /** How often unprocessed BatchGetItem keys are asked for again (tests shorten it). */
+  batchGetRetry?: BatchGetRetry;
+}
 
 /**
  * UploadStore on one DynamoDB table (layout in dynamodb-keys.ts, definition in
  * dynamodb-table.json). Conditional writes only: a ConditionalCheckFailedException becomes the
- * port's null/false; anything else is rethrown untouched for the caller to map.
+ * port's null/false; what the SDK gave up on after its retries (throttling, 5xx, network) leaves
+ * the table client as STORE_UNAVAILABLE (dynamodb-errors.ts); anything else is rethrown untouched.
  */
 export class DynamoDbUploadStore implements UploadStore {
   readonly client: DynamoDBClient;
   readonly #db: TableClient;
+  #closed = false;
 
-  constructor(opts: { client: DynamoDBClient; table: string }) {
+  constructor(opts: DynamoDbUploadStoreOptions) {
     this.client = opts.client;
+    if (opts.log) logRetries(opts.client, opts.log);
     const doc = DynamoDBDocumentClient.from(opts.client, { marshallOptions: { removeUndefinedValues: true } });
-    this.#db = new TableClient(doc, opts.table);
+    this.#db = new TableClient(doc, opts.table, { log: opts.log, batchGetRetry: opts.batchGetRetry });
+  }
+
+  /** Destroys the client (its sockets); safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.client.destroy();
   }
 
   /** Write capacity consumed by this instance so far (all writes ask for it). */
@@ -238,13 +264,22 @@ export class DynamoDbUploadStore implements UploadStore {
   }
 }
 
-/** The configured store; dummy credentials only for a local endpoint (DynamoDB Local ignores them). */
-export function createDynamoDbStore(opts: { table: string; endpoint?: string; region?: string }): DynamoDbUploadStore {
+export interface CreateDynamoDbStoreOptions {
+  table: string;
+  /** DynamoDB Local (or another non-AWS endpoint): dummy credentials, us-east-1 unless `region`. */
+  endpoint?: string;
+  region?: string;
+  /** Retry notices (see DynamoDbUploadStoreOptions.log). */
+  log?: StoreLog;
+}
+
+/** The configured store, owning a client of its own; dummy credentials only for a local endpoint (DynamoDB Local ignores them). */
+export function createDynamoDbStore(opts: CreateDynamoDbStoreOptions): DynamoDbUploadStore {
   const client = new DynamoDBClient({
     region: opts.region ?? (opts.endpoint ? 'us-east-1' : undefined),
     ...(opts.endpoint
       ? { endpoint: opts.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),
   });
-  return new DynamoDbUploadStore({ client, table: opts.table });
+  return new DynamoDbUploadStore({ client, table: opts.table, log: opts.log });
 }
