@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue } from 'node:sqlite';
+import { storeUnavailable } from '../errors.ts';
 import * as z from '../zod.ts';
 import type { ListFilter, Page, PartRecord, Transition, UploadRecord, UploadState, UploadStore } from '../ports.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
@@ -15,27 +16,67 @@ const positionSchema = z.tuple([z.string(), z.string()]);
 
 const BUSY_TIMEOUT_MS = 5_000;
 
+/** SQLITE_BUSY and SQLITE_LOCKED, extended codes included (SQLITE_BUSY_SNAPSHOT is 517 = 5 | 2 << 8). */
+const LOCK_CODES = new Set([5, 6]);
+
+/**
+ * Another connection kept the lock past busy_timeout: the store is unavailable for now, a 503
+ * the caller may retry (as DynamoDB's throttling is). Any other SQLite error is left as it is.
+ */
+export function translateSqliteError(e: unknown): unknown {
+  const errcode = (e as { errcode?: unknown } | null)?.errcode;
+  if (e instanceof Error && typeof errcode === 'number' && LOCK_CODES.has(errcode & 0xff)) return storeUnavailable(e);
+  return e;
+}
+
+export interface SqliteUploadStoreOptions {
+  /** A file, or ':memory:'. */
+  path: string;
+  /** How long a statement waits for another connection's lock before STORE_UNAVAILABLE. Default 5 s. */
+  busyTimeoutMs?: number;
+}
+
 /**
  * The embedded UploadStore. Every conditional write is a single statement whose WHERE clause is
  * the condition and whose `changes` (or RETURNING row) says whether it won, so two writers — in
- * this process or another one sharing the file — can never both win a transition.
+ * this process or another one sharing the file — can never both win a transition. Every public
+ * method runs through `#guard`, the one place SQLite's errors are translated.
  */
 export class SqliteUploadStore implements UploadStore {
   readonly #db: DatabaseSync;
 
-  constructor(opts: { path: string }) {
+  constructor(opts: SqliteUploadStoreOptions) {
+    const busyTimeoutMs = opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
+    if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+      throw new TypeError(`busyTimeoutMs must be a non-negative integer, got ${busyTimeoutMs}`);
+    }
     this.#db = new DatabaseSync(opts.path);
-    // busy_timeout first: a second process must wait for the write lock (even to switch to WAL)
-    // instead of failing with SQLITE_BUSY. WAL lets readers proceed during a write.
-    this.#db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    if (opts.path !== ':memory:') this.#db.exec('PRAGMA journal_mode = WAL');
-    this.#db.exec('PRAGMA synchronous = NORMAL');
-    this.#db.exec('PRAGMA foreign_keys = ON');
-    this.#migrate();
+    try {
+      // busy_timeout first: a second process must wait for the write lock (even to switch to WAL)
+      // instead of failing with SQLITE_BUSY. WAL lets readers proceed during a write.
+      this.#db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+      if (opts.path !== ':memory:') this.#db.exec('PRAGMA journal_mode = WAL');
+      this.#db.exec('PRAGMA synchronous = NORMAL');
+      this.#db.exec('PRAGMA foreign_keys = ON');
+      this.#migrate();
+    } catch (e) {
+      this.#db.close();
+      throw translateSqliteError(e);
+    }
   }
 
-  close(): void {
+  /** Closes the database; safe to call twice. */
+  async close(): Promise<void> {
     if (this.#db.isOpen) this.#db.close();
+  }
+
+  /** Runs one method's statements, translating a lock that outlived busy_timeout. */
+  #guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      throw translateSqliteError(e);
+    }
   }
 
   #migrate(): void {
@@ -55,124 +96,141 @@ export class SqliteUploadStore implements UploadStore {
       this.#db.exec('COMMIT');
       return result;
     } catch (e) {
-      this.#db.exec('ROLLBACK');
+      // A failed COMMIT (or a statement SQLite answered by rolling back) may have ended it already.
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
       throw e;
     }
   }
 
   async create(upload: UploadRecord): Promise<void> {
-    try {
-      this.#db.prepare(insertSql).run(...toRowValues(upload));
-    } catch (e) {
-      if (e instanceof Error && /UNIQUE constraint failed/.test(e.message)) {
-        throw new Error(`upload ${upload.id} already exists`, { cause: e });
+    return this.#guard(() => {
+      try {
+        this.#db.prepare(insertSql).run(...toRowValues(upload));
+      } catch (e) {
+        if (e instanceof Error && /UNIQUE constraint failed/.test(e.message)) {
+          throw new Error(`upload ${upload.id} already exists`, { cause: e });
+        }
+        throw e;
       }
-      throw e;
-    }
+    });
   }
 
   async get(id: string): Promise<UploadRecord | null> {
-    const row = this.#db.prepare('SELECT * FROM uploads WHERE id = ?').get(id);
-    return row ? fromRow(row) : null;
+    return this.#guard(() => {
+      const row = this.#db.prepare('SELECT * FROM uploads WHERE id = ?').get(id);
+      return row ? fromRow(row) : null;
+    });
   }
 
   async transition(id: string, t: Transition): Promise<UploadRecord | null> {
-    if (t.from.length === 0) return null;
-    const patch = patchAssignments(t.set);
-    const where = [`id = ?`, `state IN (${t.from.map(() => '?').join(', ')})`];
-    const whereValues: SQLInputValue[] = [id, ...t.from];
-    if (t.idleBefore !== undefined) {
-      where.push('last_activity_at < ?');
-      whereValues.push(t.idleBefore);
-    }
-    if (t.leaseFreeAt !== undefined) {
-      where.push('(lease_until IS NULL OR lease_until < ?)');
-      whereValues.push(t.leaseFreeAt);
-    }
-    const row = this.#db
-      .prepare(
-        `UPDATE uploads SET state = ?, updated_at = ?${patch.sql.map((s) => `, ${s}`).join('')}
-         WHERE ${where.join(' AND ')} RETURNING *`,
-      )
-      .get(t.to, t.at, ...patch.values, ...whereValues);
-    return row ? fromRow(row) : null;
+    return this.#guard(() => {
+      if (t.from.length === 0) return null;
+      const patch = patchAssignments(t.set);
+      const where = [`id = ?`, `state IN (${t.from.map(() => '?').join(', ')})`];
+      const whereValues: SQLInputValue[] = [id, ...t.from];
+      if (t.idleBefore !== undefined) {
+        where.push('last_activity_at < ?');
+        whereValues.push(t.idleBefore);
+      }
+      if (t.leaseFreeAt !== undefined) {
+        where.push('(lease_until IS NULL OR lease_until < ?)');
+        whereValues.push(t.leaseFreeAt);
+      }
+      const row = this.#db
+        .prepare(
+          `UPDATE uploads SET state = ?, updated_at = ?${patch.sql.map((s) => `, ${s}`).join('')}
+           WHERE ${where.join(' AND ')} RETURNING *`,
+        )
+        .get(t.to, t.at, ...patch.values, ...whereValues);
+      return row ? fromRow(row) : null;
+    });
   }
 
   async putParts(id: string, parts: readonly PartRecord[], now: string): Promise<boolean> {
-    assertPartNumbers(parts);
-    return this.#inTransaction(() => {
-      // The guard and the activity move are one statement; the parts follow in the same
-      // transaction, so parts never land on an upload that was closed in between.
-      const moved = this.#db
-        .prepare(
-          `UPDATE uploads SET last_activity_at = ?
-           WHERE id = ? AND state = 'open' AND ? < expires_at`,
-        )
-        .run(now, id, now);
-      if (Number(moved.changes) === 0) return false;
-      const upsert = this.#db.prepare(
-        `INSERT INTO parts (upload_id, part_number, etag, size, crc64) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (upload_id, part_number)
-         DO UPDATE SET etag = excluded.etag, size = excluded.size, crc64 = excluded.crc64`,
-      );
-      for (const p of parts) upsert.run(id, p.partNumber, p.etag, p.size, p.crc64);
-      return true;
+    return this.#guard(() => {
+      assertPartNumbers(parts);
+      return this.#inTransaction(() => {
+        // The guard and the activity move are one statement; the parts follow in the same
+        // transaction, so parts never land on an upload that was closed in between.
+        const moved = this.#db
+          .prepare(
+            `UPDATE uploads SET last_activity_at = ?
+             WHERE id = ? AND state = 'open' AND ? < expires_at`,
+          )
+          .run(now, id, now);
+        if (Number(moved.changes) === 0) return false;
+        const upsert = this.#db.prepare(
+          `INSERT INTO parts (upload_id, part_number, etag, size, crc64) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (upload_id, part_number)
+           DO UPDATE SET etag = excluded.etag, size = excluded.size, crc64 = excluded.crc64`,
+        );
+        for (const p of parts) upsert.run(id, p.partNumber, p.etag, p.size, p.crc64);
+        return true;
+      });
     });
   }
 
   async touch(id: string, now: string, fix?: { size: number; partCount: number }): Promise<boolean> {
-    const open = `id = ? AND state = 'open' AND ? < expires_at`;
-    const result = fix
-      ? this.#db
-          .prepare(
-            `UPDATE uploads SET last_activity_at = ?, updated_at = ?, size = ?, part_count = ?
-             WHERE ${open} AND (size IS NULL OR size = ?)`,
-          )
-          .run(now, now, fix.size, fix.partCount, id, now, fix.size)
-      : this.#db
-          .prepare(`UPDATE uploads SET last_activity_at = ?, updated_at = ? WHERE ${open}`)
-          .run(now, now, id, now);
-    return Number(result.changes) > 0;
+    return this.#guard(() => {
+      const open = `id = ? AND state = 'open' AND ? < expires_at`;
+      const result = fix
+        ? this.#db
+            .prepare(
+              `UPDATE uploads SET last_activity_at = ?, updated_at = ?, size = ?, part_count = ?
+               WHERE ${open} AND (size IS NULL OR size = ?)`,
+            )
+            .run(now, now, fix.size, fix.partCount, id, now, fix.size)
+        : this.#db
+            .prepare(`UPDATE uploads SET last_activity_at = ?, updated_at = ? WHERE ${open}`)
+            .run(now, now, id, now);
+      return Number(result.changes) > 0;
+    });
   }
 
   async listParts(id: string): Promise<PartRecord[]> {
-    const rows = this.#db
-      .prepare('SELECT part_number, etag, size, crc64 FROM parts WHERE upload_id = ? ORDER BY part_number')
-      .all(id);
-    return rows.map((r) => ({
-      partNumber: Number(r.part_number),
-      etag: String(r.etag),
-      size: r.size === null ? null : Number(r.size),
-      crc64: r.crc64 === null ? null : String(r.crc64),
-    }));
+    return this.#guard(() => {
+      const rows = this.#db
+        .prepare('SELECT part_number, etag, size, crc64 FROM parts WHERE upload_id = ? ORDER BY part_number')
+        .all(id);
+      return rows.map((r) => ({
+        partNumber: Number(r.part_number),
+        etag: String(r.etag),
+        size: r.size === null ? null : Number(r.size),
+        crc64: r.crc64 === null ? null : String(r.crc64),
+      }));
+    });
   }
 
   async countOpenByOwner(owner: string): Promise<number> {
-    const row = this.#db.prepare(`SELECT count(*) AS n FROM uploads WHERE owner = ? AND state = 'open'`).get(owner);
-    return Number(row?.n ?? 0);
+    return this.#guard(() => {
+      const row = this.#db.prepare(`SELECT count(*) AS n FROM uploads WHERE owner = ? AND state = 'open'`).get(owner);
+      return Number(row?.n ?? 0);
+    });
   }
 
   async list(filter: ListFilter): Promise<Page<UploadRecord>> {
-    assertLimit(filter.limit);
-    const where: string[] = [];
-    const values: SQLInputValue[] = [];
-    const add = (sql: string, ...v: SQLInputValue[]) => {
-      where.push(sql);
-      values.push(...v);
-    };
-    if (filter.state) add('state = ?', filter.state);
-    if (filter.owner !== undefined) add('owner = ?', filter.owner);
-    if (filter.createdBefore !== undefined) add('created_at < ?', filter.createdBefore);
-    if (filter.cursor) add('(created_at, id) < (?, ?)', ...decodeCursor(filter.cursor, positionSchema));
-    return this.#page(where, values, 'created_at DESC, id DESC', 'created_at', filter.limit);
+    return this.#guard(() => {
+      assertLimit(filter.limit);
+      const where: string[] = [];
+      const values: SQLInputValue[] = [];
+      const add = (sql: string, ...v: SQLInputValue[]) => {
+        where.push(sql);
+        values.push(...v);
+      };
+      if (filter.state) add('state = ?', filter.state);
+      if (filter.owner !== undefined) add('owner = ?', filter.owner);
+      if (filter.createdBefore !== undefined) add('created_at < ?', filter.createdBefore);
+      if (filter.cursor) add('(created_at, id) < (?, ?)', ...decodeCursor(filter.cursor, positionSchema));
+      return this.#page(where, values, 'created_at DESC, id DESC', 'created_at', filter.limit);
+    });
   }
 
   async listOpenInactiveSince(before: string, limit: number, cursor?: string): Promise<Page<UploadRecord>> {
-    return this.#openPage('last_activity_at', 'last_activity_at < ?', before, limit, cursor);
+    return this.#guard(() => this.#openPage('last_activity_at', 'last_activity_at < ?', before, limit, cursor));
   }
 
   async listOpenExpired(now: string, limit: number, cursor?: string): Promise<Page<UploadRecord>> {
-    return this.#openPage('expires_at', 'expires_at <= ?', now, limit, cursor);
+    return this.#guard(() => this.#openPage('expires_at', 'expires_at <= ?', now, limit, cursor));
   }
 
   #openPage(

@@ -16,7 +16,7 @@ describeUploadStoreContract('sqlite (file in a temp dir)', async () => {
   return {
     store,
     async close() {
-      store.close();
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -39,12 +39,12 @@ describe('SqliteUploadStore specifics', () => {
     const first = openSqliteStore(dataDir);
     await first.create(u);
     await first.putParts(u.id, [{ partNumber: 1, etag: '"e"', size: 5, crc64: '9' }], at(1));
-    first.close();
+    await first.close();
 
     const second = openSqliteStore(dataDir);
     expect(await second.get(u.id)).toEqual({ ...u, lastActivityAt: at(1) });
     expect(await second.listParts(u.id)).toEqual([{ partNumber: 1, etag: '"e"', size: 5, crc64: '9' }]);
-    second.close();
+    await second.close();
 
     const raw = new DatabaseSync(join(dataDir, 'uploads.sqlite'));
     expect(raw.prepare('PRAGMA user_version').get()).toEqual({ user_version: sqliteMigrations.length });
@@ -62,8 +62,8 @@ describe('SqliteUploadStore specifics', () => {
     expect(await a.transition(u.id, { from: ['open'], to: 'completing', at: at(1) })).not.toBeNull();
     expect(await b.transition(u.id, { from: ['open'], to: 'aborted', at: at(2) })).toBeNull();
     expect(await b.putParts(u.id, [{ partNumber: 1, etag: '"e"', size: null, crc64: null }], at(3))).toBe(false);
-    a.close();
-    b.close();
+    await a.close();
+    await b.close();
   });
 
   it('fails loudly on a corrupted row instead of returning a wrong type', async () => {
@@ -75,6 +75,49 @@ describe('SqliteUploadStore specifics', () => {
     raw.prepare(`UPDATE uploads SET state = 'weird' WHERE id = ?`).run(u.id);
     raw.close();
     await expect(store.get(u.id)).rejects.toThrow(/malformed/);
-    store.close();
+    await store.close();
+  });
+
+  it('answers STORE_UNAVAILABLE when another connection holds the write lock past busy_timeout', async () => {
+    const path = join(dir(), 'uploads.sqlite');
+    const store = new SqliteUploadStore({ path, busyTimeoutMs: 50 });
+    const u = anUpload();
+    await store.create(u);
+    // Another process mid-transaction: it holds the write lock and does not let go in time.
+    const other = new DatabaseSync(path);
+    other.exec('BEGIN IMMEDIATE');
+    other.prepare(`UPDATE uploads SET updated_at = ? WHERE id = ?`).run(at(5), u.id);
+
+    const unavailable = { name: 'UploadError', status: 503, code: 'STORE_UNAVAILABLE' };
+    const started = performance.now();
+    const lost = await store.transition(u.id, { from: ['open'], to: 'completing', at: at(1) }).catch((e: unknown) => e);
+    expect(performance.now() - started, 'waited for busy_timeout first').toBeGreaterThanOrEqual(40);
+    expect(lost).toMatchObject(unavailable);
+    expect((lost as Error).cause).toMatchObject({ errcode: 5, errstr: 'database is locked' });
+    const part = { partNumber: 1, etag: '"e"', size: 1, crc64: null };
+    await expect(store.putParts(u.id, [part], at(2))).rejects.toMatchObject(unavailable);
+    await expect(store.touch(u.id, at(2))).rejects.toMatchObject(unavailable);
+    await expect(store.create(anUpload())).rejects.toMatchObject(unavailable);
+    // WAL: readers are not blocked by a writer, and see the last committed state.
+    expect(await store.get(u.id)).toEqual(u);
+
+    other.exec('COMMIT');
+    other.close();
+    // Once the lock is gone the same store works again: nothing was left half-done.
+    expect(await store.transition(u.id, { from: ['open'], to: 'completing', at: at(3) })).toMatchObject({
+      state: 'completing',
+      updatedAt: at(3),
+    });
+    expect(await store.listParts(u.id)).toEqual([]);
+    await store.close();
+  });
+
+  it('leaves every other SQLite error as it is (a bug, an opaque 500)', async () => {
+    const store = new SqliteUploadStore({ path: ':memory:' });
+    await store.close();
+    const e = await store.get('upl_x').catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(Error);
+    expect(e).not.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    expect(() => new SqliteUploadStore({ path: ':memory:', busyTimeoutMs: -1 })).toThrow(/busyTimeoutMs/);
   });
 });
