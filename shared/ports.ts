@@ -151,6 +151,8 @@ export interface UploadStore {
   listOpenInactiveSince(before: string, limit: number, cursor?: string): Promise<Page<UploadRecord>>;
   /** Open uploads with `expiresAt <= now` (the expiry sweep). */
   listOpenExpired(now: string, limit: number, cursor?: string): Promise<Page<UploadRecord>>;
+  /** Releases the connection (SQLite's file, DynamoDB's client and sockets); idempotent, nothing is called after it. */
+  close(): Promise<void>;
 }
 
 export interface StoredPart {

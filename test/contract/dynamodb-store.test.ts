@@ -1,22 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbUploadStore, ensureTable } from '../../shared/store/dynamodb-store.ts';
 import { startTestDynamoDb } from '../helpers/dynamodb-local.ts';
 import { anUpload, at, etagOf } from './fixtures.ts';
 import { describeUploadStoreContract } from './upload-store.contract.ts';
 
 let db: Awaited<ReturnType<typeof startTestDynamoDb>>;
+/** The tests' own client (tables, raw reads); each store gets one of its own, which its close() destroys. */
 let client: DynamoDBClient;
-
-beforeAll(async () => {
-  db = await startTestDynamoDb();
-  client = new DynamoDBClient({
+const newClient = () =>
+  new DynamoDBClient({
     endpoint: db.endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+
+beforeAll(async () => {
+  db = await startTestDynamoDb();
+  client = newClient();
 });
 
 afterAll(async () => {
@@ -27,9 +30,11 @@ afterAll(async () => {
 describeUploadStoreContract('dynamodb (DynamoDB Local)', async () => {
   const table = `uploads-${randomUUID()}`;
   await ensureTable(client, table);
+  const store = new DynamoDbUploadStore({ client: newClient(), table });
   return {
-    store: new DynamoDbUploadStore({ client, table }),
+    store,
     async close() {
+      await store.close();
       await client.send(new DeleteTableCommand({ TableName: table }));
     },
   };
@@ -37,10 +42,16 @@ describeUploadStoreContract('dynamodb (DynamoDB Local)', async () => {
 
 /** What only DynamoDB has: write cost, ttl, sparse index membership, table creation. */
 describe('DynamoDbUploadStore specifics', () => {
+  const stores: DynamoDbUploadStore[] = [];
+  afterEach(async () => {
+    for (const s of stores.splice(0)) await s.close();
+  });
   const fresh = async () => {
     const table = `uploads-${randomUUID()}`;
     await ensureTable(client, table);
-    return { table, store: new DynamoDbUploadStore({ client, table }) };
+    const store = new DynamoDbUploadStore({ client: newClient(), table });
+    stores.push(store);
+    return { table, store };
   };
   const raw = async (table: string, pk: string, sk = 'META') => {
     const out = await DynamoDBDocumentClient.from(client).send(new GetCommand({ TableName: table, Key: { pk, sk } }));

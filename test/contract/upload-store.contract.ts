@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe } from 'vitest';
+import { afterEach, beforeEach, describe, it } from 'vitest';
 import type { UploadStore } from '../../shared/ports.ts';
 import { concurrencyContract } from './concurrency.contract.ts';
 import type { StoreUnderTest } from './fixtures.ts';
@@ -9,7 +9,7 @@ import { recordsContract } from './records.contract.ts';
 /**
  * The UploadStore contract (the doc comments of shared/ports.ts), run unchanged against every
  * adapter. `make` is called before each test and must return an empty store of its own: listings
- * and sweeps see everything in the store.
+ * and sweeps see everything in the store. Its `close` runs after the store's own `close()` may have.
  */
 export function describeUploadStoreContract(name: string, make: () => Promise<StoreUnderTest>): void {
   describe(`UploadStore contract: ${name}`, () => {
@@ -30,5 +30,11 @@ export function describeUploadStoreContract(name: string, make: () => Promise<St
     describe('parts and activity', () => partsContract(store));
     describe('listings', () => listingsContract(store));
     describe('concurrency', () => concurrencyContract(store));
+    describe('lifecycle', () => {
+      it('close() releases the store, and a second close() is harmless', async () => {
+        await store().close();
+        await store().close();
+      });
+    });
   });
 }
