@@ -38,20 +38,29 @@ export const sweepBody = z.optional(
   }),
 );
 
-export const adminUploadObject = z.extend(uploadObject, { owner: z.string(), lastActivityAt: z.string() });
+const uploadIds = z.array(uploadObject.shape.id);
+
+export const adminUploadObject = z.extend(uploadObject, {
+  owner: z.string(),
+  lastActivityAt: z.iso.datetime().check(z.describe('ISO-8601 UTC; the stale sweep reads it')),
+});
+export type AdminUpload = z.output<typeof adminUploadObject>;
 
 export const adminListResponse = z.object({
   uploads: z.array(adminUploadObject),
   nextCursor: z.nullable(z.string()),
 });
+export type AdminListResponse = z.output<typeof adminListResponse>;
 
+/** The sweep's report (core/sweep-run.ts SweepReport): the admin route and the schedule return it. */
 export const sweepResponse = z.object({
-  aborted: z.array(z.string()),
-  expired: z.array(z.string()),
-  orphans: z.array(z.object({ key: z.string(), uploadId: z.string() })),
-  redriven: z.array(z.string()),
+  aborted: uploadIds,
+  expired: uploadIds,
+  orphans: z.array(z.object({ key: z.string(), uploadId: z.string().check(z.describe('COS multipart UploadId')) })),
+  redriven: uploadIds,
   dryRun: z.boolean(),
   more: z.boolean(),
   nextCursor: z.nullable(z.string()),
-  errors: z.number().check(z.int()),
+  errors: z.number().check(z.int(), z.gte(0)),
 });
+export type SweepResponse = z.output<typeof sweepResponse>;

@@ -10,12 +10,14 @@ export const credentialsResponse = z.object({
   credentials: z.object({ tmpSecretId: z.string(), tmpSecretKey: z.string(), sessionToken: z.string() }),
   startTime: unixSeconds(),
   expiredTime: unixSeconds(),
-  expiration: z.string().check(z.describe('ISO-8601 UTC')),
+  expiration: z.iso.datetime().check(z.describe('ISO-8601 UTC')),
   bucket: z.string(),
   region: z.string(),
   key: z.string(),
-  uploadId: z.nullable(z.string()).check(z.describe('COS multipart UploadId; null for a single PUT')),
+  // A single upload has one too: it is part 1 of a one-part multipart upload (API.md).
+  uploadId: z.string().check(z.describe('COS multipart UploadId')),
   partSize: int(),
   partCount: z.nullable(int()),
   allow: z.array(z.string()),
 });
+export type CredentialsResponse = z.output<typeof credentialsResponse>;

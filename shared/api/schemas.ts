@@ -19,7 +19,11 @@ const etag = z
   .string()
   .check(z.minLength(1), z.maxLength(128), z.regex(/^"?[A-Za-z0-9-]+"?$/, 'must be an ETag as COS returns it'));
 
-export const uploadIdParams = z.object({ id: z.string().check(z.regex(/^upl_[0-9a-z]{20,40}$/, 'not an upload id')) });
+/** What the server's ids look like (runtime/ids.ts): checked on the way in, documented on the way out. */
+export const UPLOAD_ID_PATTERN = /^upl_[0-9a-z]{20,40}$/;
+const uploadId = z.string().check(z.regex(UPLOAD_ID_PATTERN, 'not an upload id'));
+
+export const uploadIdParams = z.object({ id: uploadId });
 
 export const createUploadBody = z.strictObject({
   fileName: z.string().check(
@@ -78,16 +82,26 @@ export const completeBody = z.optional(
   }),
 );
 
-const iso = z.string().check(z.describe('ISO-8601 UTC'));
+// The response shapes. They are the contract the test client parses every answer with
+// (test/helpers/api-client.ts) and the types the response mappers return (core/upload-view.ts),
+// so a field added on one side and not the other fails to compile or fails a test.
+
+/** Every time the API sends is `Date.toISOString()` (STS's `expiration` has no milliseconds). */
+const iso = z.iso.datetime().check(z.describe('ISO-8601 UTC'));
+const decimalCrc64 = z.string().check(z.regex(/^\d{1,20}$/), z.describe('CRC64-ECMA, unsigned decimal'));
+
+export const errorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }),
+});
 
 export const uploadObject = z.object({
-  id: z.string(),
+  id: uploadId,
   state: z.enum(UPLOAD_STATES),
   strategy: z.enum(STRATEGIES),
   bucket: z.string(),
   region: z.string(),
   key: z.string(),
-  cosUploadId: z.nullable(z.string()),
+  cosUploadId: z.nullable(z.string()).check(z.describe('COS multipart UploadId; null only for a 0-byte file')),
   fileName: z.string(),
   contentType: z.string(),
   size: z.nullable(int()),
@@ -100,39 +114,48 @@ export const uploadObject = z.object({
   expiresAt: iso,
   completedAt: z.nullable(iso),
   etag: z.nullable(z.string()),
-  crc64: z.nullable(z.string()),
-  crc64Verified: z.nullable(z.boolean()),
-  location: z.nullable(z.string()),
-  lastError: z.nullable(
-    z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }),
-  ),
+  crc64: z.nullable(decimalCrc64),
+  crc64Verified: z
+    .nullable(z.boolean())
+    .check(z.describe("after completion: COS's CRC64 matched the declared or part CRC64s (false: COS gave none)")),
+  location: z
+    .nullable(z.url())
+    .check(z.describe("the object's full URL on the configured endpoint (null only on uploads older than it)")),
+  // The contract's error body, kept: what the last background step (a merge) failed with.
+  lastError: z.nullable(errorBody.shape.error),
 });
+export type PublicUpload = z.output<typeof uploadObject>;
 
-export const errorBody = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }),
+export const publicPart = z.object({
+  partNumber: int(),
+  etag: z.string(),
+  size: z.nullable(int()),
+  crc64: z.optional(decimalCrc64),
 });
+export type PublicPart = z.output<typeof publicPart>;
 
+/** create 201, complete 200 (completed) and 202 (still completing). */
 export const uploadResponse = z.object({ upload: uploadObject });
-export const getUploadResponse = z.object({
-  upload: uploadObject,
-  parts: z.array(
-    z.object({
-      partNumber: int(),
-      etag: z.string(),
-      size: z.nullable(int()),
-      crc64: z.optional(z.string()),
-    }),
-  ),
-});
+export type UploadResponse = z.output<typeof uploadResponse>;
+
+export const getUploadResponse = z.object({ upload: uploadObject, parts: z.array(publicPart) });
+export type GetUploadResponse = z.output<typeof getUploadResponse>;
+
 export const partUrlsResponse = z.object({
   urls: z.array(
     z.object({
       partNumber: int(),
       method: z.literal('PUT'),
-      url: z.string(),
+      url: z.url(),
       headers: z.record(z.string(), z.string()),
       expiresAt: iso,
     }),
   ),
 });
+export type PartUrlsResponse = z.output<typeof partUrlsResponse>;
+
 export const recordPartsResponse = z.object({ recorded: int() });
+export type RecordPartsResponse = z.output<typeof recordPartsResponse>;
+
+export const healthzResponse = z.object({ ok: z.literal(true) });
+export type HealthzResponse = z.output<typeof healthzResponse>;

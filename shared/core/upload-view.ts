@@ -1,4 +1,10 @@
+import type { AdminUpload } from '../api/admin-schemas.ts';
+import type { PublicPart, PublicUpload } from '../api/schemas.ts';
 import type { PartRecord, UploadRecord, UploadState } from '../ports.ts';
+
+// The mappers return the response schemas' own types (type-only imports: no zod in the core), so a
+// field the schema lists and the mapper forgets, or the reverse, fails to compile.
+export type { AdminUpload, PublicPart, PublicUpload };
 
 /** An open upload past `expiresAt` is expired for every purpose, even before the sweep marks it. */
 export function effectiveState(u: Pick<UploadRecord, 'state' | 'expiresAt'>, now: Date): UploadState {
@@ -6,7 +12,7 @@ export function effectiveState(u: Pick<UploadRecord, 'state' | 'expiresAt'>, now
 }
 
 /** The public upload object of API.md (no owner, no internal activity stamp). */
-export function toPublicUpload(u: UploadRecord, now: Date) {
+export function toPublicUpload(u: UploadRecord, now: Date): PublicUpload {
   return {
     id: u.id,
     state: effectiveState(u, now),
@@ -35,17 +41,15 @@ export function toPublicUpload(u: UploadRecord, now: Date) {
 }
 
 /** Admins also see who owns it and when it last moved. */
-export const toAdminUpload = (u: UploadRecord, now: Date) => ({
+export const toAdminUpload = (u: UploadRecord, now: Date): AdminUpload => ({
   ...toPublicUpload(u, now),
   owner: u.owner,
   lastActivityAt: u.lastActivityAt,
 });
 
-export const toPublicPart = (p: PartRecord) => ({
+export const toPublicPart = (p: PartRecord): PublicPart => ({
   partNumber: p.partNumber,
   etag: p.etag,
   size: p.size,
   ...(p.crc64 ? { crc64: p.crc64 } : {}),
 });
-
-export type PublicUpload = ReturnType<typeof toPublicUpload>;
