@@ -1,110 +1,89 @@
+import type { ErrorCode } from '../errors.ts';
 import * as z from '../zod.ts';
-import * as a from './admin-schemas.ts';
-import { credentialsResponse } from './credentials-schemas.ts';
-import * as s from './schemas.ts';
+import { ERROR_STATUSES } from './error-statuses.ts';
+import { errorCodes, OPERATIONS, type Operation, type SuccessResponse } from './operations.ts';
+import { errorBody } from './schemas.ts';
 
 // Only the openapi function imports this module, so only it carries zod's JSON Schema generator.
-type Schema = z.ZodMiniType;
-const json = (schema: Schema) => ({
-  'application/json': { schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) },
+
+interface ObjectSchema {
+  properties?: Record<string, object>;
+  required?: string[];
+}
+
+/** zod's JSON Schema without `$schema`: inside an OpenAPI 3.1 document the dialect is the document's. */
+function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
+  return rest;
+}
+
+const json = (schema: object) => ({ 'application/json': { schema } });
+const ERROR = { $ref: '#/components/schemas/Error' };
+
+/** Path and query parameters from the object schemas the function validates them with. */
+function parameters(op: Operation) {
+  const from = (where: 'path' | 'query', schema: z.ZodMiniType | undefined) => {
+    if (!schema) return [];
+    const { properties = {}, required = [] } = jsonSchema(schema, 'input') as ObjectSchema;
+    return Object.entries(properties).map(([name, s]) => ({
+      name,
+      in: where,
+      required: where === 'path' || required.includes(name),
+      schema: s,
+    }));
+  };
+  return [...from('path', op.params), ...from('query', op.query)];
+}
+
+/** An optional schema means the body may be left out: its inner object is documented, not required. */
+function requestBody(body: z.ZodMiniType) {
+  const optional = body instanceof z.ZodMiniOptional;
+  const inner = body instanceof z.ZodMiniOptional ? (body.def.innerType as z.ZodMiniType) : body;
+  return { required: !optional, content: json(jsonSchema(inner, 'input')) };
+}
+
+const success = (r: SuccessResponse) => ({
+  description: r.description,
+  ...(r.headers ? { headers: r.headers } : {}),
+  ...(r.schema ? { content: json(jsonSchema(r.schema, 'output')) } : {}),
 });
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((st) => [String(st), { description: 'contract error', content: json(s.errorBody) }]));
-const ok = (status: number, schema: Schema | null, description = 'OK') => ({
-  [String(status)]: schema ? { description, content: json(schema) } : { description },
-});
-const idParam = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }];
-const adminListParams = Object.entries(a.adminListQuery.shape).map(([name, schema]) => ({
-  name,
-  in: 'query',
-  required: false,
-  schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }),
-}));
-const op = (summary: string, responses: object, extra: object = {}) => ({
-  summary,
-  security: [{ bearer: [] }],
-  responses,
-  ...extra,
-});
-const body = (schema: Schema, required = true) => ({ requestBody: { required, content: json(schema) } });
+
+/** Each status the route can answer with, described by the codes it carries, all with the error body. */
+function responses(op: Operation) {
+  const out: Record<string, object> = {};
+  for (const [status, r] of Object.entries(op.success)) out[status] = success(r);
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of errorCodes(op)) {
+    for (const status of ERROR_STATUSES[code]) byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  for (const [status, codes] of byStatus) out[String(status)] = { description: codes.join(', '), content: json(ERROR) };
+  out.default = { description: 'INTERNAL: an unexpected failure (500)', content: json(ERROR) };
+  return out;
+}
+
+function operation(op: Operation) {
+  const params = parameters(op);
+  return {
+    operationId: op.operationId,
+    summary: op.summary,
+    ...(op.auth === 'none' ? {} : { security: [{ bearer: [] }] }),
+    ...(params.length > 0 ? { parameters: params } : {}),
+    ...(op.body ? { requestBody: requestBody(op.body) } : {}),
+    responses: responses(op),
+  };
+}
 
 /** The OpenAPI 3.1 document, generated from the same zod schemas the handlers validate with. */
-export function openApiDocument(extraPaths: Record<string, object> = {}) {
+export function openApiDocument() {
+  const paths: Record<string, Record<string, ReturnType<typeof operation>>> = {};
+  for (const op of OPERATIONS) (paths[op.path] ??= {})[op.method] = operation(op);
   return {
     openapi: '3.1.0',
     info: { title: 'COS upload coordination API', version: '1.0.0' },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-    paths: {
-      '/healthz': { get: { summary: 'Liveness', responses: ok(200, z.object({ ok: z.literal(true) })) } },
-      '/v1/uploads': {
-        post: op(
-          'Create an upload session',
-          { ...ok(201, s.uploadResponse), ...errors(400, 401, 413, 415, 429, 503) },
-          body(s.createUploadBody),
-        ),
-      },
-      '/v1/uploads/{id}': {
-        get: op(
-          'Get an upload and its recorded parts',
-          { ...ok(200, s.getUploadResponse), ...errors(401, 404) },
-          { parameters: idParam },
-        ),
-        delete: op(
-          'Abort an upload',
-          { ...ok(204, null, 'aborted'), ...errors(401, 404, 409, 503) },
-          { parameters: idParam },
-        ),
-      },
-      '/v1/uploads/{id}/part-urls': {
-        post: op(
-          'Presigned part URLs',
-          { ...ok(200, s.partUrlsResponse), ...errors(400, 401, 404, 409, 413) },
-          { parameters: idParam, ...body(s.partUrlsBody) },
-        ),
-      },
-      '/v1/uploads/{id}/parts': {
-        put: op(
-          'Record part ETags',
-          { ...ok(200, s.recordPartsResponse), ...errors(400, 401, 404, 409) },
-          { parameters: idParam, ...body(s.recordPartsBody) },
-        ),
-      },
-      '/v1/uploads/{id}/complete': {
-        post: op(
-          'Complete an upload',
-          { ...ok(200, s.uploadResponse), ...errors(400, 401, 404, 409, 503) },
-          { parameters: idParam, ...body(s.completeBody.def.innerType, false) },
-        ),
-      },
-      '/v1/uploads/{id}/credentials': {
-        post: op(
-          'STS temporary keys scoped to this upload',
-          { ...ok(200, credentialsResponse), ...errors(400, 401, 404, 409, 502, 503) },
-          { parameters: idParam },
-        ),
-      },
-      '/v1/admin/uploads': {
-        get: op(
-          'List uploads of every owner (admin)',
-          { ...ok(200, a.adminListResponse), ...errors(400, 401, 403) },
-          { parameters: adminListParams },
-        ),
-      },
-      '/v1/admin/uploads/{id}': {
-        delete: op(
-          'Abort an upload of any owner (admin)',
-          { ...ok(204, null, 'aborted'), ...errors(401, 403, 404, 409, 503) },
-          { parameters: idParam },
-        ),
-      },
-      '/v1/admin/sweep': {
-        post: op(
-          'Sweep stale and expired uploads and orphan COS uploads (admin)',
-          { ...ok(200, a.sweepResponse), ...errors(400, 401, 403, 503) },
-          body(a.sweepBody.def.innerType, false),
-        ),
-      },
-      ...extraPaths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas: { Error: jsonSchema(errorBody, 'output') },
     },
+    paths,
   };
 }

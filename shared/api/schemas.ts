@@ -159,3 +159,10 @@ export type RecordPartsResponse = z.output<typeof recordPartsResponse>;
 
 export const healthzResponse = z.object({ ok: z.literal(true) });
 export type HealthzResponse = z.output<typeof healthzResponse>;
+
+/** Only what a reader of /v1/openapi.json relies on; the rest is OpenAPI's to define. */
+export const openApiResponse = z.looseObject({
+  openapi: z.literal('3.1.0'),
+  info: z.looseObject({ title: z.string(), version: z.string() }),
+  paths: z.record(z.string(), z.record(z.string(), z.unknown())),
+});

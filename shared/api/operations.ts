@@ -1,0 +1,206 @@
+import type { ErrorCode } from '../errors.ts';
+import type * as z from '../zod.ts';
+import * as a from './admin-schemas.ts';
+import { credentialsBody, credentialsResponse } from './credentials-schemas.ts';
+import * as s from './schemas.ts';
+
+/**
+ * Every route of API.md once: what it takes, what it answers on success and which error codes it
+ * can answer with. The OpenAPI document is generated from this table and the integration test
+ * client parses every answer with it, so the document describes what the tests saw. Only those
+ * two import it: no Lambda bundle carries every schema.
+ */
+
+export interface SuccessResponse {
+  /** null: no body (204). */
+  schema: z.ZodMiniType | null;
+  description: string;
+  headers?: Readonly<Record<string, { description: string; schema: { type: 'integer' | 'string' } }>>;
+}
+
+export interface Operation {
+  /** local/routes.ts's `fn` in camelCase (a test holds them together). */
+  operationId: string;
+  method: 'get' | 'post' | 'put' | 'delete';
+  path: string;
+  summary: string;
+  /** As the function's route() spec says; it decides 401 and 403. */
+  auth: 'none' | 'user' | 'admin';
+  params?: typeof s.uploadIdParams;
+  query?: typeof a.adminListQuery;
+  /** What the function validates the body with (an optional schema: the body may be left out). */
+  body?: z.ZodMiniType;
+  success: Readonly<Record<number, SuccessResponse>>;
+  /**
+   * The codes the route's core and adapters can throw, read from the code. The pipeline's own
+   * (auth, JSON body, validation: see `errorCodes`) are added from `auth` and the schemas.
+   */
+  errors: readonly ErrorCode[];
+}
+
+const ok = (schema: z.ZodMiniType, description = 'OK'): SuccessResponse => ({ schema, description });
+const NO_CONTENT: SuccessResponse = { schema: null, description: 'aborted (also when it already was)' };
+
+export const OPERATIONS: readonly Operation[] = [
+  {
+    operationId: 'healthz',
+    method: 'get',
+    path: '/healthz',
+    summary: 'Liveness (calls no dependency)',
+    auth: 'none',
+    success: { 200: ok(s.healthzResponse) },
+    errors: [],
+  },
+  {
+    operationId: 'openapi',
+    method: 'get',
+    path: '/v1/openapi.json',
+    summary: 'This document',
+    auth: 'user',
+    success: { 200: ok(s.openApiResponse, 'the OpenAPI 3.1 document') },
+    errors: [],
+  },
+  {
+    operationId: 'createUpload',
+    method: 'post',
+    path: '/v1/uploads',
+    summary: 'Create an upload session',
+    auth: 'user',
+    body: s.createUploadBody,
+    // 201 even for a 0-byte file, which is born completed.
+    success: { 201: ok(s.uploadResponse, 'created') },
+    errors: [
+      'UPLOAD_TOO_LARGE',
+      'CONTENT_TYPE_NOT_ALLOWED',
+      'TOO_MANY_OPEN_UPLOADS',
+      'STORAGE_UNAVAILABLE',
+      'STORE_UNAVAILABLE',
+    ],
+  },
+  {
+    operationId: 'getUpload',
+    method: 'get',
+    path: '/v1/uploads/{id}',
+    summary: 'Get an upload and its recorded parts',
+    auth: 'user',
+    params: s.uploadIdParams,
+    success: { 200: ok(s.getUploadResponse) },
+    errors: ['NOT_FOUND', 'STORE_UNAVAILABLE'],
+  },
+  {
+    operationId: 'abortUpload',
+    method: 'delete',
+    path: '/v1/uploads/{id}',
+    summary: 'Abort an upload',
+    auth: 'user',
+    params: s.uploadIdParams,
+    success: { 204: NO_CONTENT },
+    errors: ['NOT_FOUND', 'UPLOAD_NOT_OPEN', 'STORAGE_UNAVAILABLE', 'STORE_UNAVAILABLE'],
+  },
+  {
+    operationId: 'partUrls',
+    method: 'post',
+    path: '/v1/uploads/{id}/part-urls',
+    summary: 'Presigned part URLs',
+    auth: 'user',
+    params: s.uploadIdParams,
+    body: s.partUrlsBody,
+    // Presigning is local: no COS call, so no STORAGE_UNAVAILABLE.
+    success: { 200: ok(s.partUrlsResponse) },
+    errors: ['NOT_FOUND', 'UPLOAD_NOT_OPEN', 'UPLOAD_TOO_LARGE', 'STORE_UNAVAILABLE'],
+  },
+  {
+    operationId: 'recordParts',
+    method: 'put',
+    path: '/v1/uploads/{id}/parts',
+    summary: 'Record part ETags',
+    auth: 'user',
+    params: s.uploadIdParams,
+    body: s.recordPartsBody,
+    success: { 200: ok(s.recordPartsResponse) },
+    errors: ['NOT_FOUND', 'UPLOAD_NOT_OPEN', 'STORE_UNAVAILABLE'],
+  },
+  {
+    operationId: 'completeUpload',
+    method: 'post',
+    path: '/v1/uploads/{id}/complete',
+    summary: 'Complete an upload',
+    auth: 'user',
+    params: s.uploadIdParams,
+    body: s.completeBody,
+    success: {
+      200: ok(s.uploadResponse, 'completed'),
+      202: {
+        schema: s.uploadResponse,
+        description: 'COS is still merging: the upload is `completing` and GET shows when it is done',
+        headers: {
+          'Retry-After': { description: 'seconds until it is worth asking again', schema: { type: 'integer' } },
+        },
+      },
+    },
+    // A merge that failed after an earlier 202 answers its lastError, with 409 (PARTS_INVALID).
+    errors: ['NOT_FOUND', 'UPLOAD_NOT_OPEN', 'PARTS_INVALID', 'STORAGE_UNAVAILABLE', 'STORE_UNAVAILABLE'],
+  },
+  {
+    operationId: 'credentials',
+    method: 'post',
+    path: '/v1/uploads/{id}/credentials',
+    summary: 'STS temporary keys scoped to this upload',
+    auth: 'user',
+    params: s.uploadIdParams,
+    body: credentialsBody,
+    success: {
+      200: {
+        schema: credentialsResponse,
+        description: 'OK',
+        headers: { 'Cache-Control': { description: '`no-store`: the body holds secrets', schema: { type: 'string' } } },
+      },
+    },
+    // INTERNAL: a deployment with no STS issuer configured says so with a 500.
+    errors: ['NOT_FOUND', 'UPLOAD_NOT_OPEN', 'INTERNAL', 'STORAGE_UNAVAILABLE', 'STORE_UNAVAILABLE'],
+  },
+  {
+    operationId: 'adminListUploads',
+    method: 'get',
+    path: '/v1/admin/uploads',
+    summary: 'List uploads of every owner (admin)',
+    auth: 'admin',
+    query: a.adminListQuery,
+    success: { 200: ok(a.adminListResponse) },
+    errors: ['STORE_UNAVAILABLE'],
+  },
+  {
+    operationId: 'adminAbortUpload',
+    method: 'delete',
+    path: '/v1/admin/uploads/{id}',
+    summary: 'Abort an upload of any owner (admin)',
+    auth: 'admin',
+    params: s.uploadIdParams,
+    success: { 204: NO_CONTENT },
+    errors: ['NOT_FOUND', 'UPLOAD_NOT_OPEN', 'STORAGE_UNAVAILABLE', 'STORE_UNAVAILABLE'],
+  },
+  {
+    operationId: 'adminSweep',
+    method: 'post',
+    path: '/v1/admin/sweep',
+    summary: 'Sweep stale and expired uploads, re-drive dead completions, abort orphan COS uploads (admin)',
+    auth: 'admin',
+    body: a.sweepBody,
+    // One failed action is counted in `errors`; a failed listing (store or COS) fails the run.
+    success: { 200: ok(a.sweepResponse) },
+    errors: ['STORAGE_UNAVAILABLE', 'STORE_UNAVAILABLE'],
+  },
+];
+
+/**
+ * Every code an operation can answer with: route() runs every route through the JSON body parser
+ * (MALFORMED_JSON, PAYLOAD_TOO_LARGE), authenticates unless `auth` is 'none', and validates what
+ * it has a schema for; then the route's own.
+ */
+export function errorCodes(op: Operation): ErrorCode[] {
+  const codes: ErrorCode[] = ['MALFORMED_JSON', 'PAYLOAD_TOO_LARGE'];
+  if (op.auth !== 'none') codes.push('UNAUTHORIZED');
+  if (op.auth === 'admin') codes.push('FORBIDDEN');
+  if (op.params || op.query || op.body) codes.push('VALIDATION_FAILED');
+  return [...new Set([...codes, ...op.errors])];
+}
