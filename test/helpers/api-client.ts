@@ -1,13 +1,27 @@
 import { expect } from 'vitest';
+import type {
+  GetUploadResponse,
+  PartUrlsResponse,
+  PublicUpload,
+  RecordPartsResponse,
+  UploadResponse,
+} from '../../shared/api/schemas.ts';
 import { Crc64 } from '../../shared/core/crc64.ts';
+import { checkAnswer } from './check-answer.ts';
 
-/** A thin HTTP client for tests: every call goes over real HTTP to the local API. */
+/** One answer of the API; `body` is the parsed JSON (null when empty), already checked. */
 export interface Answer<T = Record<string, unknown>> {
   status: number;
   body: T;
   headers: Headers;
 }
 
+/**
+ * A thin HTTP client for tests: every call goes over real HTTP to the local API, and every answer
+ * is checked against the contract's schemas (check-answer.ts), so a body that does not match fails
+ * the test whatever the test itself asserts. The typed methods give the success body's type; an
+ * error answer's body is the contract's error body (see `expectError`).
+ */
 export function apiClient(apiUrl: string, token: string) {
   const call = async <T = Record<string, unknown>>(
     method: string,
@@ -24,47 +38,26 @@ export function apiClient(apiUrl: string, token: string) {
       body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
     });
     const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : null) as T, headers: res.headers };
+    const checked = checkAnswer(method, path, { status: res.status, headers: res.headers, text });
+    return { status: res.status, body: checked as T, headers: res.headers };
   };
   return {
     call,
-    create: (body: Record<string, unknown>) => call<{ upload: UploadView }>('POST', '/v1/uploads', body),
-    get: (id: string) =>
-      call<{ upload: UploadView; parts: { partNumber: number; etag: string; size: number | null; crc64?: string }[] }>(
-        'GET',
-        `/v1/uploads/${id}`,
-      ),
+    create: (body: Record<string, unknown>) => call<UploadResponse>('POST', '/v1/uploads', body),
+    get: (id: string) => call<GetUploadResponse>('GET', `/v1/uploads/${id}`),
     partUrls: (id: string, body: Record<string, unknown>) =>
-      call<{ urls: PartUrlView[] }>('POST', `/v1/uploads/${id}/part-urls`, body),
+      call<PartUrlsResponse>('POST', `/v1/uploads/${id}/part-urls`, body),
     record: (id: string, parts: Record<string, unknown>[]) =>
-      call<{ recorded: number }>('PUT', `/v1/uploads/${id}/parts`, { parts }),
+      call<RecordPartsResponse>('PUT', `/v1/uploads/${id}/parts`, { parts }),
     complete: (id: string, body?: Record<string, unknown>) =>
-      call<{ upload: UploadView }>('POST', `/v1/uploads/${id}/complete`, body),
+      call<UploadResponse>('POST', `/v1/uploads/${id}/complete`, body),
     abort: (id: string) => call('DELETE', `/v1/uploads/${id}`),
   };
 }
 
-export interface UploadView {
-  id: string;
-  state: string;
-  strategy: string;
-  key: string;
-  cosUploadId: string | null;
-  size: number | null;
-  partSize: number;
-  partCount: number | null;
-  etag: string | null;
-  crc64: string | null;
-  [k: string]: unknown;
-}
-
-export interface PartUrlView {
-  partNumber: number;
-  method: 'PUT';
-  url: string;
-  headers: Record<string, string>;
-  expiresAt: string;
-}
+/** The contract's types (shared/api/schemas.ts), under the names the tests know. */
+export type UploadView = PublicUpload;
+export type PartUrlView = PartUrlsResponse['urls'][number];
 
 /** Asserts a contract error answer: its status and `error.code` (the body is the failure message). */
 export function expectError(r: Answer<unknown>, status: number, code: string): void {
