@@ -3,8 +3,8 @@
  * and the DynamoDB write capacity the backend consumes (DynamoDB Local, ReturnConsumedCapacity).
  *
  * Method. 10,000 parts of 1 MiB would be 10 GiB, so the parts are 64 bytes: the stack runs in
- * this process with the planner's part-size floor lifted (tinyPartDeps, installed with
- * setCoreDeps — the handlers and the client are untouched). Everything up to the ledger is then
+ * this process with the planner's part-size floor lifted (a runtime whose configuration says so,
+ * installed with installRuntime — the handlers and the client are untouched). Everything up to the ledger is then
  * exactly what a real 10,000-part upload does: create, part-URL batches, 10,000 part PUTs to the
  * emulator, ledger batches, and complete — which COS (the emulator) refuses with EntityTooSmall
  * after the server verified the ledger, so the complete call is made and counted but ends in
@@ -13,14 +13,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type Upload, UploadClientError, upload } from '../client/upload.ts';
-import { setCoreDeps } from '../shared/runtime/store-deps.ts';
+import { installRuntime } from '../shared/runtime/current.ts';
 import { type CallCounts, countingFetch } from './lib/counting-fetch.ts';
 import type { Bench, BenchContext, BenchResult } from './lib/result.ts';
 import { judged } from './lib/result.ts';
 import { type BenchStack, benchStack } from './lib/stacks.ts';
 import { fmt, MiB } from './lib/stats.ts';
 import type { Table } from './lib/table.ts';
-import { tinyPartDeps } from './lib/tiny-upload.ts';
 
 const TINY_PART = 64;
 const CALL_TARGET = 25;
@@ -91,11 +90,12 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
   // No single-PUT strategy, so the small cross-check upload is multipart like the big one.
   const b = await benchStack('dynamodb', { SINGLE_PUT_MAX_BYTES: '0' });
   try {
-    setCoreDeps(tinyPartDeps(b.stack.deps));
+    const c = b.stack.config;
+    installRuntime(b.stack.runtime.with({ config: { ...c, MIN_PART_BYTES: 1, SINGLE_PUT_MAX_BYTES: 0 } }));
     ctx.log(`${parts} parts of ${TINY_PART} B through the client`);
     const tiny = await measureUpload(b, randomBytes(parts * TINY_PART), TINY_PART, true);
     // The real thing at a size that can complete: 1 MiB parts (COS's minimum), a shorter last one.
-    setCoreDeps(b.stack.deps);
+    installRuntime(b.stack.runtime);
     const realParts = ctx.quick ? 3 : 8;
     ctx.log(`${realParts} parts of 1 MiB through the client, completing`);
     const real = await measureUpload(b, randomBytes((realParts - 1) * MiB + 12_345), MiB, false);
@@ -126,7 +126,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
       ],
     };
   } finally {
-    setCoreDeps(undefined);
+    installRuntime(b.stack.runtime);
     await b.close();
   }
 }

@@ -1,22 +1,18 @@
 import { credentialsBody } from '../shared/api/credentials-schemas.ts';
 import { uploadIdParams } from '../shared/api/schemas.ts';
-import { config } from '../shared/config.ts';
 import { issueCredentials } from '../shared/core/issue-credentials.ts';
 import { loadOwned } from '../shared/core/owned-upload.ts';
 import { json } from '../shared/http/api-event.ts';
 import { route } from '../shared/http/route.ts';
-import { storeDeps } from '../shared/runtime/store-deps.ts';
-import { processIssuer } from '../shared/sts/configured-issuer.ts';
+import { stsIssuer } from '../shared/runtime/sts-issuer.ts';
 
 /**
- * POST /v1/uploads/{id}/credentials. The issuer comes from here rather than from storeDeps so that
- * this is the only function whose bundle carries the Tencent STS SDK (loaded on first use).
+ * POST /v1/uploads/{id}/credentials. The only route that names the STS issuer, so the only bundle
+ * that carries the Tencent STS SDK (loaded on first use).
  */
 export const handler = route(
-  { name: 'credentials', auth: 'user', params: uploadIdParams, body: credentialsBody },
-  async ({ params, principal }) => {
-    const base = await storeDeps();
-    const deps = { ...base, issuer: base.issuer ?? processIssuer(config(), base.clock, base.log) };
+  { name: 'credentials', auth: 'user', params: uploadIdParams, body: credentialsBody, uses: { issuer: stsIssuer } },
+  async ({ params, principal, deps }) => {
     // Owner only, even for admins: these keys write bytes, which is the uploading app's job.
     const upload = await loadOwned(deps, { sub: principal.sub, admin: false }, params.id);
     // The answer holds secrets: no cache may keep it.

@@ -3,13 +3,11 @@ import { loadOwned } from '../shared/core/owned-upload.ts';
 import { toPublicPart, toPublicUpload } from '../shared/core/upload-view.ts';
 import { json } from '../shared/http/api-event.ts';
 import { route } from '../shared/http/route.ts';
-import { storeDeps } from '../shared/runtime/store-deps.ts';
 
 /** GET /v1/uploads/{id} — the upload and its recorded parts: all a client needs to resume. */
 export const handler = route(
   { name: 'get-upload', auth: 'user', params: uploadIdParams },
-  async ({ params, principal }) => {
-    const deps = await storeDeps();
+  async ({ params, principal, deps }) => {
     const upload = await loadOwned(deps, principal, params.id);
     const parts = await deps.store.listParts(upload.id);
     return json(200, { upload: toPublicUpload(upload, deps.clock.now()), parts: parts.map(toPublicPart) });

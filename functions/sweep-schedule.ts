@@ -1,9 +1,7 @@
-import middy, { type MiddlewareObj } from '@middy/core';
-import type { Context, ScheduledEvent } from 'aws-lambda';
+import type { ScheduledEvent } from 'aws-lambda';
 import { type SweepReport, sweep } from '../shared/core/sweep.ts';
-import { isUploadError } from '../shared/errors.ts';
-import { createLogger, type Logger } from '../shared/logger.ts';
-import { coreDeps } from '../shared/runtime/core-deps.ts';
+import { cosStorage } from '../shared/runtime/cos-storage.ts';
+import { invocation } from '../shared/runtime/invocation.ts';
 import * as z from '../shared/zod.ts';
 
 /**
@@ -22,42 +20,18 @@ export type ScheduleEvent = ScheduledEvent | Record<string, unknown>;
  */
 let resumeCursor: string | null = null;
 
-/** One start line and one outcome line per invocation; a failure is logged and rethrown, so Lambda counts and retries it. */
-const scheduleLogger = (log: () => Logger): MiddlewareObj<ScheduleEvent, SweepReport, Error, Context> => {
-  let startedAt = 0;
-  return {
-    name: 'schedule-logger',
-    before: (request) => {
-      startedAt = Date.now();
-      log().info('scheduled sweep start', { requestId: request.context.awsRequestId, resume: resumeCursor !== null });
-    },
-    after: (request) => {
-      log().info('scheduled sweep done', { requestId: request.context.awsRequestId, ms: Date.now() - startedAt });
-    },
-    onError: (request) => {
-      const e = request.error;
-      log().error('scheduled sweep failed', {
-        requestId: request.context.awsRequestId,
-        code: isUploadError(e) ? e.code : (e?.name ?? 'unknown'),
-        // Causes are our own adapters' errors (status, COS code); never request bodies or secrets.
-        error: e instanceof Error ? { message: e.message, cause: String(e.cause ?? '') } : String(e),
-      });
-    },
-  };
-};
-
-let baseLog: Logger | undefined;
-const logger = () => (baseLog ??= createLogger(undefined, { fn: 'sweep-schedule' }));
-
-export const handler = middy<ScheduleEvent, SweepReport, Error, Context>()
-  .use(scheduleLogger(logger))
-  .handler(async (event, context) => {
-    const input = scheduleInput.parse(event ?? {});
-    const deps = await coreDeps();
-    const report = await sweep(
-      { ...deps, log: deps.log.child({ fn: 'sweep-schedule', requestId: context.awsRequestId }) },
-      { olderThanSeconds: input.olderThanSeconds, dryRun: input.dryRun, cursor: resumeCursor ?? undefined },
-    );
-    resumeCursor = report.nextCursor;
-    return report;
+/** The hourly sweep (serverless.yml's schedule): a bounded run that the next one continues. */
+export const handler = invocation<
+  ScheduleEvent,
+  SweepReport,
+  z.infer<typeof scheduleInput>,
+  { storage: typeof cosStorage }
+>({ name: 'sweep-schedule', input: scheduleInput, uses: { storage: cosStorage } }, async ({ input, deps }) => {
+  const report = await sweep(deps, {
+    olderThanSeconds: input.olderThanSeconds,
+    dryRun: input.dryRun,
+    cursor: resumeCursor ?? undefined,
   });
+  resumeCursor = report.nextCursor;
+  return report;
+});

@@ -1,15 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Config, parseConfig, resetConfig } from '../shared/config.ts';
-import type { CoreDeps } from '../shared/core/deps.ts';
-import { resetVerifier } from '../shared/http/route.ts';
-import { createLogger } from '../shared/logger.ts';
-import type { Clock } from '../shared/ports.ts';
-import { storageFrom } from '../shared/runtime/core-deps.ts';
-import { limitsFrom, setCoreDeps, storeFrom } from '../shared/runtime/store-deps.ts';
-import { randomIds, systemClock } from '../shared/runtime/ids.ts';
-import { inProcessCompletions, streamTriggered } from '../shared/runtime/in-process-completions.ts';
+import { type Config, parseConfig } from '../shared/config.ts';
 import type { WorkerTuning } from '../shared/core/completion-lease.ts';
+import type { CoreDeps } from '../shared/core/deps.ts';
+import { createLogger, type Logger } from '../shared/logger.ts';
+import type { Clock, CredentialIssuer } from '../shared/ports.ts';
+import { cosStorage } from '../shared/runtime/cos-storage.ts';
+import { installRuntime } from '../shared/runtime/current.ts';
+import { systemClock } from '../shared/runtime/ids.ts';
+import { createRuntime, type Runtime } from '../shared/runtime/runtime.ts';
+import { storeFrom } from '../shared/runtime/store-from.ts';
 import { configuredIssuer } from '../shared/sts/configured-issuer.ts';
 import { type StaticAsset, startApiServer } from './api-server.ts';
 import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_SECRET_ID, LOCAL_SECRET_KEY } from './cos/defaults.ts';
@@ -37,6 +37,8 @@ export interface LocalStackOptions {
   routes?: readonly RouteEntry[];
   assets?: Record<string, StaticAsset>;
   quiet?: boolean;
+  /** Where log lines go (default: JSON on stdout at LOG_LEVEL, none when quiet). */
+  log?: Logger;
   /** Completion workers' lease, budget and polling (tests shorten them). */
   worker?: Partial<WorkerTuning>;
   /** DynamoDB only: the stream trigger's handler and timing (tests crash a worker through it). */
@@ -51,6 +53,9 @@ export interface LocalStack {
   region: string;
   config: Config;
   emulator: CosEmulator;
+  /** The runtime the API serves with (installed while the stack runs). */
+  runtime: Runtime;
+  /** Its adapters as one use case sees them (tests read the store, patch the COS client, start workers). */
   deps: CoreDeps;
   /** DynamoDB Local: what starts completion workers (null on SQLite, which runs them in-process). */
   streamTrigger: DynamoDbStreamTrigger | null;
@@ -97,29 +102,16 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     await emulator.close();
     throw e;
   }
-  // Handlers read config() and build their verifier lazily: point them at this stack.
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) process.env[k] = v;
-  resetConfig();
-  resetVerifier();
-  const [store, storage] = await Promise.all([storeFrom(config), storageFrom(config)]);
   const clock = opts.clock ?? systemClock;
-  const log = createLogger(opts.quiet ? 'silent' : config.LOG_LEVEL);
-  // SQLite has no stream: completion workers run in this process. On DynamoDB the table's
-  // stream starts them, as in AWS (see the stream trigger below).
-  const inProcess = config.UPLOADS_STORE === 'sqlite' ? inProcessCompletions(() => deps) : null;
-  const deps: CoreDeps = {
-    store,
-    storage,
-    clock,
-    ids: randomIds,
-    limits: limitsFrom(config),
-    log,
-    completions: inProcess ?? streamTriggered,
-    worker: opts.worker,
-    // This stack's own issuer (its clock, a fresh cache), pointed at this emulator's STS.
-    issuer: configuredIssuer(config, clock, log),
-  };
-  setCoreDeps(deps);
+  const log = opts.log ?? createLogger(opts.quiet ? 'silent' : config.LOG_LEVEL);
+  const [store, storage] = await Promise.all([storeFrom(config), cosStorage(config, log)]);
+  // This stack's own issuer (its clock, a fresh cache), pointed at this emulator's STS. The runtime
+  // then owns every adapter; on SQLite it also runs completion workers in this process (no stream),
+  // on DynamoDB the table's stream starts them, as in AWS (the trigger below).
+  const issuer: CredentialIssuer = configuredIssuer(config, clock, log);
+  const runtime = createRuntime(config, { store, storage, issuer, clock, log, worker: opts.worker });
+  installRuntime(runtime);
+  const deps: CoreDeps = { ...(await runtime.coreDeps({ fn: 'local', requestId: 'local' })), issuer };
   const streamTrigger =
     config.UPLOADS_STORE === 'dynamodb' && config.DYNAMODB_ENDPOINT
       ? await startDynamoDbStreamTrigger({
@@ -143,6 +135,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     region: config.COS_REGION,
     config,
     emulator,
+    runtime,
     deps,
     streamTrigger,
     token: (sub, t = {}) =>
@@ -155,11 +148,10 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       }),
     close: async () => {
       await api.close();
-      await inProcess?.close();
       await streamTrigger?.close();
+      installRuntime(undefined);
+      await runtime.close();
       await emulator.close();
-      setCoreDeps(undefined);
-      (store as { close?: () => void }).close?.();
     },
   };
 }

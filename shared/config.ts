@@ -121,19 +121,6 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
 }
 
-let cached: Config | undefined;
-
-/** The process-wide configuration, parsed once at first use (Lambda init). */
-export function config(): Config {
-  cached ??= parseConfig(process.env);
-  return cached;
-}
-
-/** For tests and the local runtime, which set the environment before handlers load. */
-export function resetConfig(): void {
-  cached = undefined;
-}
-
 /** COS base URL for the bucket: path-style locally, virtual-hosted in the cloud. */
 export function cosEndpoint(c: Pick<Config, 'COS_ENDPOINT' | 'COS_BUCKET' | 'COS_REGION'>): string {
   return (c.COS_ENDPOINT ?? `https://${c.COS_BUCKET}.cos.${c.COS_REGION}.myqcloud.com`).replace(/\/+$/, '');

@@ -3,6 +3,8 @@
  * `redact` strips anything that looks like a credential before it is written, because a log
  * line is forever and secrets must never land there.
  */
+import { logContext } from './log-context.ts';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
@@ -25,7 +27,8 @@ export interface Logger {
 }
 
 export function createLogger(
-  level: LogLevel = (process.env.LOG_LEVEL as LogLevel | undefined) ?? 'info',
+  // The level is the runtime's (LOG_LEVEL, parsed with the rest of the config), never read here.
+  level: LogLevel = 'info',
   base: Record<string, unknown> = {},
   write: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
 ): Logger {
@@ -33,7 +36,15 @@ export function createLogger(
   const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Record<string, unknown>) => {
     if (order[lvl] < min) return;
     write(
-      JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...(redact(fields ?? {}) as object) }),
+      JSON.stringify({
+        time: new Date().toISOString(),
+        level: lvl,
+        msg,
+        // The request being served (see log-context.ts); a logger's own fields win over it.
+        ...logContext.getStore(),
+        ...base,
+        ...(redact(fields ?? {}) as object),
+      }),
     );
   };
   return {

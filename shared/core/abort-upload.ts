@@ -1,6 +1,7 @@
 import { uploadNotOpen } from '../errors.ts';
 import type { UploadRecord, UploadState } from '../ports.ts';
 import type { CoreDeps } from './deps.ts';
+import { afterLostWrite } from './lost-race.ts';
 
 /** States from which an abort (user, admin or sweep) may end an upload. */
 const ABORTABLE: readonly UploadState[] = ['open'];
@@ -23,10 +24,8 @@ export async function abortUpload(
   if (ABORTABLE.includes(current.state)) {
     const updated = await deps.store.transition(upload.id, { from: ABORTABLE, to, at: deps.clock.now().toISOString() });
     if (!updated) {
-      const fresh = await deps.store.get(upload.id);
-      if (!fresh || fresh.state === 'completed' || fresh.state === 'completing')
-        throw uploadNotOpen(fresh?.state ?? 'gone');
-      current = fresh;
+      current = await afterLostWrite(deps, upload.id);
+      if (current.state === 'completed' || current.state === 'completing') throw uploadNotOpen(current.state);
     } else {
       current = updated;
     }

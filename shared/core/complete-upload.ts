@@ -1,7 +1,8 @@
-import { isStorageRejection, partsInvalid, storageRejected, uploadNotOpen } from '../errors.ts';
+import { isStorageRejection, partsInvalid, uploadNotOpen } from '../errors.ts';
 import type { UploadPatch, UploadRecord } from '../ports.ts';
 import { isOrphanedCompletion, sleepOn } from './completion-lease.ts';
 import { errorFromStored, ledgerFor, NO_PROBLEMS } from './completion-rules.ts';
+import { afterLostWrite } from './lost-race.ts';
 import type { CoreDeps } from './deps.ts';
 import { assertOpen } from './owned-upload.ts';
 import { type PartInput, recordParts } from './record-parts.ts';
@@ -56,8 +57,7 @@ async function startAssembly(deps: CoreDeps, u: UploadRecord): Promise<UploadRec
     deps.completions.started(u.id);
     return moved;
   }
-  const current = await deps.store.get(u.id);
-  if (!current) throw storageRejected('Other', 'upload disappeared during complete');
+  const current = await afterLostWrite(deps, u.id);
   if (current.state === 'completed' || current.state === 'completing') return current;
   throw uploadNotOpen(current.state);
 }
@@ -119,8 +119,6 @@ async function awaitOutcome(deps: CoreDeps, u: UploadRecord): Promise<CompleteRe
     if (current.state !== 'completing') throw uploadNotOpen(current.state, current.lastError?.message);
     if (deps.clock.now().getTime() + wait > deadline) return { upload: current, done: false };
     await sleepOn(deps.clock, wait);
-    const fresh = await deps.store.get(u.id);
-    if (!fresh) throw storageRejected('Other', 'upload disappeared during complete');
-    current = fresh;
+    current = await afterLostWrite(deps, u.id);
   }
 }

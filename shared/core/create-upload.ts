@@ -46,7 +46,7 @@ export async function createUpload(deps: CoreDeps, owner: string, input: CreateU
   const headers = { contentType, metadata };
   const location = deps.storage.objectUrl(key);
   if (plan.size === 0 && input.crc64 !== undefined && input.crc64 !== EMPTY_CRC64) {
-    throw validationFailed([{ path: ['body', 'crc64'], message: 'a 0-byte file has CRC64 0' }]);
+    throw validationFailed([{ path: ['crc64'], message: 'a 0-byte file has CRC64 0' }]);
   }
   const empty = plan.size === 0 ? await deps.storage.putObject(key, new Uint8Array(0), headers) : null;
   const cosUploadId = empty ? null : await deps.storage.initiateMultipart(key, headers);

@@ -1,4 +1,5 @@
 import { notConfigured, uploadNotOpen } from '../errors.ts';
+import { lostRace } from './lost-race.ts';
 import type { UploadRecord } from '../ports.ts';
 import type { StoreDeps } from './deps.ts';
 import { assertOpen } from './owned-upload.ts';
@@ -35,10 +36,7 @@ export async function issueCredentials(deps: StoreDeps, upload: UploadRecord): P
   const grant = temporaryKeyGrant(upload);
   const allow = grantedActions(grant);
 
-  if (!(await deps.store.touch(upload.id, now.toISOString()))) {
-    const fresh = await deps.store.get(upload.id);
-    throw uploadNotOpen(fresh ? fresh.state : 'gone');
-  }
+  if (!(await deps.store.touch(upload.id, now.toISOString()))) await lostRace(deps, upload.id);
   const c = await deps.issuer.issue({ name: upload.id, grant, durationSeconds: deps.limits.stsDurationSeconds });
   deps.log.info('sts credentials issued', { uploadId: upload.id, allow, expiredTime: c.expiredTime });
   return {

@@ -1,7 +1,9 @@
 import { uploadNotOpen, uploadTooLarge, validationFailed } from '../errors.ts';
 import type { PresignedRequest, UploadRecord } from '../ports.ts';
 import type { CoreDeps } from './deps.ts';
+import { afterLostWrite, lostRace } from './lost-race.ts';
 import { assertOpen } from './owned-upload.ts';
+import { effectiveState } from './upload-view.ts';
 import { maxPartNumber, partLength } from './plan.ts';
 
 export interface PartUrlsInput {
@@ -29,7 +31,7 @@ export async function partUrls(deps: CoreDeps, upload: UploadRecord, input: Part
     throw validationFailed(
       outOfPlan
         .slice(0, 20)
-        .map((n) => ({ path: ['body', 'partNumbers'], message: `part ${n} is beyond the plan's ${limit} parts` })),
+        .map((n) => ({ path: ['partNumbers'], message: `part ${n} is beyond the plan's ${limit} parts` })),
     );
   }
 
@@ -48,7 +50,7 @@ export async function partUrls(deps: CoreDeps, upload: UploadRecord, input: Part
   const urls = signed.map((s, i): PartUrl => ({ partNumber: input.partNumbers[i]!, ...s }));
 
   // Asking for URLs is activity: a client still fetching URLs is not stale.
-  if (!plan.touched && !(await deps.store.touch(upload.id, now.toISOString()))) throw uploadNotOpen('not open');
+  if (!plan.touched && !(await deps.store.touch(upload.id, now.toISOString()))) await lostRace(deps, upload.id);
   return urls;
 }
 
@@ -76,22 +78,21 @@ async function fixSizeIfFinal(
   if (input.finalPartSize === undefined) return base;
   const last = Math.max(...input.partNumbers);
   if (input.finalPartSize > upload.partSize || (input.finalPartSize === 0 && last > 1)) {
-    throw validationFailed([
-      { path: ['body', 'finalPartSize'], message: `must be 1..${upload.partSize} (the part size)` },
-    ]);
+    throw validationFailed([{ path: ['finalPartSize'], message: `must be 1..${upload.partSize} (the part size)` }]);
   }
   const size = (last - 1) * upload.partSize + input.finalPartSize;
   if (upload.size !== null) {
     // Already fixed: the same answer again is fine (a retry), a different one is a client bug.
     if (upload.size === size) return base;
-    throw validationFailed([{ path: ['body', 'finalPartSize'], message: `size is already fixed at ${upload.size}` }]);
+    throw validationFailed([{ path: ['finalPartSize'], message: `size is already fixed at ${upload.size}` }]);
   }
   if (size > upload.maxSize)
     throw uploadTooLarge(`size ${size} exceeds maxSize ${upload.maxSize}`, { maxSize: upload.maxSize });
   if (!(await deps.store.touch(upload.id, now.toISOString(), { size, partCount: last }))) {
-    throw validationFailed([
-      { path: ['body', 'finalPartSize'], message: 'size was fixed concurrently with another value' },
-    ]);
+    // Lost: either the upload closed (409, as any lost race), or another call fixed another size.
+    const current = await afterLostWrite(deps, upload.id);
+    if (effectiveState(current, now) !== 'open') await lostRace(deps, upload.id);
+    throw validationFailed([{ path: ['finalPartSize'], message: `size was fixed concurrently at ${current.size}` }]);
   }
   return { ...base, size, partCount: last, touched: true };
 }

@@ -1,4 +1,5 @@
-import { uploadNotOpen, validationFailed } from '../errors.ts';
+import { validationFailed } from '../errors.ts';
+import { lostRace } from './lost-race.ts';
 import type { PartRecord, UploadRecord } from '../ports.ts';
 import type { StoreDeps } from './deps.ts';
 import { assertOpen } from './owned-upload.ts';
@@ -21,7 +22,7 @@ export async function recordParts(deps: StoreDeps, upload: UploadRecord, parts: 
   if (beyond.length > 0) {
     throw validationFailed(
       beyond.slice(0, 20).map(({ p, i }) => ({
-        path: ['body', 'parts', i, 'partNumber'],
+        path: ['parts', i, 'partNumber'],
         message: `part ${p.partNumber} is beyond the plan's ${limit} parts`,
       })),
     );
@@ -37,9 +38,6 @@ export async function recordParts(deps: StoreDeps, upload: UploadRecord, parts: 
     });
   }
   const records = [...byNumber.values()].sort((a, b) => a.partNumber - b.partNumber);
-  if (!(await deps.store.putParts(upload.id, records, now.toISOString()))) {
-    const fresh = await deps.store.get(upload.id);
-    throw uploadNotOpen(fresh?.state ?? 'gone');
-  }
+  if (!(await deps.store.putParts(upload.id, records, now.toISOString()))) await lostRace(deps, upload.id);
   return records.length;
 }

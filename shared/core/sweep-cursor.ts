@@ -27,6 +27,6 @@ export function parseSweepCursor(cursor: string): CosMarker | null {
 
 export function decodeSweepCursor(cursor: string): CosMarker {
   const m = parseSweepCursor(cursor);
-  if (!m) throw validationFailed([{ path: ['body', 'cursor'], message: 'invalid cursor' }], 'invalid cursor');
+  if (!m) throw validationFailed([{ path: ['cursor'], message: 'invalid cursor' }], 'invalid cursor');
   return m;
 }

@@ -221,7 +221,8 @@ export function errorFromAnswer(status: number, headers: Headers, body: string):
 }
 
 function describe(e: unknown): Record<string, unknown> {
-  if (e instanceof CosError) return { status: e.status, code: e.code, requestId: e.requestId };
+  // COS's own request id, named apart from ours (the request being served, see log-context.ts).
+  if (e instanceof CosError) return { status: e.status, code: e.code, cosRequestId: e.requestId };
   if (e instanceof CosNetworkError) return { code: e.timeout ? 'Timeout' : 'NetworkError' };
   return {};
 }

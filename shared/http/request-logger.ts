@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
-import { config } from '../config.ts';
-import { createLogger, type Logger } from '../logger.ts';
+import type { Logger } from '../logger.ts';
 import { type ApiResult, normalizeEvent } from './api-event.ts';
 import type { RouteEvent, RouteRequest } from './route-event.ts';
 
@@ -10,13 +9,9 @@ import type { RouteEvent, RouteRequest } from './route-event.ts';
  * writes one access line per request. Logs method, route and status — never headers or bodies,
  * which carry tokens and presigned URLs.
  */
-export const requestLogger = (opts: { name: string; logger?: Logger }): MiddlewareObj<RouteEvent, ApiResult> => {
-  // Built on first use, not at import: the level comes from the parsed config (LOG_LEVEL).
-  let base = opts.logger;
-  const logger = () => {
-    base ??= createLogger(config().LOG_LEVEL);
-    return base;
-  };
+export const requestLogger = (opts: { name: string; logger: () => Logger }): MiddlewareObj<RouteEvent, ApiResult> => {
+  // The runtime's logger, looked up per request: it is built at first use, from the parsed config.
+  const logger = opts.logger;
   const done = (request: RouteRequest) => {
     const state = request.event.route;
     const res = request.response;

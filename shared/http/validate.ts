@@ -1,4 +1,4 @@
-import { validationFailed } from '../errors.ts';
+import { isUploadError, type ValidationIssue, validationFailed } from '../errors.ts';
 import type * as z from '../zod.ts';
 
 /** Validates one part of a request; issue paths start with where it came from (`body`, `query`...). */
@@ -11,4 +11,19 @@ export function parseWith<T>(schema: z.ZodMiniType<T>, value: unknown, where: 'b
       message: i.message,
     })),
   );
+}
+
+const ORIGINS: readonly unknown[] = ['body', 'params', 'query'];
+
+/**
+ * A use case's VALIDATION_FAILED names fields relative to its input (`['partNumbers']`); the
+ * client needs to know which part of its request that was (`['body', 'partNumbers']`). Paths that
+ * already start with an origin (the route's own schema checks) pass unchanged; any other error too.
+ */
+export function withInputPrefix(e: unknown, origin: 'body' | 'params' | 'query'): unknown {
+  if (!isUploadError(e) || e.code !== 'VALIDATION_FAILED' || !Array.isArray(e.details.issues)) return e;
+  const issues = (e.details.issues as ValidationIssue[]).map((i) =>
+    ORIGINS.includes(i.path[0]) ? i : { ...i, path: [origin, ...i.path] },
+  );
+  return validationFailed(issues, e.message);
 }

@@ -6,7 +6,7 @@ import { tencentStsIssuer } from './tencent-sts-issuer.ts';
 
 /**
  * The product's issuer: Tencent STS with the server's own key pair, behind the per-process cache.
- * Loaded only by the credentials route (functions/credentials.ts) and the local stack.
+ * Loaded only by the credentials route's loader (shared/runtime/sts-issuer.ts) and the local stack.
  */
 export function configuredIssuer(c: Config, clock: Clock, log?: Logger): CredentialIssuer {
   const now = () => clock.now().getTime();
@@ -21,19 +21,4 @@ export function configuredIssuer(c: Config, clock: Clock, log?: Logger): Credent
     log: log ? (fields) => log.warn('sts retry', fields) : undefined,
   });
   return cachingIssuer(sts, { now });
-}
-
-const perConfig = new WeakMap<Config, CredentialIssuer>();
-
-/**
- * One issuer (so one cache) per process and configuration. Only functions/credentials.ts calls
- * this, so only its bundle carries the Tencent STS SDK; other functions' deps never build an issuer.
- */
-export function processIssuer(c: Config, clock: Clock, log?: Logger): CredentialIssuer {
-  let issuer = perConfig.get(c);
-  if (!issuer) {
-    issuer = configuredIssuer(c, clock, log);
-    perConfig.set(c, issuer);
-  }
-  return issuer;
 }

@@ -10,7 +10,7 @@ import { handler as completeWorker } from '../../functions/complete-worker.ts';
 import type { StreamHandler } from '../../local/dynamodb-stream-trigger.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import type { ObjectStorage } from '../../shared/ports.ts';
-import { setCoreDeps } from '../../shared/runtime/store-deps.ts';
+import { installRuntime } from '../../shared/runtime/current.ts';
 import { ensureTable, tableDefinition } from '../../shared/store/dynamodb-table.ts';
 import { apiClient, bytesOf, crcOf, putPart, settled } from '../helpers/api-client.ts';
 import { startTestDynamoDb } from '../helpers/dynamodb-local.ts';
@@ -180,7 +180,7 @@ describe('completion workers started by the DynamoDB stream', () => {
       await until('COS to start the merge', () => stack.emulator.faults.hits > hitsBefore);
       throw new Error('worker killed mid-merge');
     };
-    setCoreDeps({ ...stack.deps, storage: withComplete(real, dying) });
+    installRuntime(stack.runtime.with({ storage: withComplete(real, dying) }));
     try {
       const r = await api.complete(up.id);
       expect(r.status, JSON.stringify(r.body)).toBe(202);
@@ -206,7 +206,7 @@ describe('completion workers started by the DynamoDB stream', () => {
       // The new worker found COS merging (or done) and waited for that object: no second Complete.
       expect(completes).toBe(1);
     } finally {
-      setCoreDeps(stack.deps);
+      installRuntime(stack.runtime);
       await merge;
     }
   });

@@ -2,7 +2,8 @@ import COS from 'cos-nodejs-sdk-v5';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.ts';
 import type { CredentialsGrant as Grant } from '../../shared/core/issue-credentials.ts';
-import { setCoreDeps } from '../../shared/runtime/store-deps.ts';
+import { installRuntime } from '../../shared/runtime/current.ts';
+import { stsIssuer } from '../../shared/runtime/sts-issuer.ts';
 import { apiClient, bytesOf, expectError } from '../helpers/api-client.ts';
 import { getObjectBytes, officialCos } from '../helpers/official-cos.ts';
 import { startTestStack, type TestStack } from '../helpers/test-stack.ts';
@@ -236,9 +237,9 @@ describe('who and when', () => {
     expect(res.status).toBe(401);
   });
 
-  it('without an issuer in the deps (as in Lambda) the function builds its own from the config', async () => {
+  it("with the route's own loader (as in Lambda) the issuer is built from the config on first use", async () => {
     const up = await create({ fileName: 'lambda.bin', size: 10 });
-    setCoreDeps({ ...stack.deps, issuer: undefined });
+    installRuntime(stack.runtime.with({ issuer: stsIssuer }));
     try {
       const g = await grantFor(up.id);
       expect(g.allow).toEqual(['name/cos:UploadPart', 'name/cos:ListParts']);
@@ -252,7 +253,7 @@ describe('who and when', () => {
       });
       expect(put.statusCode).toBe(200);
     } finally {
-      setCoreDeps(stack.deps);
+      installRuntime(stack.runtime);
     }
   });
 

@@ -1,6 +1,8 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.ts';
+import { createLogger } from '../../shared/logger.ts';
+import { installRuntime } from '../../shared/runtime/current.ts';
 import { apiClient } from '../helpers/api-client.ts';
 import { startTestStack, type TestStack } from '../helpers/test-stack.ts';
 
@@ -18,7 +20,6 @@ beforeAll(async () => {
 afterAll(() => testStack?.stop());
 
 afterEach(() => {
-  vi.restoreAllMocks();
   stack.emulator.faults.clear();
   clock.offsetMs = 0;
 });
@@ -42,28 +43,23 @@ const context = {
   getRemainingTimeInMillis: () => 60_000,
 } as Context;
 
-/** Captures the JSON log lines written to stdout while `fn` runs. */
+/** The log lines the handler writes while `fn` runs: a runtime like the stack's, logging to a list. */
 async function withLogs<T>(
   fn: () => Promise<T>,
 ): Promise<{ result: PromiseSettledResult<T>; lines: Record<string, unknown>[] }> {
   const lines: Record<string, unknown>[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    const text = String(chunk);
-    if (text.startsWith('{')) lines.push(JSON.parse(text) as Record<string, unknown>);
-    else write(chunk, ...(rest as []));
-    return true;
-  });
-  // The handler builds its logger on first use: at `info` here, while the API's request lines stay silent.
-  process.env.LOG_LEVEL = 'info';
-  const [result] = await Promise.allSettled([fn()]);
-  process.env.LOG_LEVEL = 'silent';
-  vi.restoreAllMocks();
-  return { result: result!, lines };
+  const log = createLogger('info', {}, (l) => lines.push(JSON.parse(l) as Record<string, unknown>));
+  installRuntime(stack.runtime.with({ log }));
+  try {
+    const [result] = await Promise.allSettled([fn()]);
+    return { result: result!, lines };
+  } finally {
+    installRuntime(stack.runtime);
+  }
 }
 
 describe('scheduled sweep Lambda', () => {
-  it('sweeps on an EventBridge event and logs a start and a done line', async () => {
+  it('sweeps on an EventBridge event and logs a start and a done line, all lines naming the invocation', async () => {
     const { handler } = await import('../../functions/sweep-schedule.ts');
     const up = (await alice.create({ fileName: 'a.bin', size: 30 * 1024 * 1024 })).body.upload;
     clock.offsetMs = 25 * 3600_000;
@@ -72,8 +68,11 @@ describe('scheduled sweep Lambda', () => {
     const report = (result as PromiseFulfilledResult<{ aborted: string[]; dryRun: boolean }>).value;
     expect(report).toMatchObject({ aborted: [up.id], dryRun: false });
     expect((await alice.get(up.id)).body.upload.state).toBe('aborted');
-    expect(lines.map((l) => l.msg)).toEqual(['scheduled sweep start', 'scheduled sweep done']);
-    expect(lines[1]).toMatchObject({ fn: 'sweep-schedule', requestId: 'req-schedule-1' });
+    expect(lines[0]).toMatchObject({ msg: 'invocation start' });
+    expect(lines.at(-1)).toMatchObject({ msg: 'invocation done', ms: expect.any(Number) });
+    expect(lines.map((l) => l.msg)).toContain('sweep summary');
+    // Every line of the invocation, the sweep's own included, names it.
+    for (const l of lines) expect(l).toMatchObject({ fn: 'sweep-schedule', requestId: 'req-schedule-1' });
   });
 
   it('a rule input can ask for a dry run', async () => {
@@ -93,7 +92,7 @@ describe('scheduled sweep Lambda', () => {
     stack.emulator.faults.add({ op: 'ListMultipartUploads', count: 10, action: { type: 'error', status: 503 } });
     const { result, lines } = await withLogs(() => handler(scheduled(), context));
     expect(result.status).toBe('rejected');
-    const failed = lines.filter((l) => l.msg === 'scheduled sweep failed');
+    const failed = lines.filter((l) => l.msg === 'invocation failed');
     expect(failed).toEqual([expect.objectContaining({ level: 'error', code: 'STORAGE_UNAVAILABLE' })]);
     expect(JSON.stringify(lines)).not.toContain(stack.config.COS_SECRET_KEY);
   });

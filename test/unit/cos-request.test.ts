@@ -91,7 +91,7 @@ describe('sendCos retry policy', () => {
         attempt: 1,
         status: 503,
         code: 'ServiceUnavailable',
-        requestId: 'hdr-ServiceUnavailable',
+        cosRequestId: 'hdr-ServiceUnavailable',
       }),
     ]);
     expect(JSON.stringify(logs)).not.toMatch(new RegExp(`${SECRET_KEY}|${TOKEN}|q-signature`));

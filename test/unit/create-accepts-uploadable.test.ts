@@ -6,7 +6,7 @@ import type { CoreDeps } from '../../shared/core/deps.ts';
 import { partUrls } from '../../shared/core/part-urls.ts';
 import { CosObjectStorage } from '../../shared/cos/cos-object-storage.ts';
 import { createLogger } from '../../shared/logger.ts';
-import { limitsFrom } from '../../shared/runtime/store-deps.ts';
+import { limitsFrom } from '../../shared/runtime/runtime.ts';
 import { parseConfig } from '../../shared/config.ts';
 import { SqliteUploadStore } from '../../shared/store/sqlite-store.ts';
 

@@ -1,8 +1,9 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { SignJWT } from 'jose';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { resetConfig } from '../../shared/config.ts';
-import { resetVerifier } from '../../shared/http/route.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../shared/config.ts';
+import { installRuntime } from '../../shared/runtime/current.ts';
+import { createRuntime } from '../../shared/runtime/runtime.ts';
 
 // Real API Gateway events through the real middy pipeline; none of these reach a port.
 const SECRET = 'unit-test-secret-at-least-16';
@@ -10,18 +11,20 @@ let create: (e: unknown, c: Context) => Promise<{ statusCode: number; headers?: 
 let healthz: typeof create;
 
 beforeAll(async () => {
-  Object.assign(process.env, {
+  const config = parseConfig({
     AUTH_JWT_SECRET: SECRET,
     COS_SECRET_ID: 'id',
     COS_SECRET_KEY: 'key',
     UPLOADS_STORE: 'sqlite',
     LOG_LEVEL: 'silent',
   });
-  resetConfig();
-  resetVerifier();
+  // Nothing here reaches a port: the runtime's store is never opened.
+  installRuntime(createRuntime(config));
   create = (await import('../../functions/create-upload.ts')).handler as unknown as typeof create;
   healthz = (await import('../../functions/healthz.ts')).handler as unknown as typeof create;
 });
+
+afterAll(() => installRuntime(undefined));
 
 const ctx = {} as Context;
 const v2 = (

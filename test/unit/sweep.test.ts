@@ -170,7 +170,7 @@ describe('sweep rules (pure)', () => {
       }
     })();
     expect(e).toBeInstanceOf(UploadError);
-    expect((e as UploadError).details).toEqual({ issues: [{ path: ['body', 'cursor'], message: 'invalid cursor' }] });
+    expect((e as UploadError).details).toEqual({ issues: [{ path: ['cursor'], message: 'invalid cursor' }] });
   });
 
   it('forEachLimited visits every item with at most `limit` in flight', async () => {

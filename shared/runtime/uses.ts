@@ -1,0 +1,29 @@
+import type { CoreDeps, StoreDeps } from '../core/deps.ts';
+import type { CredentialIssuer, ObjectStorage } from '../ports.ts';
+import type { Loader, Runtime, Scope } from './runtime.ts';
+
+/**
+ * The adapters an entry's use case needs beyond the store, as loaders: only the bundles whose
+ * entries name them carry the COS client or the STS SDK.
+ */
+export interface Uses {
+  storage?: Loader<ObjectStorage>;
+  issuer?: Loader<CredentialIssuer>;
+}
+
+/** The deps an entry's handler gets, request-scoped: its logger names the function and the request. */
+export type DepsFor<U extends Uses> = U extends { storage: Loader<ObjectStorage> }
+  ? CoreDeps
+  : U extends { issuer: Loader<CredentialIssuer> }
+    ? StoreDeps & { issuer: CredentialIssuer }
+    : StoreDeps;
+
+export async function depsFor<U extends Uses>(
+  runtime: Runtime,
+  uses: U | undefined,
+  scope: Scope,
+): Promise<DepsFor<U>> {
+  if (uses?.storage) return (await runtime.coreDeps(scope)) as DepsFor<U>;
+  if (uses?.issuer) return (await runtime.issuerDeps(scope)) as DepsFor<U>;
+  return (await runtime.storeDeps(scope)) as DepsFor<U>;
+}
