@@ -104,7 +104,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   }
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? createLogger(opts.quiet ? 'silent' : config.LOG_LEVEL);
-  const [store, storage] = await Promise.all([storeFrom(config), cosStorage(config, log)]);
+  const [store, storage] = await Promise.all([storeFrom(config, log), cosStorage(config, log)]);
   // This stack's own issuer (its clock, a fresh cache), pointed at this emulator's STS. The runtime
   // then owns every adapter; on SQLite it also runs completion workers in this process (no stream),
   // on DynamoDB the table's stream starts them, as in AWS (the trigger below).
