@@ -97,7 +97,10 @@ async function awsPresigner(n: number): Promise<string[]> {
 
 /** Proves the comparison is like for like: both sign the same request to the same signature. */
 function assertSameSignature(): void {
-  const url = new URL(storage.presignUploadPart(KEY, UPLOAD_ID, 7, PART_BYTES, new Date(), EXPIRES).url);
+  const url = new URL(
+    storage.presignUploadParts(KEY, UPLOAD_ID, [{ partNumber: 7, contentLength: PART_BYTES }], new Date(), EXPIRES)[0]!
+      .url,
+  );
   const kt = url.searchParams.get('q-key-time')!;
   const [start, end] = kt.split(';').map(Number) as [number, number];
   const sdk = COS.getAuthorization({

@@ -212,18 +212,6 @@ export class CosObjectStorage implements ObjectStorage {
     return sendCos(this.#ctx, req, (a) => parseXml(a.body, listMultipartUploadsResultSchema));
   }
 
-  /** One part's URL. Not on the ObjectStorage port: tests and benchmarks presign single parts. */
-  presignUploadPart(
-    key: string,
-    uploadId: string,
-    partNumber: number,
-    contentLength: number,
-    now: Date,
-    expiresSeconds: number,
-  ): PresignedRequest {
-    return this.presignUploadParts(key, uploadId, [{ partNumber, contentLength }], now, expiresSeconds)[0]!;
-  }
-
   presignUploadParts(
     key: string,
     uploadId: string,
@@ -244,29 +232,6 @@ export class CosObjectStorage implements ObjectStorage {
         expiresSeconds,
       });
     });
-  }
-
-  /**
-   * A presigned PUT Object. Production never hands these out any more (a replayed one could
-   * overwrite a completed object, see API.md "Single uploads"); the raw-PUT benchmark baseline and
-   * emulator tests use it.
-   */
-  presignPutObject(
-    key: string,
-    contentLength: number,
-    contentType: string,
-    metadata: Record<string, string>,
-    now: Date,
-    expiresSeconds: number,
-  ): PresignedRequest {
-    checkKey(key);
-    checkPresign(contentLength, expiresSeconds);
-    const headers = {
-      'Content-Length': String(contentLength),
-      'Content-Type': checkHeaderValue('contentType', contentType),
-      ...metadataHeaders(metadata),
-    };
-    return this.#presigner.presignPut({ key, query: {}, headers, now: this.#skewed(now), expiresSeconds });
   }
 
   /** A URL signed with our clock would be refused by COS if ours is off: sign with COS's time. */

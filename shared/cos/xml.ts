@@ -1,4 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
+import { quoteEtag } from '../core/verify-parts.ts';
 import { validationFailed } from '../errors.ts';
 import type * as z from '../zod.ts';
 
@@ -59,10 +60,6 @@ export const isXmlSafe = (text: string): boolean => !INVALID_XML_CHARS.test(text
 /** Escapes text content; `>` too so `]]>` can never appear. Callers check isXmlSafe first. */
 export const escapeXml = (text: string): string =>
   text.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
-
-/** COS compares ETags with their quotes; a ledger may hold them bare. */
-export const quoteEtag = (etag: string): string =>
-  etag.startsWith('"') && etag.endsWith('"') && etag.length > 1 ? etag : `"${etag}"`;
 
 /**
  * The Complete Multipart Upload request body, parts in the order given (COS itself rejects a

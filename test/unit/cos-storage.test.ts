@@ -5,6 +5,7 @@ import { isNoSuchUpload, isPartListRejected } from '../../shared/cos/cos-error.t
 import { CosObjectStorage, type CosObjectStorageOptions } from '../../shared/cos/cos-object-storage.ts';
 import { authorizationFields } from '../../shared/cos/signer.ts';
 import { isStorageRejection, UploadError } from '../../shared/errors.ts';
+import type { ObjectHeaders } from '../../shared/ports.ts';
 
 const base = {
   endpoint: 'https://uploads-1250000000.cos.ap-guangzhou.myqcloud.com',
@@ -58,7 +59,7 @@ describe('presigned URLs', () => {
   it('an UploadPart URL signs partNumber, uploadId, content-length and host exactly as the SDK does', () => {
     const { s } = storage(() => xml(''), { sessionToken: 'tok+/=' });
     const key = 'u/my file (1)/照片.jpg';
-    const p = s.presignUploadPart(key, 'up+id', 3, 5_242_880, now, 600);
+    const p = s.presignUploadParts(key, 'up+id', [{ partNumber: 3, contentLength: 5_242_880 }], now, 600)[0]!;
     const url = new URL(p.url);
     expect(`${url.origin}${url.pathname}`).toBe(`${base.endpoint}/u/my%20file%20(1)/%E7%85%A7%E7%89%87.jpg`);
     const q = Object.fromEntries(url.searchParams);
@@ -88,21 +89,12 @@ describe('presigned URLs', () => {
     expect(q['q-key-time']!.split(';').map(Number)[1]).toBe(nowSec + 600);
   });
 
-  it('a PutObject URL also binds content-type and metadata, and lists them for the client', () => {
-    const { s } = storage(() => xml(''));
-    const p = s.presignPutObject('u/a.txt', 12, 'text/plain', { source: 'ios app' }, now, 60);
-    const q = Object.fromEntries(new URL(p.url).searchParams);
-    expect(q['q-header-list']).toBe('content-length;content-type;host;x-cos-meta-source');
-    expect(q['q-url-param-list']).toBe('');
-    expect(q['x-cos-security-token']).toBeUndefined();
-    expect(p.headers).toEqual({ 'Content-Length': '12', 'Content-Type': 'text/plain', 'x-cos-meta-source': 'ios app' });
-  });
-
   it('many parts in one window share the window and differ only in what they sign', () => {
     const { s } = storage(() => xml(''));
     const urls = Array.from(
       { length: 3 },
-      (_, i) => new URL(s.presignUploadPart('u/k', 'id', i + 1, 1024, now, 60).url),
+      (_, i) =>
+        new URL(s.presignUploadParts('u/k', 'id', [{ partNumber: i + 1, contentLength: 1024 }], now, 60)[0]!.url),
     );
     expect(new Set(urls.map((u) => u.searchParams.get('q-key-time'))).size).toBe(1);
     expect(new Set(urls.map((u) => u.searchParams.get('q-signature'))).size).toBe(3);
@@ -111,21 +103,14 @@ describe('presigned URLs', () => {
   it('bad input is a 400, never a crash', () => {
     const { s } = storage(() => xml(''));
     const bad: (() => unknown)[] = [
-      () => s.presignUploadPart('u/k', 'id', 0, 1, now, 60),
-      () => s.presignUploadPart('u/k', 'id', 10_001, 1, now, 60),
-      () => s.presignUploadPart('u/../k', 'id', 1, 1, now, 60),
-      () => s.presignUploadPart('', 'id', 1, 1, now, 60),
-      () => s.presignUploadPart('u/\ud800', 'id', 1, 1, now, 60),
-      () => s.presignUploadPart('u/k', 'id', 1, -1, now, 60),
-      () => s.presignUploadPart('u/k', 'id', 1, 1, now, 0),
-      () => s.presignUploadPart('u/k', '', 1, 1, now, 60),
-      () => s.presignPutObject('u/k', 1, 'text/plain', { note: 'café' }, now, 60),
-      () => s.presignPutObject('u/k', 1, 'text/plain', { 'bad name': 'x' }, now, 60),
-      () => s.presignPutObject('u/k', 1, 'text/plain\r\nx: y', {}, now, 60),
-      // COS takes [a-z0-9-] suffixes only, and 2 KB of metadata in all (436/7746, 436/7749).
-      () => s.presignPutObject('u/k', 1, 'text/plain', { a_b: 'x' }, now, 60),
-      () => s.presignPutObject('u/k', 1, 'text/plain', { Owner: 'x' }, now, 60),
-      () => s.presignPutObject('u/k', 1, 'text/plain', { big: 'x'.repeat(2048) }, now, 60),
+      () => s.presignUploadParts('u/k', 'id', [{ partNumber: 0, contentLength: 1 }], now, 60)[0]!,
+      () => s.presignUploadParts('u/k', 'id', [{ partNumber: 10_001, contentLength: 1 }], now, 60)[0]!,
+      () => s.presignUploadParts('u/../k', 'id', [{ partNumber: 1, contentLength: 1 }], now, 60)[0]!,
+      () => s.presignUploadParts('', 'id', [{ partNumber: 1, contentLength: 1 }], now, 60)[0]!,
+      () => s.presignUploadParts('u/\ud800', 'id', [{ partNumber: 1, contentLength: 1 }], now, 60)[0]!,
+      () => s.presignUploadParts('u/k', 'id', [{ partNumber: 1, contentLength: -1 }], now, 60)[0]!,
+      () => s.presignUploadParts('u/k', 'id', [{ partNumber: 1, contentLength: 1 }], now, 0)[0]!,
+      () => s.presignUploadParts('u/k', '', [{ partNumber: 1, contentLength: 1 }], now, 60)[0]!,
     ];
     for (const fn of bad) {
       let e: unknown;
@@ -136,6 +121,28 @@ describe('presigned URLs', () => {
       }
       expect(e).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
     }
+  });
+});
+
+describe('object headers at Initiate', () => {
+  it('refuses what COS would: non-ASCII or odd header values, metadata names and sizes (400, nothing sent)', async () => {
+    const { s, seen } = storage(() => xml(''));
+    const refused: ObjectHeaders[] = [
+      { contentType: 'text/plain', metadata: { note: 'café' } },
+      { contentType: 'text/plain', metadata: { 'bad name': 'x' } },
+      { contentType: 'text/plain\r\nx: y', metadata: {} },
+      // COS takes [a-z0-9-] suffixes only, and 2 KB of metadata in all (436/7746, 436/7749).
+      { contentType: 'text/plain', metadata: { a_b: 'x' } },
+      { contentType: 'text/plain', metadata: { Owner: 'x' } },
+      { contentType: 'text/plain', metadata: { big: 'x'.repeat(2048) } },
+    ];
+    for (const opts of refused) {
+      await expect(s.initiateMultipart('u/k', opts), JSON.stringify(opts)).rejects.toMatchObject({
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      });
+    }
+    expect(seen).toHaveLength(0);
   });
 });
 

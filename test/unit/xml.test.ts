@@ -8,7 +8,8 @@ import {
   listMultipartUploadsResultSchema,
   listPartsResultSchema,
 } from '../../shared/cos/schemas.ts';
-import { buildCompleteXml, CosXmlError, escapeXml, parseXml, quoteEtag } from '../../shared/cos/xml.ts';
+import { quoteEtag } from '../../shared/core/verify-parts.ts';
+import { buildCompleteXml, CosXmlError, escapeXml, parseXml } from '../../shared/cos/xml.ts';
 import { UploadError } from '../../shared/errors.ts';
 
 const decl = '<?xml version="1.0" encoding="UTF-8"?>\n';
@@ -206,10 +207,10 @@ describe('Complete request builder', () => {
     }
   });
 
-  it('escapeXml and quoteEtag', () => {
+  it('escapeXml, and the one quoteEtag Complete uses (the core one: quoted, bare hex lowercased)', () => {
     expect(escapeXml('a&<>"\'')).toBe('a&amp;&lt;&gt;"\'');
     expect(quoteEtag('x')).toBe('"x"');
-    expect(quoteEtag('"x"')).toBe('"x"');
-    expect(quoteEtag('"')).toBe('"""');
+    expect(quoteEtag('"X"')).toBe('"x"');
+    expect(quoteEtag('"')).toBe('""');
   });
 });
