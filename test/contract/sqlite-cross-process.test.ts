@@ -85,7 +85,7 @@ describe('SqliteUploadStore across processes', () => {
 
     const store = new SqliteUploadStore({ path });
     cleanup.push(() => store.close());
-    const uploads = Array.from({ length: UPLOADS }, () => anUpload());
+    const uploads = Array.from({ length: UPLOADS }, (_, i) => anUpload({ cosUploadId: `cos-upload-${i}` }));
     for (const u of uploads) await store.create(u);
     const ids = uploads.map((u) => u.id);
 
