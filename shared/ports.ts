@@ -11,20 +11,15 @@ export type UploadState = (typeof UPLOAD_STATES)[number];
 export const STRATEGIES = ['single', 'multipart'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
-export interface UploadRecord {
+/** What every upload has, whatever its strategy. */
+interface UploadFields {
   id: string;
   /** The JWT `sub` that created it. Never returned to clients other than admins. */
   owner: string;
   state: UploadState;
-  strategy: Strategy;
   bucket: string;
   region: string;
   key: string;
-  /**
-   * COS multipart UploadId. Every upload has one (a single PUT is a one-part multipart upload);
-   * null only for a 0-byte file, which the server writes itself, and uploads from before that rule.
-   */
-  cosUploadId: string | null;
   fileName: string;
   contentType: string;
   /** null while unknown (multipart with unknown size until `finalPartSize` fixes it). */
@@ -53,6 +48,25 @@ export interface UploadRecord {
   /** While a completion worker owns the merge: until when (ISO). null = no worker holds it. */
   leaseUntil: string | null;
 }
+
+/** Parts from the client, assembled by COS: the server always holds the COS multipart UploadId. */
+export interface MultipartUploadRecord extends UploadFields {
+  strategy: 'multipart';
+  cosUploadId: string;
+}
+
+/**
+ * One PUT from the client: part 1 of a one-part multipart upload, so it has a COS UploadId too —
+ * except a 0-byte file, which the server wrote itself at create, and a single PUT from before
+ * single uploads were multipart (its object is the proof, see complete-upload.ts).
+ */
+export interface SingleUploadRecord extends UploadFields {
+  strategy: 'single';
+  cosUploadId: string | null;
+}
+
+/** An upload session, discriminated on `strategy` (parsed once, by the store's schema). */
+export type UploadRecord = MultipartUploadRecord | SingleUploadRecord;
 
 /** An error as the upload object shows it (`lastError`): the contract's error body, stored. */
 export interface StoredError {

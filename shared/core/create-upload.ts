@@ -48,20 +48,19 @@ export async function createUpload(deps: CoreDeps, owner: string, input: CreateU
   if (plan.size === 0 && input.crc64 !== undefined && input.crc64 !== EMPTY_CRC64) {
     throw validationFailed([{ path: ['crc64'], message: 'a 0-byte file has CRC64 0' }]);
   }
+  // A 0-byte file has nothing to send: the server writes it, and the upload is born completed.
   const empty = plan.size === 0 ? await deps.storage.putObject(key, new Uint8Array(0), headers) : null;
   const cosUploadId = empty ? null : await deps.storage.initiateMultipart(key, headers);
 
   const now = deps.clock.now();
   const at = now.toISOString();
-  const record: UploadRecord = {
+  const fields = {
     id,
     owner,
-    state: empty ? 'completed' : 'open',
-    strategy: plan.strategy,
+    state: empty ? ('completed' as const) : ('open' as const),
     bucket: deps.storage.bucket,
     region: deps.storage.region,
     key,
-    cosUploadId,
     fileName: input.fileName,
     contentType,
     size: plan.size,
@@ -82,7 +81,11 @@ export async function createUpload(deps: CoreDeps, owner: string, input: CreateU
     assemblyStartedAt: null,
     leaseUntil: null,
   };
-
+  // A 0-byte file is always `single` (the plan says so), so a multipart upload has its COS id.
+  const record: UploadRecord =
+    plan.strategy === 'multipart' && cosUploadId !== null
+      ? { ...fields, strategy: 'multipart', cosUploadId }
+      : { ...fields, strategy: 'single', cosUploadId };
   await deps.store.create(record);
   deps.log.info('upload created', {
     uploadId: id,

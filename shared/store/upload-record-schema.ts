@@ -1,4 +1,4 @@
-import { type PartRecord, STRATEGIES, UPLOAD_STATES, type UploadRecord } from '../ports.ts';
+import { type PartRecord, UPLOAD_STATES, type UploadRecord } from '../ports.ts';
 import * as z from '../zod.ts';
 
 /**
@@ -12,15 +12,13 @@ const nullableInt = z.nullable(int().check(z.nonnegative()));
 const added = <T extends z.ZodMiniType>(t: T) => z._default(z.nullable(t), null);
 const storedError = z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) });
 
-export const uploadRecordSchema = z.object({
+const uploadFields = {
   id: z.string().check(z.minLength(1)),
   owner: z.string(),
   state: z.enum(UPLOAD_STATES),
-  strategy: z.enum(STRATEGIES),
   bucket: z.string(),
   region: z.string(),
   key: z.string(),
-  cosUploadId: nullableString,
   fileName: z.string(),
   contentType: z.string(),
   size: nullableInt,
@@ -40,7 +38,13 @@ export const uploadRecordSchema = z.object({
   lastError: added(storedError),
   assemblyStartedAt: added(z.string()),
   leaseUntil: added(z.string()),
-}) satisfies z.ZodMiniType<UploadRecord>;
+};
+
+/** The invariant is checked here, once: a multipart upload always has its COS UploadId. */
+export const uploadRecordSchema = z.discriminatedUnion('strategy', [
+  z.object({ ...uploadFields, strategy: z.literal('multipart'), cosUploadId: z.string().check(z.minLength(1)) }),
+  z.object({ ...uploadFields, strategy: z.literal('single'), cosUploadId: nullableString }),
+]) satisfies z.ZodMiniType<UploadRecord>;
 
 export const partRecordSchema = z.object({
   partNumber: int().check(z.gte(1)),

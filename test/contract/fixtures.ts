@@ -16,6 +16,7 @@ export const newId = () => `upl_${randomBytes(16).toString('base64url')}`;
 export function anUpload(over: Partial<UploadRecord> = {}): UploadRecord {
   const id = over.id ?? newId();
   return {
+    cosUploadId: `cos-${id}`,
     id,
     owner: 'owner-a',
     state: 'open',
@@ -23,7 +24,6 @@ export function anUpload(over: Partial<UploadRecord> = {}): UploadRecord {
     bucket: 'uploads-1250000000',
     region: 'ap-guangzhou',
     key: `u/h/${id}/file.bin`,
-    cosUploadId: null,
     fileName: 'file.bin',
     contentType: 'application/octet-stream',
     size: null,
@@ -44,7 +44,7 @@ export function anUpload(over: Partial<UploadRecord> = {}): UploadRecord {
     assemblyStartedAt: null,
     leaseUntil: null,
     ...over,
-  };
+  } as UploadRecord; // overrides may switch the strategy: the fixture does not second-guess the mix
 }
 
 /** Every page of a listing, checking the page contract on the way. */

@@ -63,7 +63,7 @@ function record(over: Partial<UploadRecord> = {}): UploadRecord {
     assemblyStartedAt: null,
     leaseUntil: null,
     ...over,
-  };
+  } as UploadRecord; // overrides may switch the strategy: the fixture does not second-guess the mix
 }
 
 /**
