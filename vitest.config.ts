@@ -1,3 +1,4 @@
+import { globSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -6,6 +7,12 @@ import { defineConfig } from 'vitest/config';
  * client tests run against an in-memory fake backend): `npm run test:unit` is the fast loop.
  */
 const PROJECTS = ['unit', 'client', 'contract', 'integration', 'emulator', 'e2e', 'deploy', 'bench'] as const;
+
+// A test in a folder no project includes would silently never run: refuse to start instead.
+const orphans = globSync('test/**/*.test.ts', { cwd: import.meta.dirname }).filter(
+  (f) => !PROJECTS.some((p) => f.startsWith(`test/${p}/`)),
+);
+if (orphans.length > 0) throw new Error(`no vitest project includes ${orphans.join(', ')}: add its folder to PROJECTS`);
 
 export default defineConfig({
   test: {
