@@ -49,6 +49,7 @@ export const RETRY_RULES = {
   FORBIDDEN: false,
   NOT_FOUND: false,
   UPLOAD_NOT_OPEN: false,
+  UPLOAD_NOT_COMPLETED: false,
   UPLOAD_TOO_LARGE: false,
   CONTENT_TYPE_NOT_ALLOWED: false,
   ETAG_MISSING: false,

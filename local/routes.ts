@@ -11,6 +11,7 @@ export interface RouteEntry {
 export const ROUTES: readonly RouteEntry[] = [
   { method: 'GET', path: '/healthz', fn: 'healthz' },
   { method: 'GET', path: '/v1/openapi.json', fn: 'openapi' },
+  { method: 'GET', path: '/v1/limits', fn: 'limits' },
   { method: 'POST', path: '/v1/uploads', fn: 'create-upload' },
   { method: 'GET', path: '/v1/uploads/{id}', fn: 'get-upload' },
   { method: 'DELETE', path: '/v1/uploads/{id}', fn: 'abort-upload' },
@@ -21,6 +22,7 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: 'DELETE', path: '/v1/admin/uploads/{id}', fn: 'admin-abort-upload' },
   { method: 'POST', path: '/v1/admin/sweep', fn: 'admin-sweep' },
   { method: 'POST', path: '/v1/uploads/{id}/credentials', fn: 'credentials' },
+  { method: 'POST', path: '/v1/uploads/{id}/download-url', fn: 'download-url' },
 ];
 
 export interface Matched {

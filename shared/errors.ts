@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'UPLOAD_NOT_OPEN'
+  | 'UPLOAD_NOT_COMPLETED'
   | 'PARTS_INVALID'
   | 'UPLOAD_TOO_LARGE'
   | 'CONTENT_TYPE_NOT_ALLOWED'
@@ -59,6 +60,12 @@ export const notFound = (message = 'not found') => new UploadError(404, 'NOT_FOU
 
 export const uploadNotOpen = (state: string, message = `upload is ${state}`) =>
   new UploadError(409, 'UPLOAD_NOT_OPEN', message, { state });
+
+/** A download of an upload that has no object yet (or never will). */
+export const uploadNotCompleted = (state: string) =>
+  new UploadError(409, 'UPLOAD_NOT_COMPLETED', `upload is ${state}: only a completed upload can be downloaded`, {
+    state,
+  });
 
 export interface PartsInvalidDetails {
   missing: number[];

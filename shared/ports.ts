@@ -205,7 +205,7 @@ export interface MultipartUploadListing {
 }
 
 export interface PresignedRequest {
-  method: 'PUT';
+  method: 'PUT' | 'GET';
   url: string;
   /** Headers the client must send exactly (the signature binds them). */
   headers: Record<string, string>;
@@ -242,6 +242,11 @@ export interface ObjectStorage {
     prefix: string,
     opts?: { keyMarker?: string; uploadIdMarker?: string; maxUploads?: number },
   ): Promise<MultipartUploadListing>;
+  /**
+   * A download URL for the object; `disposition` (a full Content-Disposition value) is bound as
+   * `response-content-disposition`, so COS answers with it (GET Object, 436/7753).
+   */
+  presignGetObject(key: string, opts: { now: Date; expiresSeconds: number; disposition?: string }): PresignedRequest;
   /** Many parts of one upload at once (part-urls asks for up to 1,000): inputs checked once, one signing window. */
   presignUploadParts(
     key: string,

@@ -56,8 +56,18 @@ export const OPERATIONS: readonly Operation[] = [
     method: 'get',
     path: '/v1/openapi.json',
     summary: 'This document',
-    auth: 'user',
+    // No token: a client generator or a new user reads it before having one.
+    auth: 'none',
     success: { 200: ok(s.openApiResponse, 'the OpenAPI 3.1 document') },
+    errors: [],
+  },
+  {
+    operationId: 'limits',
+    method: 'get',
+    path: '/v1/limits',
+    summary: 'The limits a create is held to, so clients plan without guessing',
+    auth: 'none',
+    success: { 200: ok(s.limitsResponse) },
     errors: [],
   },
   {
@@ -158,6 +168,17 @@ export const OPERATIONS: readonly Operation[] = [
     },
     // INTERNAL: a deployment with no STS issuer configured says so with a 500.
     errors: ['NOT_FOUND', 'UPLOAD_NOT_OPEN', 'INTERNAL', 'STORAGE_UNAVAILABLE', 'STORE_UNAVAILABLE'],
+  },
+  {
+    operationId: 'downloadUrl',
+    method: 'post',
+    path: '/v1/uploads/{id}/download-url',
+    summary: 'A presigned GET for a completed upload (owner or admin)',
+    auth: 'user',
+    params: s.uploadIdParams,
+    body: s.downloadUrlBody,
+    success: { 200: ok(s.downloadUrlResponse) },
+    errors: ['NOT_FOUND', 'UPLOAD_NOT_COMPLETED', 'STORE_UNAVAILABLE'],
   },
   {
     operationId: 'adminListUploads',

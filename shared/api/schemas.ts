@@ -157,6 +157,34 @@ export type PartUrlsResponse = z.output<typeof partUrlsResponse>;
 export const recordPartsResponse = z.object({ recorded: int() });
 export type RecordPartsResponse = z.output<typeof recordPartsResponse>;
 
+export const downloadUrlBody = z.optional(
+  z.strictObject({
+    expiresSeconds: z.optional(int().check(z.gte(1), z.lte(7 * 24 * 3600))),
+    disposition: z.optional(z.enum(['inline', 'attachment'])),
+  }),
+);
+
+export const downloadUrlResponse = z.object({ url: z.url(), expiresAt: iso });
+export type DownloadUrlResponse = z.output<typeof downloadUrlResponse>;
+
+/** GET /v1/limits: what a client plans with (shared/core/public-limits.ts). */
+export const limitsResponse = z.object({
+  maxUploadBytes: int(),
+  maxParts: int(),
+  minPartBytes: int(),
+  maxPartBytes: int(),
+  defaultPartBytes: int(),
+  singlePutMaxBytes: int(),
+  allowedContentTypes: z.array(z.string()),
+  allowedStorageClasses: z.array(z.string()),
+  maxOpenUploadsPerOwner: int(),
+  urlExpiresSeconds: int(),
+  stsDurationSeconds: int(),
+  uploadTtlSeconds: int(),
+  profiles: z.record(z.string(), z.record(z.string(), z.unknown())),
+});
+export type LimitsResponse = z.output<typeof limitsResponse>;
+
 export const healthzResponse = z.object({ ok: z.literal(true) });
 export type HealthzResponse = z.output<typeof healthzResponse>;
 

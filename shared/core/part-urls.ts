@@ -13,6 +13,7 @@ export interface PartUrlsInput {
 
 export interface PartUrl extends PresignedRequest {
   partNumber: number;
+  method: 'PUT';
 }
 
 /**
@@ -47,7 +48,7 @@ export async function partUrls(deps: CoreDeps, upload: UploadRecord, input: Part
     now,
     expires,
   );
-  const urls = signed.map((s, i): PartUrl => ({ partNumber: input.partNumbers[i]!, ...s }));
+  const urls = signed.map((s, i): PartUrl => ({ partNumber: input.partNumbers[i]!, ...s, method: 'PUT' }));
 
   // Asking for URLs is activity: a client still fetching URLs is not stale.
   if (!plan.touched && !(await deps.store.touch(upload.id, now.toISOString()))) await lostRace(deps, upload.id);

@@ -224,13 +224,30 @@ export class CosObjectStorage implements ObjectStorage {
     return parts.map(({ partNumber, contentLength }) => {
       checkPartNumber(partNumber);
       checkPresign(contentLength, expiresSeconds);
-      return this.#presigner.presignPut({
+      const signed = this.#presigner.presignPut({
         key,
         query: { partNumber, uploadId },
         headers: { 'Content-Length': String(contentLength) },
         now: this.#skewed(now),
         expiresSeconds,
       });
+      // Still bound by the signature, but not listed: browsers set Content-Length from the body and
+      // refuse a script that tries, so a client sending "exactly these headers" must not see it.
+      return { ...signed, headers: {} };
+    });
+  }
+
+  presignGetObject(key: string, opts: { now: Date; expiresSeconds: number; disposition?: string }): PresignedRequest {
+    checkKey(key);
+    checkPresign(0, opts.expiresSeconds);
+    const query: Record<string, string> = {};
+    if (opts.disposition) query['response-content-disposition'] = checkHeaderValue('disposition', opts.disposition);
+    return this.#presigner.presignGet({
+      key,
+      query,
+      headers: {},
+      now: this.#skewed(opts.now),
+      expiresSeconds: opts.expiresSeconds,
     });
   }
 

@@ -85,6 +85,15 @@ export class Presigner {
   }
 
   presignPut(input: PresignInput): PresignedRequest {
+    return this.#presign('PUT', input);
+  }
+
+  /** A presigned GET Object (a download URL); `query` may carry signed `response-*` overrides (436/7753). */
+  presignGet(input: PresignInput): PresignedRequest {
+    return this.#presign('GET', input);
+  }
+
+  #presign(method: 'PUT' | 'GET', input: PresignInput): PresignedRequest {
     const nowSeconds = Math.floor(input.now.getTime() / 1000);
     const w = this.#windowFor(nowSeconds - SKEW_SECONDS, nowSeconds + input.expiresSeconds);
     if (this.#object?.key !== input.key) {
@@ -105,13 +114,13 @@ export class Presigner {
     }
     const [paramList, paramString] = canonical(params);
     const [headerList, headerString] = canonical(headers);
-    const http = `put\n/${input.key}\n${paramString}\n${headerString}\n`;
+    const http = `${method.toLowerCase()}\n/${input.key}\n${paramString}\n${headerString}\n`;
     const sig = w.hmac.hex(`sha1\n${w.kt}\n${hash('sha1', http)}\n`);
     const url =
       `${this.#object.base}${qs}${qs ? '&' : '?'}q-sign-algorithm=sha1&q-ak=${this.#encodedAk}${w.ktParams}` +
       `&q-header-list=${encodeURIComponent(headerList)}&q-url-param-list=${encodeURIComponent(paramList)}` +
       `&q-signature=${sig}${this.#tokenParam}`;
-    return { method: 'PUT', url, headers: { ...input.headers }, expiresAt: w.expiresAt };
+    return { method, url, headers: { ...input.headers }, expiresAt: w.expiresAt };
   }
 
   /**

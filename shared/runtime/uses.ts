@@ -7,16 +7,23 @@ import type { Loader, Runtime, Scope } from './runtime.ts';
  * entries name them carry the COS client or the STS SDK.
  */
 export interface Uses {
+  /** false: the route reads no upload (limits, the OpenAPI document), so no store is opened for it. */
+  store?: false;
   storage?: Loader<ObjectStorage>;
   issuer?: Loader<CredentialIssuer>;
 }
+
+/** What a route that touches no store still gets: the limits, the clock and its logger. */
+export type NoStoreDeps = Pick<StoreDeps, 'limits' | 'clock' | 'log'>;
 
 /** The deps an entry's handler gets, request-scoped: its logger names the function and the request. */
 export type DepsFor<U extends Uses> = U extends { storage: Loader<ObjectStorage> }
   ? CoreDeps
   : U extends { issuer: Loader<CredentialIssuer> }
     ? StoreDeps & { issuer: CredentialIssuer }
-    : StoreDeps;
+    : U extends { store: false }
+      ? NoStoreDeps
+      : StoreDeps;
 
 export async function depsFor<U extends Uses>(
   runtime: Runtime,
@@ -25,5 +32,8 @@ export async function depsFor<U extends Uses>(
 ): Promise<DepsFor<U>> {
   if (uses?.storage) return (await runtime.coreDeps(scope)) as DepsFor<U>;
   if (uses?.issuer) return (await runtime.issuerDeps(scope)) as DepsFor<U>;
+  if (uses?.store === false) {
+    return { limits: runtime.limits, clock: runtime.clock, log: runtime.log.child({ ...scope }) } as DepsFor<U>;
+  }
   return (await runtime.storeDeps(scope)) as DepsFor<U>;
 }

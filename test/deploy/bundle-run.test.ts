@@ -167,6 +167,7 @@ describe('bundled handlers in a fresh Node 24 process', () => {
       'complete-upload',
       'complete-worker',
       'create-upload',
+      'download-url',
       'part-urls',
       'sweep-schedule',
     ];

@@ -90,6 +90,7 @@ describe('ERROR_STATUSES', () => {
       e.forbidden(),
       e.notFound(),
       e.uploadNotOpen('aborted'),
+      e.uploadNotCompleted('open'),
       e.partsInvalid({ missing: [1], wrongSize: [], etagMismatch: [] }),
       e.uploadTooLarge('too large'),
       e.contentTypeNotAllowed('text/html'),

@@ -1,0 +1,27 @@
+import { COS_MAX_PART_BYTES } from './cos-limits.ts';
+import type { Limits } from './limits.ts';
+
+/**
+ * `GET /v1/limits`: what a client needs to plan an upload without guessing (API.md, Operations).
+ * Only storage class STANDARD is offered, and no upload profiles exist yet: both are reported as such.
+ */
+export function publicLimits(l: Limits) {
+  return {
+    maxUploadBytes: l.maxUploadBytes,
+    maxParts: l.maxParts,
+    minPartBytes: l.minPartBytes,
+    maxPartBytes: COS_MAX_PART_BYTES,
+    defaultPartBytes: l.defaultPartBytes,
+    singlePutMaxBytes: l.singlePutMaxBytes,
+    allowedContentTypes: l.allowedContentTypes
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t.length > 0),
+    allowedStorageClasses: ['STANDARD'],
+    maxOpenUploadsPerOwner: l.maxOpenUploadsPerOwner,
+    urlExpiresSeconds: l.urlExpiresSeconds,
+    stsDurationSeconds: l.stsDurationSeconds,
+    uploadTtlSeconds: l.uploadTtlSeconds,
+    profiles: {},
+  };
+}

@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../local/stack.ts';
+import { limitsResponse, openApiResponse } from '../../shared/api/schemas.ts';
+import { apiClient, bytesOf, expectError, putPart } from '../helpers/api-client.ts';
+import { startTestStack, type TestStack } from '../helpers/test-stack.ts';
+
+/** Discovery without a token (limits, the OpenAPI document) and download URLs for finished files. */
+let testStack: TestStack | undefined;
+let stack: LocalStack;
+let alice: ReturnType<typeof apiClient>;
+let bob: ReturnType<typeof apiClient>;
+let admin: ReturnType<typeof apiClient>;
+
+beforeAll(async () => {
+  testStack = await startTestStack('discovery', {
+    env: { ALLOWED_CONTENT_TYPES: 'image/*, text/plain', URL_EXPIRES_SECONDS: '600' },
+  });
+  stack = testStack.stack;
+  alice = apiClient(stack.apiUrl, await stack.token('alice'));
+  bob = apiClient(stack.apiUrl, await stack.token('bob'));
+  admin = apiClient(stack.apiUrl, await stack.token('root', { admin: true }));
+});
+afterAll(() => testStack?.stop());
+
+async function completed(name: string, bytes: Uint8Array<ArrayBuffer>) {
+  const up = (await alice.create({ fileName: name, size: bytes.length, contentType: 'text/plain' })).body.upload;
+  const url = (await alice.partUrls(up.id, { partNumbers: [1] })).body.urls[0]!;
+  expect(url.headers).not.toHaveProperty('Content-Length'); // a browser sets it; it is still signed
+  expect((await putPart(url, bytes)).status).toBe(200);
+  expect((await alice.complete(up.id)).status).toBe(200);
+  return up;
+}
+
+describe('discovery without a token', () => {
+  it('GET /v1/limits: the limits this deployment holds creates to', async () => {
+    const res = await fetch(`${stack.apiUrl}/v1/limits`);
+    expect(res.status).toBe(200);
+    const limits = limitsResponse.parse(await res.json());
+    expect(limits).toMatchObject({
+      minPartBytes: stack.config.MIN_PART_BYTES,
+      singlePutMaxBytes: stack.config.SINGLE_PUT_MAX_BYTES,
+      maxPartBytes: 5 * 1024 ** 3,
+      allowedContentTypes: ['image/*', 'text/plain'],
+      allowedStorageClasses: ['STANDARD'],
+      urlExpiresSeconds: 600,
+      profiles: {},
+    });
+  });
+
+  it('GET /v1/openapi.json answers without a token, with an operationId for the new routes', async () => {
+    const res = await fetch(`${stack.apiUrl}/v1/openapi.json`);
+    expect(res.status).toBe(200);
+    const doc = openApiResponse.parse(await res.json()) as {
+      paths: Record<string, Record<string, { operationId: string }>>;
+    };
+    expect(doc.paths['/v1/limits']?.get?.operationId).toBe('limits');
+    expect(doc.paths['/v1/uploads/{id}/download-url']?.post?.operationId).toBe('downloadUrl');
+  });
+});
+
+describe('POST /v1/uploads/{id}/download-url', () => {
+  it('owner and admin get a URL that reads the object; another owner gets 404', async () => {
+    const bytes = bytesOf(4096, 81);
+    const up = await completed('report.txt', bytes);
+    for (const who of [alice, admin]) {
+      const r = await who.call<{ url: string; expiresAt: string }>('POST', `/v1/uploads/${up.id}/download-url`, {});
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      const got = await fetch(r.body.url);
+      expect(got.status).toBe(200);
+      expect(Buffer.compare(Buffer.from(await got.arrayBuffer()), Buffer.from(bytes))).toBe(0);
+      // Capped at URL_EXPIRES_SECONDS.
+      expect(Date.parse(r.body.expiresAt) - Date.now()).toBeLessThanOrEqual(600_000 + 1000);
+    }
+    expectError(await bob.call('POST', `/v1/uploads/${up.id}/download-url`, {}), 404, 'NOT_FOUND');
+  });
+
+  it('attachment binds Content-Disposition with the original name (RFC 6266 filename*)', async () => {
+    const up = await completed('résumé 2026.txt', bytesOf(100, 82));
+    const r = await alice.call<{ url: string }>('POST', `/v1/uploads/${up.id}/download-url`, {
+      disposition: 'attachment',
+      expiresSeconds: 60,
+    });
+    expect(r.status).toBe(200);
+    const got = await fetch(r.body.url);
+    expect(got.status).toBe(200);
+    expect(got.headers.get('content-disposition')).toBe(
+      `attachment; filename="r_sum_ 2026.txt"; filename*=UTF-8''r%C3%A9sum%C3%A9%202026.txt`,
+    );
+    // The disposition is signed: a URL edited to another one is refused.
+    const edited = new URL(r.body.url);
+    edited.searchParams.set('response-content-disposition', 'attachment; filename="x.exe"');
+    expect((await fetch(edited)).status).toBe(403);
+  });
+
+  it('an upload that is not completed → 409 UPLOAD_NOT_COMPLETED; bad input → 400', async () => {
+    const up = (await alice.create({ fileName: 'open.txt', size: 10, contentType: 'text/plain' })).body.upload;
+    expectError(await alice.call('POST', `/v1/uploads/${up.id}/download-url`, {}), 409, 'UPLOAD_NOT_COMPLETED');
+    expectError(
+      await alice.call('POST', `/v1/uploads/${up.id}/download-url`, { disposition: 'download' }),
+      400,
+      'VALIDATION_FAILED',
+    );
+  });
+});
