@@ -1,5 +1,5 @@
 import { isAbortError, stoppedError, throwIfStopped, UploadClientError } from './errors.ts';
-import type { RetryOptions } from './types.ts';
+import type { RetryInfo, RetryOptions } from './types.ts';
 
 /** Resolved backoff settings; `random` and `sleep` are swappable so tests need not wait. */
 export interface RetryPolicy {
@@ -13,6 +13,8 @@ export interface RetryPolicy {
   random: () => number;
   /** Waits `ms`, rejecting with `STOPPED` when `signal` fires. */
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Told of each retry before its wait ({@link RetryOptions.onRetry}). */
+  onRetry?: (retry: RetryInfo) => void;
 }
 
 /** Defaults sized for a flaky mobile link: ~7 attempts spread over up to a minute. */
@@ -23,6 +25,7 @@ export function retryPolicy(opts: RetryOptions = {}, overrides: Partial<RetryPol
     maxDelayMs: opts.maxDelayMs ?? 20_000,
     random: Math.random,
     sleep,
+    onRetry: opts.onRetry,
     ...overrides,
   };
 }
@@ -68,12 +71,22 @@ export async function withRetry<T>(
 ): Promise<T> {
   for (let n = 0; ; n++) {
     throwIfStopped(signal);
+    let failure: unknown;
     try {
       return await attempt(n);
     } catch (e) {
       if (isAbortError(e) || signal?.aborted) throw signal?.aborted ? stoppedError(signal.reason) : e;
       if (n >= policy.retries || !retryable(e)) throw e;
+      failure = e;
     }
-    await policy.sleep(backoffDelay(n, policy), signal);
+    const delayMs = backoffDelay(n, policy);
+    if (policy.onRetry && failure instanceof UploadClientError) {
+      try {
+        policy.onRetry({ error: failure, attempt: n + 1, delayMs });
+      } catch {
+        // A reporter's bug must not change what the upload does.
+      }
+    }
+    await policy.sleep(delayMs, signal);
   }
 }

@@ -4,6 +4,8 @@
  * so the SDK can be shipped on its own.
  */
 
+import type { UploadClientError } from './errors.ts';
+
 /** A `fetch`-compatible function; inject one to add logging, fault injection or a custom agent. */
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -160,6 +162,22 @@ export interface RetryOptions {
   baseDelayMs?: number;
   /** Cap of any single delay in ms (default 20,000). */
   maxDelayMs?: number;
+  /**
+   * Called when an API call or a part PUT failed retryably and is about to be tried again, before
+   * the backoff wait: to show it ("retrying in 2 s: connection refused"). Only reports; an error
+   * it throws is ignored.
+   */
+  onRetry?: (retry: RetryInfo) => void;
+}
+
+/** A retry about to happen, as {@link RetryOptions.onRetry} hears of it. */
+export interface RetryInfo {
+  /** The failure being retried: `code`, `status` and `message` say what went wrong. */
+  error: UploadClientError;
+  /** 1 for the first retry of this call, up to `retries`. */
+  attempt: number;
+  /** How long the client waits before the next attempt, in ms. */
+  delayMs: number;
 }
 
 /** How to reach the API: the options of {@link createApiClient}, and part of {@link UploadOptions}. */

@@ -27,6 +27,7 @@ export type {
   FetchLike,
   PartUrl,
   RecordedPart,
+  RetryInfo,
   RetryOptions,
   Upload,
   UploadLastError,
