@@ -18,6 +18,8 @@ const code = await runCli(process.argv.slice(2), {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
   stderrIsTty: process.stderr.isTTY === true,
+  // Progress goes to stderr: its width when it is a terminal, else stdout's, else 80.
+  columns: () => (process.stderr.isTTY ? process.stderr.columns : process.stdout.columns),
   interrupt: interrupt.signal,
 });
 process.exitCode = code;

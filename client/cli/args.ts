@@ -19,13 +19,14 @@ export interface CliArgs {
 }
 
 /** What `--help` and a usage error print. */
-export const USAGE = `usage: npm run upload -- <file> [--api URL] [--token T] [--resume ID] [--concurrency N]
-                         [--part-size BYTES] [--content-type TYPE]
-  --api       API base URL (default $UPLOADS_API_URL)
-  --token     bearer token (default $UPLOADS_TOKEN)
-  --resume    continue this upload id (default: the id saved for this file by an interrupted run)
-Progress goes to stderr; the completed upload's key and etag are printed as JSON on stdout.
-Ctrl-C stops and keeps the upload: run the same command again to resume.`;
+export const USAGE = `usage: npm run upload -- <file> [--api URL] [--token T] [--resume ID]
+         [--concurrency N] [--part-size BYTES] [--content-type TYPE]
+  --api       API base URL, without /v1 (default $UPLOADS_API_URL)
+  --token     bearer token (default $UPLOADS_TOKEN, kept out of ps and history)
+  --resume    continue this upload id (default: what an interrupted run saved)
+Progress and errors go to stderr; the completed upload (id, key, etag, crc64…)
+is printed as JSON on stdout. Ctrl-C stops and keeps the upload: run the same
+command again to resume.`;
 
 const usageError = (message: string) => new UploadClientError(null, 'INVALID_OPTIONS', message);
 
@@ -50,6 +51,7 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
   const api = values.api ?? env.UPLOADS_API_URL;
   const token = values.token ?? env.UPLOADS_TOKEN;
   if (!api) throw usageError('no API URL: pass --api or set UPLOADS_API_URL');
+  if (!/^https?:\/\/[^/]/i.test(api)) throw usageError(`--api must be an http(s) URL, got ${api}`);
   if (!token) throw usageError('no token: pass --token or set UPLOADS_TOKEN');
   return {
     file: positionals[0]!,

@@ -4,6 +4,7 @@ import type { Upload } from '../types.ts';
 import { createUpload } from '../upload-task.ts';
 import { parseCliArgs, USAGE } from './args.ts';
 import { ProgressBar } from './progress-bar.ts';
+import { checkApi, formatDelay, retryReason } from './reach.ts';
 import { clearState, loadState, saveState, stateDir, stateFileFor } from './state-file.ts';
 
 /** The process edges of the CLI, injectable so it can run in-process. */
@@ -16,11 +17,13 @@ export interface CliIo {
   stderr: (s: string) => void;
   /** Draw the progress bar in place rather than line by line. */
   stderrIsTty: boolean;
+  /** The terminal's width, read at each redraw (default 80). */
+  columns?: () => number | undefined;
   /** Fires on the first Ctrl-C (or SIGTERM): the upload stops with `STOPPED` and is kept. */
   interrupt: AbortSignal;
 }
 
-/** Exit codes: 0 done, 1 upload failed, 2 bad usage, 130 interrupted (resumable). */
+/** Exit codes: 0 done, 1 upload failed (or the API unreachable), 2 bad usage, 130 interrupted (resumable). */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let args: ReturnType<typeof parseCliArgs>;
   try {
@@ -34,21 +37,27 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stdout(`${USAGE}\n`);
     return 0;
   }
+  let bar: ProgressBar | null = null;
   try {
     const source = await fileSource(args.file);
+    // A wrong --api fails here within seconds, naming the URL, not after a minute of backoff.
+    await checkApi(args.api, { signal: io.interrupt });
     const stateFile = stateFileFor(stateDir(io.env), args.file);
     const saved = args.resume ? null : await loadState(stateFile, args.api, source.size);
-    const bar = new ProgressBar({ write: io.stderr, tty: io.stderrIsTty });
+    const progress = new ProgressBar({ write: io.stderr, tty: io.stderrIsTty, columns: io.columns });
+    bar = progress;
     const attempt = (uploadId: string | undefined): Promise<Upload> =>
       createUpload(source, {
         baseUrl: args.api,
         token: args.token,
+        // Retries are visible: a stalled bar with no word why looks like a hang.
+        retry: { onRetry: (r) => progress.note(`retrying in ${formatDelay(r.delayMs)}: ${retryReason(r.error)}`) },
         uploadId,
         concurrency: args.concurrency,
         partSize: args.partSize,
         contentType: args.contentType,
         signal: io.interrupt,
-        onProgress: (p) => bar.update(p),
+        onProgress: (p) => progress.update(p),
         onUploadCreated: (u) => {
           if (u.state === 'completed') return;
           // Fire and forget: failing to save only costs the automatic resume.
@@ -58,12 +67,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             path: args.file,
             size: source.size,
             savedAt: new Date().toISOString(),
-          }).catch((e: unknown) => io.stderr(`warning: could not save resume state: ${String(e)}\n`));
+          }).catch((e: unknown) => progress.note(`warning: could not save resume state: ${String(e)}`));
         },
       }).done;
     let done: Upload;
     const resumeId = args.resume ?? saved?.uploadId;
-    if (resumeId) io.stderr(`resuming upload ${resumeId}\n`);
+    if (resumeId) progress.note(`resuming upload ${resumeId}`);
     try {
       done = await attempt(resumeId);
     } catch (e) {
@@ -71,24 +80,25 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const stale =
         e instanceof UploadClientError && ['NOT_FOUND', 'UPLOAD_NOT_OPEN', 'SOURCE_MISMATCH'].includes(e.code);
       if (!saved || !stale) throw e;
-      io.stderr(`saved upload ${saved.uploadId} cannot be resumed (${e.code}); starting a new one\n`);
+      progress.note(`saved upload ${saved.uploadId} cannot be resumed (${e.code}); starting a new one`);
       await clearState(stateFile);
       done = await attempt(undefined);
     }
-    bar.finish();
+    progress.finish();
     await clearState(stateFile);
     const { id, bucket, region, key, etag, crc64, size, location } = done;
     io.stdout(`${JSON.stringify({ id, bucket, region, key, etag, crc64, size, location })}\n`);
     return 0;
   } catch (e) {
-    io.stderr('\n');
+    bar?.breakLine();
     // STOPPED, not ABORTED: the interrupt stopped the upload without deleting it.
     if (io.interrupt.aborted && e instanceof UploadClientError && e.code === 'STOPPED') {
       io.stderr('interrupted: the upload is kept; run the same command again to resume\n');
       return 130;
     }
-    io.stderr(`${JSON.stringify(toError(e).toJSON())}\n`);
-    return 1;
+    const error = toError(e);
+    io.stderr(`${JSON.stringify(error.toJSON())}\n`);
+    return error.code === 'INVALID_OPTIONS' ? 2 : 1;
   }
 }
 
