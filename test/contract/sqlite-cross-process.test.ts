@@ -67,9 +67,9 @@ class Racer {
  * each with its own locks, and the WHERE clause (not luck) settling who wins.
  */
 describe('SqliteUploadStore across processes', () => {
-  const cleanup: (() => void)[] = [];
-  afterEach(() => {
-    for (const c of cleanup.splice(0).reverse()) c();
+  const cleanup: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
   });
 
   it(`two processes racing ${UPLOADS} uploads open → completing: one winner each, every acknowledged part kept, no SQLITE_BUSY`, async () => {
