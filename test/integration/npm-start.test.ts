@@ -10,6 +10,18 @@ import { apiClient, bytesOf, putPart } from '../helpers/api-client.ts';
 const run = promisify(execFile);
 const NODE = join(process.cwd(), 'node_modules/.bin/node');
 
+/** Runs `node local/start.ts` to its exit; what it printed on stderr. */
+async function failedStart(env: Record<string, string | undefined>, args: string[] = []) {
+  const child = spawn(NODE, ['local/start.ts', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d));
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  return { code, err };
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
@@ -27,8 +39,8 @@ interface Started {
 }
 
 /** Runs `npm start`'s command (node local/start.ts) as a user would, and waits for its banner. */
-async function start(env: Record<string, string>): Promise<Started> {
-  const child = spawn(NODE, ['local/start.ts', '--quiet'], {
+async function start(env: Record<string, string>, args = ['--quiet']): Promise<Started> {
+  const child = spawn(NODE, ['local/start.ts', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -115,5 +127,76 @@ describe('npm start', () => {
     const code = await new Promise((resolve) => child.once('exit', resolve));
     expect(code).toBe(1);
     expect(err).toContain('MAX_PARTS');
+  });
+
+  it('a port in use names the variable to change, PORT or COS_LOCAL_PORT, without a stack trace', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'npm-start-port-'));
+    dirs.push(dataDir);
+    const holder = createServer();
+    const taken = await new Promise<number>((resolve) =>
+      holder.listen(0, '127.0.0.1', () => resolve((holder.address() as { port: number }).port)),
+    );
+    try {
+      const api = await failedStart({ DATA_DIR: dataDir, PORT: String(taken), COS_LOCAL_PORT: '0' });
+      expect(api.code).toBe(1);
+      expect(api.err).toContain(`port ${taken} (the API) is already in use`);
+      expect(api.err).toContain(`PORT=${taken + 10} npm start`);
+      expect(api.err).not.toMatch(/\n\s+at /);
+      const cos = await failedStart({ DATA_DIR: dataDir, PORT: '0', COS_LOCAL_PORT: String(taken) });
+      expect(cos.code).toBe(1);
+      expect(cos.err).toContain(`port ${taken} (the local COS + STS emulator) is already in use`);
+      expect(cos.err).toContain('COS_LOCAL_PORT=');
+      expect(cos.err).not.toMatch(/\n\s+at /);
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('request logs stay off the terminal by default; --verbose (or LOG_LEVEL) brings them back', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'npm-start-logs-'));
+    dirs.push(dataDir);
+    const env = { PORT: String(await freePort()), COS_LOCAL_PORT: String(await freePort()), DATA_DIR: dataDir };
+    const request = (api: string) => fetch(`${api}/healthz`).then((r) => r.text());
+    const plain = await start({ ...env, LOG_LEVEL: '' }, []);
+    await request(plain.api);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(plain.output()).toContain('request logs: npm start -- --verbose');
+    expect(plain.output()).not.toContain('"msg":"request"');
+    expect(await stop(plain, 'SIGTERM')).toBe(0);
+    for (const [extra, args] of [
+      [{}, ['--verbose']],
+      [{ LOG_LEVEL: 'info' }, []],
+    ] as const) {
+      const loud = await start({ ...env, ...extra }, [...args]);
+      await request(loud.api);
+      const deadline = Date.now() + 5000;
+      while (!loud.output().includes('"msg":"request"') && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(loud.output(), JSON.stringify(extra)).toContain('"msg":"request"');
+      expect(await stop(loud, 'SIGTERM')).toBe(0);
+    }
+  });
+
+  it('UPLOADS_STORE=dynamodb with nowhere to go, or DynamoDB Local not running, says what to do', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'npm-start-ddb-'));
+    dirs.push(dataDir);
+    const base = { DATA_DIR: dataDir, PORT: '0', COS_LOCAL_PORT: '0', UPLOADS_STORE: 'dynamodb' };
+    const noRegion = await failedStart({
+      ...base,
+      DYNAMODB_ENDPOINT: undefined,
+      AWS_REGION: undefined,
+      AWS_DEFAULT_REGION: undefined,
+      AWS_PROFILE: undefined,
+      AWS_CONFIG_FILE: join(dataDir, 'no-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dataDir, 'no-aws-credentials'),
+    });
+    expect(noRegion.code).toBe(1);
+    expect(noRegion.err).toContain('UPLOADS_STORE=dynamodb needs DYNAMODB_ENDPOINT or an AWS region');
+    expect(noRegion.err).toContain('npm run db:local');
+    const endpoint = `http://127.0.0.1:${await freePort()}`;
+    const down = await failedStart({ ...base, DYNAMODB_ENDPOINT: endpoint });
+    expect(down.code).toBe(1);
+    expect(down.err).toContain(`DynamoDB Local is not running at ${endpoint} (connection refused)`);
+    expect(down.err).toContain('start it with `npm run db:local`');
   });
 });
