@@ -4,14 +4,14 @@ import { loadOwned } from '../shared/core/owned-upload.ts';
 import { toPublicUpload } from '../shared/core/upload-view.ts';
 import { json } from '../shared/http/api-event.ts';
 import { route } from '../shared/http/route.ts';
-import { cosStorage } from '../shared/runtime/cos-storage.ts';
+import { withCos } from '../shared/runtime/with-cos.ts';
 
 /** A merge that outlasted COMPLETE_WAIT_SECONDS is a big one: looking again every few seconds is plenty. */
 const RETRY_AFTER_SECONDS = 5;
 
 /** POST /v1/uploads/{id}/complete */
 export const handler = route(
-  { name: 'complete-upload', auth: 'user', params: uploadIdParams, body: completeBody, uses: { storage: cosStorage } },
+  { name: 'complete-upload', auth: 'user', params: uploadIdParams, body: completeBody, uses: withCos },
   async ({ params, body, principal, deps }) => {
     const upload = await loadOwned(deps, principal, params.id);
     const { upload: result, done } = await completeUpload(deps, upload, body?.parts ?? []);

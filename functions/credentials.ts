@@ -4,14 +4,14 @@ import { issueCredentials } from '../shared/core/issue-credentials.ts';
 import { loadOwned } from '../shared/core/owned-upload.ts';
 import { json } from '../shared/http/api-event.ts';
 import { route } from '../shared/http/route.ts';
-import { stsIssuer } from '../shared/runtime/sts-issuer.ts';
+import { withSts } from '../shared/runtime/with-sts.ts';
 
 /**
  * POST /v1/uploads/{id}/credentials. The only route that names the STS issuer, so the only bundle
  * that carries the Tencent STS SDK (loaded on first use).
  */
 export const handler = route(
-  { name: 'credentials', auth: 'user', params: uploadIdParams, body: credentialsBody, uses: { issuer: stsIssuer } },
+  { name: 'credentials', auth: 'user', params: uploadIdParams, body: credentialsBody, uses: withSts },
   async ({ params, principal, deps }) => {
     // Owner only, even for admins: these keys write bytes, which is the uploading app's job.
     const upload = await loadOwned(deps, { sub: principal.sub, admin: false }, params.id);

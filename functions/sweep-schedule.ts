@@ -1,6 +1,6 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { type SweepReport, sweep } from '../shared/core/sweep.ts';
-import { cosStorage } from '../shared/runtime/cos-storage.ts';
+import { withCos } from '../shared/runtime/with-cos.ts';
 import { invocation } from '../shared/runtime/invocation.ts';
 import * as z from '../shared/zod.ts';
 
@@ -21,17 +21,15 @@ export type ScheduleEvent = ScheduledEvent | Record<string, unknown>;
 let resumeCursor: string | null = null;
 
 /** The hourly sweep (serverless.yml's schedule): a bounded run that the next one continues. */
-export const handler = invocation<
-  ScheduleEvent,
-  SweepReport,
-  z.infer<typeof scheduleInput>,
-  { storage: typeof cosStorage }
->({ name: 'sweep-schedule', input: scheduleInput, uses: { storage: cosStorage } }, async ({ input, deps }) => {
-  const report = await sweep(deps, {
-    olderThanSeconds: input.olderThanSeconds,
-    dryRun: input.dryRun,
-    cursor: resumeCursor ?? undefined,
-  });
-  resumeCursor = report.nextCursor;
-  return report;
-});
+export const handler = invocation<ScheduleEvent, SweepReport, z.infer<typeof scheduleInput>, typeof withCos>(
+  { name: 'sweep-schedule', input: scheduleInput, uses: withCos },
+  async ({ input, deps }) => {
+    const report = await sweep(deps, {
+      olderThanSeconds: input.olderThanSeconds,
+      dryRun: input.dryRun,
+      cursor: resumeCursor ?? undefined,
+    });
+    resumeCursor = report.nextCursor;
+    return report;
+  },
+);

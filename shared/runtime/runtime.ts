@@ -9,7 +9,6 @@ import type { Clock, CompletionTrigger, CredentialIssuer, IdSource, ObjectStorag
 import { randomIds, systemClock } from './ids.ts';
 import { inProcessCompletions, type InProcessCompletions, streamTriggered } from './in-process-completions.ts';
 import { memoUntilFailure } from './memo-until-failure.ts';
-import { storeFrom } from './store-from.ts';
 
 /**
  * How the runtime gets an adapter: built on first use from the configuration. A Lambda entry passes
@@ -57,7 +56,7 @@ export interface Runtime {
   issuerDeps(scope: Scope): Promise<StoreDeps & { issuer: CredentialIssuer }>;
   verifier(): TokenVerifier;
   /** Adds loaders this entry brings; adapters already present are kept. */
-  provide(parts: Pick<RuntimeParts, 'storage' | 'issuer'>): void;
+  provide(parts: Pick<RuntimeParts, 'store' | 'storage' | 'issuer'>): void;
   /**
    * The same runtime with some parts (or the configuration its limits come from) replaced: tests
    * swap one adapter, benchmarks lift a limit. Closing it closes nothing it shares.
@@ -134,7 +133,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
     parts,
     log,
     {
-      store: new Slot<UploadStore>('the upload store', parts.store ?? storeFrom, config, log),
+      store: new Slot<UploadStore>('the upload store', parts.store, config, log),
       storage: new Slot<ObjectStorage>('object storage (COS) for this function', parts.storage, config, log),
       issuer: new Slot<CredentialIssuer>('issuing temporary credentials', parts.issuer, config, log),
     },
@@ -195,6 +194,7 @@ function build(config: Config, parts: RuntimeParts, log: Logger, slots: Slots, o
         audience: config.AUTH_AUDIENCE,
       })),
     provide(more) {
+      slots.store.offer(more.store);
       slots.storage.offer(more.storage);
       slots.issuer.offer(more.issuer);
     },

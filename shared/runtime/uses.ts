@@ -1,5 +1,5 @@
 import type { CoreDeps, StoreDeps } from '../core/deps.ts';
-import type { CredentialIssuer, ObjectStorage } from '../ports.ts';
+import type { CredentialIssuer, ObjectStorage, UploadStore } from '../ports.ts';
 import type { Loader, Runtime, Scope } from './runtime.ts';
 
 /**
@@ -7,8 +7,8 @@ import type { Loader, Runtime, Scope } from './runtime.ts';
  * entries name them carry the COS client or the STS SDK.
  */
 export interface Uses {
-  /** false: the route reads no upload (limits, the OpenAPI document), so no store is opened for it. */
-  store?: false;
+  /** Absent: the entry reads no upload (limits, the OpenAPI document): no store, none in its bundle. */
+  store?: Loader<UploadStore>;
   storage?: Loader<ObjectStorage>;
   issuer?: Loader<CredentialIssuer>;
 }
@@ -21,9 +21,9 @@ export type DepsFor<U extends Uses> = U extends { storage: Loader<ObjectStorage>
   ? CoreDeps
   : U extends { issuer: Loader<CredentialIssuer> }
     ? StoreDeps & { issuer: CredentialIssuer }
-    : U extends { store: false }
-      ? NoStoreDeps
-      : StoreDeps;
+    : U extends { store: Loader<UploadStore> }
+      ? StoreDeps
+      : NoStoreDeps;
 
 export async function depsFor<U extends Uses>(
   runtime: Runtime,
@@ -32,8 +32,6 @@ export async function depsFor<U extends Uses>(
 ): Promise<DepsFor<U>> {
   if (uses?.storage) return (await runtime.coreDeps(scope)) as DepsFor<U>;
   if (uses?.issuer) return (await runtime.issuerDeps(scope)) as DepsFor<U>;
-  if (uses?.store === false) {
-    return { limits: runtime.limits, clock: runtime.clock, log: runtime.log.child({ ...scope }) } as DepsFor<U>;
-  }
-  return (await runtime.storeDeps(scope)) as DepsFor<U>;
+  if (uses?.store) return (await runtime.storeDeps(scope)) as DepsFor<U>;
+  return { limits: runtime.limits, clock: runtime.clock, log: runtime.log.child({ ...scope }) } as DepsFor<U>;
 }

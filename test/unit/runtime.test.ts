@@ -8,6 +8,7 @@ import { cosStorage } from '../../shared/runtime/cos-storage.ts';
 import { installRuntime, runtimeFor } from '../../shared/runtime/current.ts';
 import { memoUntilFailure } from '../../shared/runtime/memo-until-failure.ts';
 import { createRuntime } from '../../shared/runtime/runtime.ts';
+import { storeFrom } from '../../shared/runtime/store-from.ts';
 
 describe('memoUntilFailure', () => {
   it('builds once while the build succeeds', async () => {
@@ -51,7 +52,7 @@ describe('createRuntime', () => {
   });
 
   it('storeDeps carry no COS client; coreDeps add one over the same store, once', async () => {
-    const rt = createRuntime(parseConfig(env()), { storage: cosStorage });
+    const rt = createRuntime(parseConfig(env()), { store: storeFrom, storage: cosStorage });
     const base = await rt.storeDeps(scope);
     expect(base).not.toHaveProperty('storage');
     const full = await rt.coreDeps(scope);
@@ -61,8 +62,9 @@ describe('createRuntime', () => {
     await rt.close();
   });
 
-  it('a use case whose entry brought no COS loader gets a 500 that says so, not a crash', async () => {
-    const rt = createRuntime(parseConfig(env()));
+  it('a use case whose entry brought no loader for an adapter gets a 500 that says so, not a crash', async () => {
+    await expect(createRuntime(parseConfig(env())).storeDeps(scope)).rejects.toMatchObject({ status: 500 });
+    const rt = createRuntime(parseConfig(env()), { store: storeFrom });
     await expect(rt.coreDeps(scope)).rejects.toMatchObject({
       status: 500,
       code: 'INTERNAL',
@@ -93,14 +95,14 @@ describe('createRuntime', () => {
   it('deps are request-scoped: their logger names the function and the request', async () => {
     const lines: Record<string, unknown>[] = [];
     const log = createLogger('info', {}, (l) => lines.push(JSON.parse(l) as Record<string, unknown>));
-    const rt = createRuntime(parseConfig(env()), { log });
+    const rt = createRuntime(parseConfig(env()), { store: storeFrom, log });
     (await rt.storeDeps({ fn: 'get-upload', requestId: 'abc' })).log.info('hello');
     expect(lines).toEqual([expect.objectContaining({ msg: 'hello', fn: 'get-upload', requestId: 'abc' })]);
     await rt.close();
   });
 
   it('with() shares the adapters it does not replace, and closing it closes none of them', async () => {
-    const rt = createRuntime(parseConfig(env()), { storage: cosStorage });
+    const rt = createRuntime(parseConfig(env()), { store: storeFrom, storage: cosStorage });
     const store = (await rt.storeDeps(scope)).store;
     const other = rt.with({ config: { ...rt.config, MIN_PART_BYTES: 1 } });
     expect((await other.storeDeps(scope)).store).toBe(store);
