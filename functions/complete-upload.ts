@@ -1,6 +1,6 @@
 import { completeBody, uploadIdParams } from '../shared/api/schemas.ts';
 import { completeUpload } from '../shared/core/complete-upload.ts';
-import { loadOwned } from '../shared/core/owned-upload.ts';
+import { loadForWriting } from '../shared/core/owned-upload.ts';
 import { toPublicUpload } from '../shared/core/upload-view.ts';
 import { json } from '../shared/http/api-event.ts';
 import { route } from '../shared/http/route.ts';
@@ -13,7 +13,7 @@ const RETRY_AFTER_SECONDS = 5;
 export const handler = route(
   { name: 'complete-upload', auth: 'user', params: uploadIdParams, body: completeBody, uses: withCos },
   async ({ params, body, principal, deps }) => {
-    const upload = await loadOwned(deps, principal, params.id);
+    const upload = await loadForWriting(deps, principal, params.id);
     const { upload: result, done } = await completeUpload(deps, upload, body?.parts ?? []);
     const payload = { upload: toPublicUpload(result, deps.clock.now()) };
     // Still merging: the worker finishes it and GET shows when (API.md, complete).

@@ -1,7 +1,7 @@
 import { credentialsBody } from '../shared/api/credentials-schemas.ts';
 import { uploadIdParams } from '../shared/api/schemas.ts';
 import { issueCredentials } from '../shared/core/issue-credentials.ts';
-import { loadOwned } from '../shared/core/owned-upload.ts';
+import { loadForWriting } from '../shared/core/owned-upload.ts';
 import { json } from '../shared/http/api-event.ts';
 import { route } from '../shared/http/route.ts';
 import { withSts } from '../shared/runtime/with-sts.ts';
@@ -13,8 +13,7 @@ import { withSts } from '../shared/runtime/with-sts.ts';
 export const handler = route(
   { name: 'credentials', auth: 'user', params: uploadIdParams, body: credentialsBody, uses: withSts },
   async ({ params, principal, deps }) => {
-    // Owner only, even for admins: these keys write bytes, which is the uploading app's job.
-    const upload = await loadOwned(deps, { sub: principal.sub, admin: false }, params.id);
+    const upload = await loadForWriting(deps, principal, params.id);
     // The answer holds secrets: no cache may keep it.
     return json(200, await issueCredentials(deps, upload), { 'cache-control': 'no-store' });
   },

@@ -18,6 +18,14 @@ export async function loadOwned(deps: Pick<CoreDeps, 'store'>, caller: Caller, i
   return upload;
 }
 
+/**
+ * Loads an upload for a route that writes bytes or changes what gets assembled (part URLs, the
+ * ledger, temporary keys, complete): the owner's alone. An admin may read and abort any upload,
+ * but on another owner's one these answer 404 like to anyone else (API.md, roles).
+ */
+export const loadForWriting = (deps: Pick<CoreDeps, 'store'>, caller: Caller, id: string): Promise<UploadRecord> =>
+  loadOwned(deps, { sub: caller.sub, admin: false }, id);
+
 /** Throws UPLOAD_NOT_OPEN unless the upload is open and not past `expiresAt`. */
 export function assertOpen(upload: UploadRecord, now: Date): void {
   const state = effectiveState(upload, now);

@@ -102,3 +102,24 @@ describe('POST /v1/uploads/{id}/download-url', () => {
     );
   });
 });
+
+describe('an admin reads, aborts and downloads any upload, but writes none (API.md, roles)', () => {
+  it('part-urls, parts, credentials and complete on another owner’s upload → 404; GET and DELETE work', async () => {
+    const up = (await alice.create({ fileName: 'alices.txt', size: 10, contentType: 'text/plain' })).body.upload;
+    const path = `/v1/uploads/${up.id}`;
+    expectError(await admin.call('POST', `${path}/part-urls`, { partNumbers: [1] }), 404, 'NOT_FOUND');
+    expectError(
+      await admin.call('PUT', `${path}/parts`, {
+        parts: [{ partNumber: 1, etag: '"0123456789abcdef0123456789abcdef"' }],
+      }),
+      404,
+      'NOT_FOUND',
+    );
+    expectError(await admin.call('POST', `${path}/credentials`), 404, 'NOT_FOUND');
+    expectError(await admin.call('POST', `${path}/complete`), 404, 'NOT_FOUND');
+    // Nothing changed, and what admins may do still works.
+    expect((await admin.get(up.id)).body.upload).toMatchObject({ state: 'open' });
+    expect((await alice.get(up.id)).body.parts).toEqual([]);
+    expect((await admin.call('DELETE', `/v1/admin/uploads/${up.id}`)).status).toBe(204);
+  });
+});
