@@ -16,7 +16,7 @@ export const handler = route(
     const upload = await loadForWriting(deps, principal, params.id);
     const { upload: result, done } = await completeUpload(deps, upload, body?.parts ?? []);
     const payload = { upload: toPublicUpload(result, deps.clock.now()) };
-    // Still merging: the worker finishes it and GET shows when (API.md, complete).
+    // Still merging: the worker finishes it and GET shows when (docs/API.md, complete).
     return done ? json(200, payload) : json(202, payload, { 'retry-after': String(RETRY_AFTER_SECONDS) });
   },
 );

@@ -1,6 +1,6 @@
 import type { Handler } from 'aws-lambda';
 
-/** One entry per route of API.md; serverless.yml declares the same table (a test checks they agree). */
+/** One entry per route of docs/API.md; serverless.yml declares the same table (a test checks they agree). */
 export interface RouteEntry {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;

@@ -28,7 +28,7 @@ export interface LocalStackOptions {
   /** 0 = a free port. Defaults: PORT / COS_LOCAL_PORT from env, else 8787 / 8788. */
   port?: number;
   cosPort?: number;
-  /** Configuration overrides (API.md variables), on top of process.env and the local defaults. */
+  /** Configuration overrides (docs/API.md variables), on top of process.env and the local defaults. */
   env?: Record<string, string>;
   /** A controllable clock for the API (the emulator keeps real time unless `cosNow` is given). */
   clock?: Clock;

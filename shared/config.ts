@@ -9,7 +9,7 @@ const int = (def: number, min = 1, max = Number.MAX_SAFE_INTEGER) =>
   z._default(z.coerce.number().check(z.int(), z.gte(min), z.lte(max)), def);
 const optionalString = z.optional(z.string().check(z.trim(), z.minLength(1)));
 
-/** Every variable of API.md's configuration table, parsed once. */
+/** Every variable of docs/API.md's configuration table, parsed once. */
 export const configSchema = z
   .object({
     PORT: int(8787, 1, 65535),

@@ -22,7 +22,7 @@ export interface CorsRule {
 }
 
 /**
- * What `npm start` gives its bucket (API.md, Local mode): loopback pages on any port — the web page
+ * What `npm start` gives its bucket (docs/API.md, Local mode): loopback pages on any port — the web page
  * is served by the API on another port than the emulator — may PUT, POST, GET and HEAD with any
  * header and read what an upload client needs.
  */

@@ -15,7 +15,7 @@ export type { CorsRule };
 /**
  * The local COS + STS emulator: COS XML API (objects and multipart uploads) and Tencent STS on
  * one loopback port, strict about signatures, temporary-key policies and COS's multipart rules.
- * See shared/LOCAL-COS.md for what it must do; test/emulator/ proves it with the official SDKs.
+ * What it does, with the COS source of each rule: local/cos/README.md; test/emulator/ proves it with the official SDKs.
  */
 
 export interface CosEmulatorOptions {

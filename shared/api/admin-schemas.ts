@@ -4,7 +4,7 @@ import * as z from '../zod.ts';
 import { UPLOAD_STATES } from '../ports.ts';
 import { uploadObject } from './schemas.ts';
 
-/** The admin routes' shapes (API.md, Admin), next to the public ones in schemas.ts. */
+/** The admin routes' shapes (docs/API.md, Admin), next to the public ones in schemas.ts. */
 
 /** Ten years: beyond that a threshold is a typo, not a policy. */
 const MAX_OLDER_THAN_SECONDS = 10 * 365 * 86_400;

@@ -3,7 +3,7 @@ import * as z from '../zod.ts';
 const int = () => z.number().check(z.int());
 const unixSeconds = () => int().check(z.describe('unix seconds'));
 
-/** `POST /v1/uploads/{id}/credentials` (API.md): no body, or an empty object. */
+/** `POST /v1/uploads/{id}/credentials` (docs/API.md): no body, or an empty object. */
 export const credentialsBody = z.optional(z.strictObject({}));
 
 export const credentialsResponse = z.object({
@@ -14,7 +14,7 @@ export const credentialsResponse = z.object({
   bucket: z.string(),
   region: z.string(),
   key: z.string(),
-  // A single upload has one too: it is part 1 of a one-part multipart upload (API.md).
+  // A single upload has one too: it is part 1 of a one-part multipart upload (docs/API.md).
   uploadId: z.string().check(z.describe('COS multipart UploadId')),
   partSize: int(),
   partCount: z.nullable(int()),

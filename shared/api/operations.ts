@@ -5,7 +5,7 @@ import { credentialsBody, credentialsResponse } from './credentials-schemas.ts';
 import * as s from './schemas.ts';
 
 /**
- * Every route of API.md once: what it takes, what it answers on success and which error codes it
+ * Every route of docs/API.md once: what it takes, what it answers on success and which error codes it
  * can answer with. The OpenAPI document is generated from this table and the integration test
  * client parses every answer with it, so the document describes what the tests saw. Only those
  * two import it: no Lambda bundle carries every schema.

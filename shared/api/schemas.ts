@@ -3,7 +3,7 @@ import { STRATEGIES, UPLOAD_STATES } from '../ports.ts';
 import * as z from '../zod.ts';
 
 /**
- * The request and response shapes of API.md, once: the handlers validate with them and
+ * The request and response shapes of docs/API.md, once: the handlers validate with them and
  * /v1/openapi.json is generated from them.
  */
 

@@ -8,7 +8,7 @@ export const NO_PROBLEMS = { missing: [] as number[], wrongSize: [], etagMismatc
 
 /**
  * The parts complete checks. A single upload's client PUTs once and completes with no body, so when
- * nothing was recorded, COS's own List Parts stands in for the ledger (API.md, "Single uploads").
+ * nothing was recorded, COS's own List Parts stands in for the ledger (docs/API.md, "Single uploads").
  */
 export function ledgerFor(
   u: Pick<UploadRecord, 'strategy'>,

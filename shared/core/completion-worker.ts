@@ -102,7 +102,7 @@ async function drive(run: Run): Promise<CompletionOutcome> {
 /**
  * COS no longer knows the multipart upload. Either a merge finished (an earlier attempt, another
  * worker) or is still running — real COS says NoSuchUpload and HEAD 404 for a while around a merge
- * (our assumption, the least convenient one, see LOCAL-COS.md) — or the upload was aborted behind
+ * (our assumption, the least convenient one, see local/cos/README.md) — or the upload was aborted behind
  * our back. So: HEAD until the object shows, and give up only after the grace window.
  */
 async function awaitObject(run: Run, ledger: readonly PartRecord[]): Promise<CompletionOutcome> {

@@ -26,7 +26,7 @@ export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
  * record exists — a record never points at a COS upload that was not created. If the insert then
  * fails, the COS upload is an orphan the sweep reconciles. Every strategy is a multipart upload
  * (a single PUT is part 1 of one), so every object header is the server's, set here at Initiate,
- * and no URL or key outlives the upload (API.md, "Single uploads are one-part multipart uploads").
+ * and no URL or key outlives the upload (docs/API.md, "Single uploads are one-part multipart uploads").
  * A 0-byte file has nothing to send: the server writes it and the upload is born completed.
  */
 export async function createUpload(deps: CoreDeps, owner: string, input: CreateUploadInput): Promise<UploadRecord> {

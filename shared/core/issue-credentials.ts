@@ -5,7 +5,7 @@ import type { StoreDeps } from './deps.ts';
 import { assertOpen } from './owned-upload.ts';
 import { grantedActions, temporaryKeyGrant } from './temporary-key-grant.ts';
 
-/** The body of `POST /v1/uploads/{id}/credentials` (API.md), in its order. */
+/** The body of `POST /v1/uploads/{id}/credentials` (docs/API.md), in its order. */
 export interface CredentialsGrant {
   credentials: { tmpSecretId: string; tmpSecretKey: string; sessionToken: string };
   startTime: number;

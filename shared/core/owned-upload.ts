@@ -21,7 +21,7 @@ export async function loadOwned(deps: Pick<CoreDeps, 'store'>, caller: Caller, i
 /**
  * Loads an upload for a route that writes bytes or changes what gets assembled (part URLs, the
  * ledger, temporary keys, complete): the owner's alone. An admin may read and abort any upload,
- * but on another owner's one these answer 404 like to anyone else (API.md, roles).
+ * but on another owner's one these answer 404 like to anyone else (docs/API.md, roles).
  */
 export const loadForWriting = (deps: Pick<CoreDeps, 'store'>, caller: Caller, id: string): Promise<UploadRecord> =>
   loadOwned(deps, { sub: caller.sub, admin: false }, id);

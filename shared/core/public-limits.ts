@@ -2,7 +2,7 @@ import { COS_MAX_PART_BYTES } from './cos-limits.ts';
 import type { Limits } from './limits.ts';
 
 /**
- * `GET /v1/limits`: what a client needs to plan an upload without guessing (API.md, Operations).
+ * `GET /v1/limits`: what a client needs to plan an upload without guessing (docs/API.md, Operations).
  * Only storage class STANDARD is offered, and no upload profiles exist yet: both are reported as such.
  */
 export function publicLimits(l: Limits) {

@@ -1,6 +1,6 @@
 import type { UploadRecord } from '../ports.ts';
 
-/** The COS actions temporary keys may perform, in the order API.md's `allow` lists them. */
+/** The COS actions temporary keys may perform, in the order docs/API.md's `allow` lists them. */
 export type GrantedAction = 'UploadPart' | 'ListParts';
 
 /**

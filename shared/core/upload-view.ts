@@ -11,7 +11,7 @@ export function effectiveState(u: Pick<UploadRecord, 'state' | 'expiresAt'>, now
   return u.state === 'open' && u.expiresAt <= now.toISOString() ? 'expired' : u.state;
 }
 
-/** The public upload object of API.md (no owner, no internal activity stamp). */
+/** The public upload object of docs/API.md (no owner, no internal activity stamp). */
 export function toPublicUpload(u: UploadRecord, now: Date): PublicUpload {
   return {
     id: u.id,

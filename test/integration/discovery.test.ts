@@ -103,7 +103,7 @@ describe('POST /v1/uploads/{id}/download-url', () => {
   });
 });
 
-describe('an admin reads, aborts and downloads any upload, but writes none (API.md, roles)', () => {
+describe('an admin reads, aborts and downloads any upload, but writes none (docs/API.md, roles)', () => {
   it('part-urls, parts, credentials and complete on another owner’s upload → 404; GET and DELETE work', async () => {
     const up = (await alice.create({ fileName: 'alices.txt', size: 10, contentType: 'text/plain' })).body.upload;
     const path = `/v1/uploads/${up.id}`;

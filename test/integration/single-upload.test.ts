@@ -6,7 +6,7 @@ import { getObjectBytes, headObject, officialCos, sdk } from '../helpers/officia
 import { startTestStack, type TestStack } from '../helpers/test-stack.ts';
 
 /**
- * API.md "Single uploads are one-part multipart uploads": once an upload is completed or aborted,
+ * docs/API.md "Single uploads are one-part multipart uploads": once an upload is completed or aborted,
  * its COS upload id is gone, so nothing handed to a client — a URL, temporary keys — can write
  * the object again; and an Upload Part request cannot carry object headers.
  */

@@ -114,7 +114,7 @@ describe.each(['sqlite', 'dynamodb'] as const)('sweep over HTTP with the %s stor
     const single = await create(1000);
     const active = await create();
     clock.offsetMs = 25 * H;
-    // Asking for part URLs is activity (API.md): it keeps `active` out of the sweep.
+    // Asking for part URLs is activity (docs/API.md): it keeps `active` out of the sweep.
     expect((await alice.partUrls(active.id, { partNumbers: [1] })).status).toBe(200);
 
     const report = await sweep();

@@ -12,7 +12,7 @@ const refusal = (env: Record<string, string>) => {
   throw new Error('configuration was accepted');
 };
 
-describe('start-up refusals (API.md, Configuration)', () => {
+describe('start-up refusals (docs/API.md, Configuration)', () => {
   it('COS_SESSION_TOKEN without STS_ROLE_ARN: GetFederationToken takes permanent keys only', () => {
     expect(refusal({ COS_SESSION_TOKEN: 'tok' })).toMatch(/COS_SESSION_TOKEN: .*STS_ROLE_ARN/);
     const c = parseConfig({ ...base, COS_SESSION_TOKEN: 'tok', STS_ROLE_ARN: 'qcs::cam::uin/1:roleName/up' });

@@ -11,7 +11,7 @@ import { parseConfig } from '../../shared/config.ts';
 import { SqliteUploadStore } from '../../shared/store/sqlite-store.ts';
 
 /**
- * API.md: "an upload that create accepts can always be uploaded". Every body the create schema
+ * docs/API.md: "an upload that create accepts can always be uploaded". Every body the create schema
  * accepts goes through the real core, SQLite store and COS adapter (a fetch that answers Initiate
  * as COS does), and part-urls must then sign part 1. A field the adapter would refuse later (a
  * header value fetch cannot send, a metadata name COS rejects) fails here as a stuck upload.
