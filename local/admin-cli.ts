@@ -5,17 +5,22 @@
  *   npm run admin -- abort <id>
  *   npm run admin -- sweep [--dry-run] [--older-than 2h] [--cursor C]
  *
- * Talks HTTP to UPLOADS_API_URL (default http://127.0.0.1:8787) with UPLOADS_TOKEN (an admin
- * token, e.g. `npm run token -- --admin`). Exit codes: 0 done, 1 the API refused (its contract
- * error is printed to stderr as JSON), 2 bad usage.
+ * Talks HTTP to `--api` (else UPLOADS_API_URL, else http://127.0.0.1:8787) with `--token` (else
+ * UPLOADS_TOKEN: an admin token, e.g. `npm run token -- --admin`), as the upload CLI does. Exit
+ * codes: 0 done, 1 the API refused (its contract error is printed to stderr as JSON), 2 bad usage.
  */
-import { parseArgs } from 'node:util';
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 
-const USAGE = `usage: npm run admin -- <command> [options]
-  list   [--state S] [--owner X] [--created-before ISO] [--limit N] [--cursor C] [--all] [--json]
+export const USAGE = `usage: npm run admin -- <command> [options] [--api URL] [--token T]
+  list   [--state S] [--owner X] [--created-before ISO] [--limit N] [--cursor C]
+         [--all] [--json]
   abort  <upload id>
   sweep  [--dry-run] [--older-than 2h] [--cursor C]
-env: UPLOADS_API_URL (default http://127.0.0.1:8787), UPLOADS_TOKEN (a token with the uploads:admin scope)`;
+  --api     API base URL, no /v1 (default $UPLOADS_API_URL, else 127.0.0.1:8787)
+  --token   an uploads:admin token (default $UPLOADS_TOKEN; npm run token -- --admin)
+  --help    this text
+A dry-run sweep changes nothing and lists what it would do: wouldAbort (idle
+uploads), wouldExpire, wouldAbortOrphans (COS uploads no open upload owns).`;
 
 class UsageError extends Error {}
 /** The API answered with its contract error (or could not be reached). */
@@ -42,6 +47,17 @@ interface Io {
   err: (s: string) => void;
 }
 
+/** Where and as whom the commands talk: `--api`/`--token`, else the environment. */
+interface Target {
+  api?: string;
+  token?: string;
+}
+
+/** A command's context: the I/O and the target. */
+interface Ctx extends Io {
+  target: Target;
+}
+
 interface AdminUpload {
   id: string;
   owner: string;
@@ -53,10 +69,14 @@ interface AdminUpload {
   lastActivityAt: string;
 }
 
-function client(io: Io) {
-  const base = (io.env.UPLOADS_API_URL || 'http://127.0.0.1:8787').replace(/\/+$/, '');
-  const token = io.env.UPLOADS_TOKEN;
-  if (!token) throw new UsageError('UPLOADS_TOKEN is not set (an admin token: npm run token -- --admin)');
+function client(io: Ctx) {
+  const base = (io.target.api || io.env.UPLOADS_API_URL || 'http://127.0.0.1:8787').replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]/i.test(base)) throw new UsageError(`--api must be an http(s) URL, got ${base}`);
+  const token = io.target.token || io.env.UPLOADS_TOKEN;
+  if (!token) {
+    throw new UsageError('no token: pass --token or set UPLOADS_TOKEN (an admin token: npm run token -- --admin)');
+  }
+  const v1 = /\/v1$/i.test(base) ? ` (drop /v1 from the API URL: --api ${base.slice(0, -3)})` : '';
   return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     let res: Response;
     try {
@@ -78,6 +98,11 @@ function client(io: Io) {
       json = text ? JSON.parse(text) : null;
     } catch {
       json = { error: { code: 'BAD_RESPONSE', message: `HTTP ${res.status}: not JSON`, details: {} } };
+    }
+    if (res.status === 404 && v1) {
+      throw new ApiFailure({
+        error: { code: 'NOT_FOUND', message: `${method} ${base}${path}: 404${v1}`, details: {} },
+      });
     }
     if (!res.ok)
       throw new ApiFailure(json ?? { error: { code: 'HTTP_ERROR', message: `HTTP ${res.status}`, details: {} } });
@@ -101,19 +126,18 @@ function table(rows: AdminUpload[]): string {
   return cells.map((c) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]!))).join('  ')).join('\n');
 }
 
-async function list(args: string[], io: Io): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      state: { type: 'string' },
-      owner: { type: 'string' },
-      'created-before': { type: 'string' },
-      limit: { type: 'string' },
-      cursor: { type: 'string' },
-      all: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-    },
-  });
+const LIST_OPTIONS = {
+  state: { type: 'string' },
+  owner: { type: 'string' },
+  'created-before': { type: 'string' },
+  limit: { type: 'string' },
+  cursor: { type: 'string' },
+  all: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+} as const;
+
+async function list(args: string[], io: Ctx): Promise<void> {
+  const { values } = parseCommand('list', args, LIST_OPTIONS);
   const call = client(io);
   const query = new URLSearchParams();
   if (values.state) query.set('state', values.state);
@@ -136,53 +160,125 @@ async function list(args: string[], io: Io): Promise<void> {
   io.out(`${uploads.length} upload(s)${cursor ? `; more with --cursor ${cursor}` : ''}\n`);
 }
 
-async function abort(args: string[], io: Io): Promise<void> {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+async function abort(args: string[], io: Ctx): Promise<void> {
+  const { positionals } = parseCommand('abort', args, {}, true);
   const [id, ...extra] = positionals;
   if (!id || extra.length > 0) throw new UsageError('abort needs exactly one upload id');
   await client(io)('DELETE', `/v1/admin/uploads/${encodeURIComponent(id)}`);
   io.out(`${JSON.stringify({ aborted: id })}\n`);
 }
 
-async function sweepCmd(args: string[], io: Io): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      'dry-run': { type: 'boolean', default: false },
-      'older-than': { type: 'string' },
-      cursor: { type: 'string' },
-    },
-  });
+const SWEEP_OPTIONS = {
+  'dry-run': { type: 'boolean', default: false },
+  'older-than': { type: 'string' },
+  cursor: { type: 'string' },
+} as const;
+
+/**
+ * A dry run changes nothing, yet the API lists what it would change under the names of the done
+ * deed (`aborted`…): the CLI says `wouldAbort` so nobody reads a dry run as a real one.
+ */
+const DRY_RUN_NAMES: Record<string, string> = {
+  aborted: 'wouldAbort',
+  expired: 'wouldExpire',
+  orphans: 'wouldAbortOrphans',
+  redriven: 'wouldRedrive',
+};
+
+export function presentSweep(report: unknown): unknown {
+  if (typeof report !== 'object' || report === null || (report as { dryRun?: unknown }).dryRun !== true) return report;
+  return Object.fromEntries(Object.entries(report).map(([k, v]) => [DRY_RUN_NAMES[k] ?? k, v]));
+}
+
+async function sweepCmd(args: string[], io: Ctx): Promise<void> {
+  const { values } = parseCommand('sweep', args, SWEEP_OPTIONS);
   const body: Record<string, unknown> = { dryRun: values['dry-run'] };
   if (values['older-than'] !== undefined) body.olderThanSeconds = parseDuration(values['older-than']);
   if (values.cursor) body.cursor = values.cursor;
   const report = await client(io)<unknown>('POST', '/v1/admin/sweep', body);
-  io.out(`${JSON.stringify(report, null, 2)}\n`);
+  io.out(`${JSON.stringify(presentSweep(report), null, 2)}\n`);
 }
 
-const COMMANDS: Record<string, (args: string[], io: Io) => Promise<void>> = { list, abort, sweep: sweepCmd };
+/** parseArgs for one command, its errors in words naming that command's own flags. */
+function parseCommand<O extends ParseArgsOptionsConfig>(
+  command: string,
+  args: string[],
+  options: O,
+  positionals = false,
+) {
+  try {
+    return parseArgs({ args, options, allowPositionals: positionals, strict: true });
+  } catch (e) {
+    const flags = Object.keys(options).map((k) => `--${k}`);
+    const known = flags.length > 0 ? `its options: ${flags.join(', ')}` : 'it takes no options';
+    const code = (e as { code?: string }).code;
+    const name = /'(-[^']*)'/.exec((e as Error).message)?.[1];
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`${command}: unknown option ${name}; ${known}`);
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      throw new UsageError(`${command}: unexpected argument ${name ?? ''}; ${known}`);
+    }
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      const flag = name?.split(' ')[0] ?? '';
+      const missing = /argument missing/.test((e as Error).message);
+      throw new UsageError(`${command}: ${flag} ${missing ? 'needs a value' : 'takes no value'}; ${known}`);
+    }
+    throw e;
+  }
+}
+
+/** Takes `--api`, `--token` (either `--x v` or `--x=v`) and `--help` from anywhere in argv. */
+function globalFlags(argv: string[]): { target: Target; help: boolean; rest: string[] } {
+  const target: Target = {};
+  let help = false;
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (arg === '--help' || arg === '-h') {
+      help = true;
+      continue;
+    }
+    const m = /^--(api|token)(?:=(.*))?$/.exec(arg);
+    if (!m) {
+      rest.push(arg);
+      continue;
+    }
+    const value = m[2] ?? argv[++i];
+    if (value === undefined || value === '' || (m[2] === undefined && value.startsWith('--'))) {
+      throw new UsageError(`--${m[1]} needs a value`);
+    }
+    target[m[1] as 'api' | 'token'] = value;
+  }
+  return { target, help, rest };
+}
+
+const COMMANDS: Record<string, (args: string[], io: Ctx) => Promise<void>> = { list, abort, sweep: sweepCmd };
 
 /** Runs one command; returns the exit code. */
 export async function runAdminCli(argv: string[], io: Io): Promise<number> {
-  const [name, ...rest] = argv;
-  const command = name ? COMMANDS[name] : undefined;
-  if (!command || name === 'help') {
-    io.err(`${name && name !== 'help' ? `unknown command '${name}'\n` : ''}${USAGE}\n`);
-    return 2;
-  }
   try {
-    await command(rest, io);
+    const { target, help, rest } = globalFlags(argv);
+    if (help) {
+      io.out(`${USAGE}\n`);
+      return 0;
+    }
+    const [name, ...args] = rest;
+    const command = name && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (!command) {
+      io.err(`${name ? `unknown command '${name}': list, abort or sweep\n` : ''}${USAGE}\n`);
+      return 2;
+    }
+    await command(args, { ...io, target });
     return 0;
   } catch (e) {
     if (e instanceof ApiFailure) {
       io.err(`${JSON.stringify(e.body)}\n`);
       return 1;
     }
-    // parseArgs throws TypeErrors with a `code` for unknown or malformed options.
-    if (
-      e instanceof UsageError ||
-      (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))
-    ) {
+    if (e instanceof UsageError) {
       io.err(`${e.message}\n${USAGE}\n`);
       return 2;
     }

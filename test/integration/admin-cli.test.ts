@@ -20,12 +20,16 @@ beforeAll(async () => {
 afterAll(() => testStack?.stop());
 
 /** The CLI as an operator runs it: a separate Node 24 process talking HTTP to the local API. */
-function cli(args: string[], token = adminToken): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  token = adminToken,
+  env: Record<string, string> = { UPLOADS_API_URL: stack.apiUrl, UPLOADS_TOKEN: token },
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       './node_modules/.bin/node',
       ['local/admin-cli.ts', ...args],
-      { env: { PATH: process.env.PATH, UPLOADS_API_URL: stack.apiUrl, UPLOADS_TOKEN: token }, timeout: 30_000 },
+      { env: { PATH: process.env.PATH, ...env }, timeout: 30_000 },
       (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -69,7 +73,9 @@ describe('admin CLI end to end', () => {
     expect((await alice.partUrls(kept.id, { partNumbers: [1] })).status).toBe(200);
     const dry = await cli(['sweep', '--dry-run', '--older-than', '2h']);
     expect(dry.code, dry.stderr).toBe(0);
-    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, aborted: [stale.id] });
+    // What a dry run would do is named so: nothing was aborted.
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, wouldAbort: [stale.id], wouldExpire: [] });
+    expect(JSON.parse(dry.stdout)).not.toHaveProperty('aborted');
     expect((await alice.get(stale.id)).body.upload.state).toBe('open');
     const real = await cli(['sweep', '--older-than', '2h']);
     expect(JSON.parse(real.stdout)).toMatchObject({ dryRun: false, aborted: [stale.id] });
@@ -88,5 +94,42 @@ describe('admin CLI end to end', () => {
       expect(r.code, bad.join(' ')).toBe(2);
       expect(r.stderr).toContain('usage: npm run admin');
     }
+  });
+
+  it('takes --api and --token like the upload CLI, knows --help, and names its own flags in errors', async () => {
+    const none = {};
+    const flagged = await cli(
+      ['list', '--owner', 'nobody', '--json', '--api', stack.apiUrl, '--token', adminToken],
+      '',
+      none,
+    );
+    expect(flagged.code, flagged.stderr).toBe(0);
+    expect(JSON.parse(flagged.stdout)).toEqual({ uploads: [], nextCursor: null });
+    // Before the command too, and in the --x=v form; the flags win over the environment.
+    const before = await cli([`--api=${stack.apiUrl}`, `--token=${adminToken}`, 'sweep', '--dry-run'], '', {
+      UPLOADS_API_URL: 'http://127.0.0.1:9',
+      UPLOADS_TOKEN: 'not-a-token',
+    });
+    expect(before.code, before.stderr).toBe(0);
+    expect(JSON.parse(before.stdout)).toMatchObject({ dryRun: true, wouldAbort: expect.any(Array) });
+
+    const help = await cli(['--help'], '', none);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('usage: npm run admin');
+    expect(help.stdout).toContain('--token');
+    expect(help.stdout).toContain('wouldAbort');
+    expect((await cli(['sweep', '-h'], '', none)).code).toBe(0);
+
+    const noToken = await cli(['list', '--api', stack.apiUrl], '', none);
+    expect(noToken.code).toBe(2);
+    expect(noToken.stderr).toContain('no token: pass --token or set UPLOADS_TOKEN');
+    const unknown = await cli(['list', '--colour'], adminToken);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('list: unknown option --colour; its options: --state, --owner');
+    const missing = await cli(['sweep', '--older-than'], adminToken);
+    expect(missing.stderr).toContain('sweep: --older-than needs a value');
+    const v1 = await cli(['list', '--api', `${stack.apiUrl}/v1`], adminToken, { UPLOADS_TOKEN: adminToken });
+    expect(v1.code).toBe(1);
+    expect(v1.stderr).toContain(`drop /v1 from the API URL: --api ${stack.apiUrl}`);
   });
 });
