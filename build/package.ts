@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ConfigError, parseConfig } from '../shared/config.ts';
 import { bundleAll, formatSizes } from './bundle.ts';
 
 /**
@@ -23,6 +25,117 @@ export interface PackageOptions {
   /** Skip the bundle step (the zips in dist/lambda are reused). */
   skipBundle?: boolean;
   quiet?: boolean;
+}
+
+/** A bad `--param`, or a params block whose values the runtime would refuse. */
+export class ParamError extends Error {
+  override readonly name = 'ParamError';
+}
+
+/** The stage and `--param name=value` pairs of osls's command line (both `--x v` and `--x=v`). */
+export function paramArgs(args: readonly string[]): { stage: string; params: [string, string][] } {
+  let stage = 'dev';
+  const params: [string, string][] = [];
+  for (let i = 0; i < args.length; i++) {
+    const m = /^(--stage|-s|--param)(?:=(.*))?$/.exec(args[i]!);
+    if (!m) continue;
+    const value = m[2] ?? args[++i];
+    if (value === undefined) throw new ParamError(`${m[1]} needs a value`);
+    if (m[1] !== '--param') {
+      stage = value;
+      continue;
+    }
+    const eq = value.indexOf('=');
+    if (eq < 1) throw new ParamError(`--param ${value}: expected --param="name=value"`);
+    params.push([value.slice(0, eq), value.slice(eq + 1)]);
+  }
+  return { stage, params };
+}
+
+/** Stand-ins for what CloudFormation fills in at deploy time, shaped as the schema wants them. */
+const DEPLOY_TIME = {
+  ssm: 'resolved-from-ssm-at-deploy-time',
+  ref: 'cos-uploads-table',
+};
+/** CloudWatch Logs' only retention values. */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+const TABLE_RETENTION = ['Retain', 'Delete', 'RetainExceptOnCreate'];
+
+interface ServerlessYml {
+  params?: Record<string, Record<string, unknown> | undefined>;
+  provider?: { environment?: Record<string, unknown> };
+}
+
+/**
+ * Checks the params before anything is built, with the runtime's own schema (shared/config.ts
+ * `parseConfig`): `params.default`, then `params.<stage>`, then each `--param`, mapped to
+ * variables exactly as `provider.environment` in serverless.yml maps them (`VAR: ${param:name}`).
+ * The SSM secrets and the table's `Ref` are CloudFormation's at deploy time and stand in here. A
+ * `--param` that serverless.yml does not define (a typo osls would silently ignore) is refused too,
+ * and so are the two params that are not variables: `logRetentionInDays` and `tableRetention`.
+ */
+export async function checkParams(root: string, args: readonly string[] = []): Promise<void> {
+  const { stage, params: given } = paramArgs(args);
+  // osls's own YAML parser, resolved from osls so it is the one that reads serverless.yml.
+  const yaml = createRequire(join(root, 'node_modules', 'osls', 'package.json'))('js-yaml') as {
+    load(text: string): unknown;
+  };
+  const sls = yaml.load(await readFile(join(root, 'serverless.yml'), 'utf8')) as ServerlessYml;
+  const values = new Map<string, { value: string; from: string }>();
+  for (const [from, block] of [
+    ['params.default', sls.params?.default],
+    [`params.${stage}`, sls.params?.[stage]],
+  ] as const) {
+    for (const [k, v] of Object.entries(block ?? {})) values.set(k, { value: String(v ?? ''), from });
+  }
+  const known = [...values.keys()];
+  const problems: string[] = [];
+  for (const [k, v] of given) {
+    if (!values.has(k)) problems.push(`${k}: not a param of serverless.yml (known: ${known.join(', ')})`);
+    else values.set(k, { value: v, from: '--param' });
+  }
+  const describe = (name: string) => {
+    const p = values.get(name);
+    return p ? `${name}=${JSON.stringify(p.value)} (${p.from})` : name;
+  };
+  const env: Record<string, string> = {};
+  const paramOf = new Map<string, string>();
+  for (const [variable, raw] of Object.entries(sls.provider?.environment ?? {})) {
+    if (typeof raw !== 'string') env[variable] = DEPLOY_TIME.ref;
+    else if (raw.includes('{{resolve:ssm:')) env[variable] = DEPLOY_TIME.ssm;
+    else {
+      const m = /^\$\{param:([A-Za-z0-9_]+)\}$/.exec(raw);
+      if (m) {
+        paramOf.set(variable, m[1]!);
+        env[variable] = values.get(m[1]!)?.value ?? '';
+      } else if (!raw.includes('${')) env[variable] = raw;
+    }
+  }
+  try {
+    parseConfig(env);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    for (const line of e.message.split('\n').slice(1)) {
+      const m = /^\s*([A-Z0-9_]+): (.*)$/.exec(line);
+      const param = m ? paramOf.get(m[1]!) : undefined;
+      problems.push(m && param ? `${describe(param)} → ${m[1]}: ${m[2]}` : line.trim());
+    }
+  }
+  const days = values.get('logRetentionInDays');
+  if (days && !LOG_RETENTION_DAYS.includes(Number(days.value))) {
+    problems.push(`${describe('logRetentionInDays')}: must be one of ${LOG_RETENTION_DAYS.join(', ')}`);
+  }
+  const retention = values.get('tableRetention');
+  if (retention && !TABLE_RETENTION.includes(retention.value)) {
+    problems.push(`${describe('tableRetention')}: must be ${TABLE_RETENTION.join(' or ')}`);
+  }
+  if (problems.length > 0) {
+    throw new ParamError(
+      `invalid params for stage ${stage} (checked as the functions will read them, shared/config.ts):\n  ${problems.join('\n  ')}`,
+    );
+  }
 }
 
 /** The repository's top-level entries, linked into `dir`, except what packaging writes. */
@@ -76,6 +189,8 @@ function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.Proce
 
 export async function packageService(opts: PackageOptions): Promise<void> {
   const root = resolve(opts.root);
+  // Before the bundles: a bad param fails in a second, not after the build.
+  await checkParams(root, opts.args);
   const serviceDir = opts.isolatedDir ? resolve(opts.isolatedDir) : root;
   if (serviceDir !== root) await linkRepository(root, serviceDir);
   if (!opts.skipBundle) {
