@@ -54,6 +54,42 @@ function sentCrc(n: number): string {
 
 const latencies: Record<string, number[]> = { create: [], 'part-urls': [], 'record-parts': [], complete: [] };
 const errors: string[] = [];
+
+/**
+ * Progress on stderr (the report alone goes to stdout): redrawn in place on a terminal, a line
+ * every 5 s otherwise. A full run moves ~4 GiB and takes a while; silence would read as a hang.
+ */
+const progress = { partsSent: 0, bytesSent: 0, uploadsDone: 0, verified: 0 };
+let phase = 'starting the local stack';
+const tty = process.stderr.isTTY === true;
+const phaseStarted = { at: performance.now() };
+function progressLine(): string {
+  const s = (performance.now() - phaseStarted.at) / 1000;
+  if (phase === 'uploading') {
+    const rate = s > 0 ? progress.bytesSent / MiB / s : 0;
+    return (
+      `uploading: ${progress.uploadsDone}/${UPLOADS} uploads done, parts ${progress.partsSent}/${UPLOADS * PARTS}, ` +
+      `${rate.toFixed(0)} MiB/s, errors ${errors.length}, ${s.toFixed(0)} s`
+    );
+  }
+  if (phase === 'verifying') return `verifying objects byte for byte: ${progress.verified}/${UPLOADS - errors.length}`;
+  return `${phase}…`;
+}
+const columns = () => Math.max(20, (tty ? process.stderr.columns : 0) || 80) - 1;
+function drawProgress(): void {
+  const line = progressLine().slice(0, columns());
+  process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
+}
+function setPhase(next: string): void {
+  if (tty) process.stderr.write('\n');
+  phase = next;
+  phaseStarted.at = performance.now();
+  drawProgress();
+}
+drawProgress();
+const ticker = setInterval(drawProgress, tty ? 500 : 5000);
+ticker.unref();
+
 const stack = await stackProcess({
   MIN_PART_BYTES: String(MiB),
   DEFAULT_PART_BYTES: String(MiB),
@@ -101,6 +137,8 @@ async function oneUpload(n: number): Promise<Completed> {
       const res = await fetch(u.url, { method: 'PUT', headers: u.headers, body: bytes });
       await res.arrayBuffer();
       if (!res.ok) throw new Error(`part PUT ${res.status}`);
+      progress.partsSent++;
+      progress.bytesSent += bytes.length;
       parts.push({
         partNumber: u.partNumber,
         etag: res.headers.get('etag')!,
@@ -113,11 +151,15 @@ async function oneUpload(n: number): Promise<Completed> {
   return (await api<{ upload: Completed }>('complete', 'POST', `/v1/uploads/${upload.id}/complete`)).upload;
 }
 
+setPhase('uploading');
 const t0 = performance.now();
 const results = await Promise.all(
   Array.from({ length: UPLOADS }, (_, n) =>
     oneUpload(n).then(
-      (done) => ({ n, done }),
+      (done) => {
+        progress.uploadsDone++;
+        return { n, done };
+      },
       (e: unknown) => {
         errors.push(String(e));
         return null;
@@ -136,6 +178,7 @@ const cos = new COS({
   Domain: new URL(stack.cosUrl).host,
 });
 let mismatched = 0;
+setPhase('verifying');
 for (const r of results) {
   if (!r) continue;
   const body = await new Promise<Buffer>((resolve, reject) =>
@@ -146,7 +189,11 @@ for (const r of results) {
   const expected = sentCrc(r.n);
   if (r.done.crc64 !== expected || new Crc64().update(body).toString() !== expected || body.length !== SIZE)
     mismatched++;
+  progress.verified++;
 }
+drawProgress();
+clearInterval(ticker);
+if (tty) process.stderr.write('\n');
 await stack.stop();
 
 const pct = (xs: readonly number[], q: number) => {
