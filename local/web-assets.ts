@@ -1,10 +1,20 @@
-import { buildWebBundle, webIndexHtml } from '../client/web/build.ts';
+import { buildUppyBundle, buildWebBundle, uppyCss, uppyHtml, webIndexHtml } from '../client/web/build.ts';
 import type { StaticAsset } from './api-server.ts';
 
-/** The browser upload page at `/` and its script; bundled on first request so start-up stays fast. */
+const html = 'text/html; charset=utf-8';
+const js = 'text/javascript; charset=utf-8';
+
+/**
+ * The browser upload page at `/` and its script, and the Uppy page at `/uppy` (Dashboard + the
+ * `CosUpload` plugin) with its script and Uppy's CSS; bundled on first request so start-up stays
+ * fast.
+ */
 export function webAssets(): Record<string, StaticAsset> {
   return {
-    '/': { contentType: 'text/html; charset=utf-8', body: webIndexHtml },
-    '/app.js': { contentType: 'text/javascript; charset=utf-8', body: buildWebBundle },
+    '/': { contentType: html, body: webIndexHtml },
+    '/app.js': { contentType: js, body: buildWebBundle },
+    '/uppy': { contentType: html, body: uppyHtml },
+    '/uppy.js': { contentType: js, body: buildUppyBundle },
+    '/uppy.css': { contentType: 'text/css; charset=utf-8', body: uppyCss },
   };
 }
