@@ -1,10 +1,12 @@
 /**
- * The browser upload page: pick or drop files, watch progress, pause/resume/cancel, survive a
- * reload (re-pick the file to resume). Served by the local server as `/app.js`.
+ * The browser upload page: pick or drop files, watch progress (with rate and time left),
+ * pause/resume/cancel, retry a failed file, clear finished rows, survive a reload (re-pick the file
+ * to resume, or discard the interrupted upload from the banner). Served by the local server as
+ * `/app.js`.
  */
-import { createUpload, UploadClientError, type UploadTask } from '../upload.ts';
-import { FileRow } from './file-row.ts';
-import { findSaved, forgetUpload, loadSaved, rememberUpload } from './saved-uploads.ts';
+import { createApiClient, createUpload, UploadClientError, type UploadTask } from '../upload.ts';
+import { FileRow, friendlyError } from './file-row.ts';
+import { findSaved, forgetUpload, loadSaved, rememberUpload, type SavedUpload } from './saved-uploads.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const apiInput = $<HTMLInputElement>('api');
@@ -13,6 +15,7 @@ const fileInput = $<HTMLInputElement>('files');
 const drop = $<HTMLDivElement>('drop');
 const list = $<HTMLDivElement>('list');
 const pending = $<HTMLDivElement>('pending');
+const clearFinished = $<HTMLButtonElement>('clear-finished');
 
 const params = new URLSearchParams(location.search);
 apiInput.value = params.get('api') ?? location.origin;
@@ -27,18 +30,76 @@ const STALE = new Set(['NOT_FOUND', 'UPLOAD_NOT_OPEN', 'SOURCE_MISMATCH']);
 /** Upload ids running in this page: not "interrupted", so not listed in the banner. */
 const active = new Set<string>();
 
+/** The rows on the page, for "Clear finished". */
+const rows = new Set<FileRow>();
+
+const MIB = 1024 * 1024;
+const connection = () => ({ api: apiInput.value.trim().replace(/\/+$/, ''), token: tokenInput.value.trim() });
+
+/**
+ * Deletes an interrupted upload on the server (its stored parts go with it) and forgets it here.
+ * An upload the server no longer has open is simply forgotten.
+ */
+async function discard(saved: SavedUpload, say: (text: string) => void): Promise<void> {
+  const { token } = connection();
+  if (!token) return say('a token is required to discard (type it above)');
+  say('discarding…');
+  try {
+    await createApiClient({ baseUrl: saved.api, token, retry: { retries: 2 } }).abort(saved.uploadId);
+  } catch (e) {
+    const code = e instanceof UploadClientError ? e.code : null;
+    if (code !== 'NOT_FOUND' && code !== 'UPLOAD_NOT_OPEN') {
+      return say(`could not discard: ${friendlyError(e instanceof Error ? e : new Error(String(e)))}`);
+    }
+  }
+  forgetUpload(saved.uploadId);
+  renderPending();
+}
+
+/** The resume banner: each interrupted upload, to resume by picking its file again, or to discard. */
 function renderPending(): void {
   const saved = loadSaved().filter((s) => !active.has(s.uploadId));
   pending.replaceChildren();
   if (saved.length === 0) return;
   const p = document.createElement('p');
-  p.textContent = `Interrupted uploads — pick the same file again to resume: ${saved.map((s) => s.name).join(', ')}`;
-  pending.append(p);
+  p.textContent = 'Interrupted uploads: pick the same file again to resume, or discard it.';
+  const ul = document.createElement('ul');
+  for (const s of saved) {
+    const li = document.createElement('li');
+    li.className = 'interrupted';
+    li.dataset.uploadId = s.uploadId;
+    const name = document.createElement('strong');
+    name.textContent = s.name;
+    const size = document.createElement('span');
+    size.textContent = ` (${(s.size / MIB).toFixed(1)} MiB) `;
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'discard';
+    button.textContent = 'Discard';
+    const note = document.createElement('span');
+    note.className = 'note';
+    button.addEventListener('click', () => {
+      button.disabled = true;
+      void discard(s, (text) => {
+        note.textContent = ` ${text}`;
+        button.disabled = text === 'discarding…';
+      });
+    });
+    li.append(name, size, button, note);
+    ul.append(li);
+  }
+  pending.append(p, ul);
 }
 
-function start(file: File, resumeId?: string): void {
-  const api = apiInput.value.trim().replace(/\/+$/, '');
-  const token = tokenInput.value.trim();
+/** "Clear finished" is offered while a row is done or cancelled. */
+function renderToolbar(): void {
+  clearFinished.hidden = ![...rows].some((r) => r.finished);
+}
+
+/** Starts one file in a new row, placed by `place` (default: at the top of the list). */
+function start(file: File, resumeId?: string, place: (el: HTMLElement) => void = (el) => list.prepend(el)): void {
+  const { api, token } = connection();
+  const uploadId = resumeId ?? findSaved(file, api)?.uploadId;
   let task: UploadTask | null = null;
   let cancelled = false;
   const row = new FileRow(file, {
@@ -54,17 +115,29 @@ function start(file: File, resumeId?: string): void {
       cancelled = true;
       row.setState('cancelled', 'cancelling…');
       task?.abort().then(
-        () => row.setState('cancelled', 'cancelled'),
-        (e: unknown) => row.setState('cancelled', `cancelled (cleanup failed: ${String(e)})`),
+        () => {
+          row.setState('cancelled', 'cancelled');
+          renderToolbar();
+        },
+        (e: unknown) => {
+          row.setState('cancelled', `cancelled (cleanup failed: ${String(e)})`);
+          renderToolbar();
+        },
       );
     },
+    // The same file again, in the same place: it resumes the upload when the session exists.
+    retry: () => {
+      rows.delete(row);
+      start(file, task?.id ?? uploadId, (el) => row.el.replaceWith(el));
+      renderToolbar();
+    },
   });
-  list.prepend(row.el);
+  rows.add(row);
+  place(row.el);
   if (!token) {
     row.failed(new Error('a token is required (type it above or open the page with ?token=)'));
     return;
   }
-  const uploadId = resumeId ?? findSaved(file, api)?.uploadId;
   task = createUpload(file, {
     baseUrl: api,
     token,
@@ -95,6 +168,7 @@ function start(file: File, resumeId?: string): void {
       forgetUpload(u.id);
       renderPending();
       row.done(u);
+      renderToolbar();
     },
     (e: unknown) => {
       const code = e instanceof UploadClientError ? e.code : null;
@@ -102,18 +176,31 @@ function start(file: File, resumeId?: string): void {
       if (cancelled || code === 'ABORTED') {
         if (task?.id) forgetUpload(task.id);
         renderPending();
+        renderToolbar();
         return;
       }
       if (uploadId && code !== null && STALE.has(code)) {
         forgetUpload(uploadId);
-        row.el.remove();
-        start(file, undefined);
+        rows.delete(row);
+        start(file, undefined, (el) => row.el.replaceWith(el));
         return;
       }
+      // Still resumable (a network failure, an expired token…): listed as interrupted too.
+      renderPending();
       row.failed(e instanceof Error ? e : new Error(String(e)));
+      renderToolbar();
     },
   );
 }
+
+clearFinished.addEventListener('click', () => {
+  for (const r of [...rows]) {
+    if (!r.finished) continue;
+    r.el.remove();
+    rows.delete(r);
+  }
+  renderToolbar();
+});
 
 function startAll(files: FileList | null): void {
   for (const f of Array.from(files ?? [])) start(f);

@@ -41,7 +41,8 @@ async function row(): Promise<{ row: FileRow; el: FakeElement; status: FakeEleme
   const r = new FileRow(new File(['x'], 'clip.mp4'), { pause() {}, resume() {}, cancel() {} });
   const el = r.el as unknown as FakeElement;
   const controls = el.children[2]!;
-  return { row: r, el, status: controls.children[0]!, buttons: controls.children.slice(2) };
+  // Pause and Cancel (Retry, third, shows on failed rows only).
+  return { row: r, el, status: controls.children[0]!, buttons: controls.children.slice(2, 4) };
 }
 
 const progress = (phase: UploadProgress['phase'], partsDone = 4): UploadProgress => ({
