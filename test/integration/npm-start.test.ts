@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,9 +83,12 @@ describe('npm start', () => {
     const tour = /<!-- tour:start -->\n```sh\n([\s\S]*?)```\n<!-- tour:end -->/.exec(readme)![1]!;
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', tour], {
       cwd: work,
-      env: { ...process.env, API: first.api, TOKEN: first.token },
+      // The tour makes its own scratch directory (mktemp -d): here, under this test's.
+      env: { ...process.env, API: first.api, TOKEN: first.token, TMPDIR: work },
     });
     expect(JSON.parse(stdout.slice(stdout.lastIndexOf('{')))).toMatchObject({ state: 'completed', size: 25165824 });
+    // Its files went to the scratch directory, not to where it was run from.
+    expect(readdirSync(work).filter((f) => !f.startsWith('tmp.'))).toEqual([]);
 
     // An upload left open with one part in COS and in the ledger.
     const MiB = 1024 * 1024;
