@@ -20,12 +20,8 @@ export interface ServerLimits {
 
 /** How {@link fetchServerLimits} reaches the API. */
 export interface LimitsRequest {
-  /** Base URL of the API (`/v1/limits` is appended). */
+  /** Base URL of the API (`/v1/limits` is appended). The route takes no token. */
   endpoint: string;
-  /** A bearer token, sent when given (the route may also answer without one). */
-  token?: string;
-  /** Called for the token when `token` is not given. */
-  getToken?: () => Promise<string>;
   /** Injectable fetch (default: the global one). */
   fetch?: FetchLike;
   /** Gives up after this long (default 10,000 ms). */
@@ -40,9 +36,7 @@ export interface LimitsRequest {
 export async function fetchServerLimits(req: LimitsRequest): Promise<ServerLimits | null> {
   const fetchImpl = req.fetch ?? ((input, init) => globalThis.fetch(input, init));
   try {
-    const token = req.token ?? (req.getToken ? await req.getToken() : undefined);
     const res = await fetchImpl(`${req.endpoint.replace(/\/+$/, '')}/v1/limits`, {
-      headers: token ? { authorization: `Bearer ${token}` } : {},
       signal: AbortSignal.timeout(req.timeoutMs ?? 10_000),
     });
     if (!res.ok) return null;

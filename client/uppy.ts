@@ -156,12 +156,7 @@ export default class CosUpload<M extends Meta, B extends Body> extends BasePlugi
     this.uppy.setState({ capabilities: { ...capabilities, resumableUploads: true } });
     this.uppy.addUploader(this.#handleUpload);
     if (this.opts.serverLimits !== false) {
-      this.limits = fetchServerLimits({
-        endpoint: this.opts.endpoint,
-        token: this.opts.token,
-        getToken: this.opts.getToken,
-        fetch: this.opts.fetch,
-      }).then((limits) => {
+      this.limits = fetchServerLimits({ endpoint: this.opts.endpoint, fetch: this.opts.fetch }).then((limits) => {
         if (limits) this.#applyLimits(limits);
         else this.uppy.log('[CosUpload] no /v1/limits on this server: restrictions left as they are');
         return limits;
@@ -305,7 +300,14 @@ class FileRun<M extends Meta, B extends Body> {
   /** Asks for a slot (no-op while holding or waiting for one). */
   enqueue(): void {
     if (this.ended || this.holding || this.ticket) return;
-    this.ticket = this.host.slots().acquire(() => this.onSlot());
+    let granted = false;
+    const ticket = this.host.slots().acquire(() => {
+      granted = true;
+      this.ticket = null;
+      this.onSlot();
+    });
+    // A free slot is granted at once, inside acquire(): that ticket is spent already.
+    if (!granted) this.ticket = ticket;
   }
 
   private release(): void {
@@ -315,7 +317,6 @@ class FileRun<M extends Meta, B extends Body> {
   }
 
   private onSlot(): void {
-    this.ticket = null;
     this.holding = true;
     const file = this.file();
     if (!file) return this.end();
