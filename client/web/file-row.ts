@@ -13,6 +13,8 @@ export interface RowHandlers {
   cancel(): void;
   /** Try a failed upload again (resuming it when it has an id). Without it, no Retry button. */
   retry?(): void;
+  /** Download the finished file (a fresh download URL each time). Without it, no Download button. */
+  download?(upload: Upload): void;
 }
 
 const MIB = 1024 * 1024;
@@ -86,6 +88,8 @@ export class FileRow {
   private readonly pauseBtn = el('button', 'pause', 'Pause');
   private readonly cancelBtn = el('button', 'cancel', 'Cancel');
   private readonly retryBtn = el('button', 'retry', 'Retry');
+  private readonly downloadBtn = el('button', 'download', 'Download');
+  private readonly handlers: RowHandlers;
   private readonly result = el('div', 'result');
   private readonly now: () => number;
   /** When this row's sending (re)started and how many bytes this page had sent by then, for the rate. */
@@ -95,15 +99,17 @@ export class FileRow {
 
   constructor(file: File, handlers: RowHandlers, now: () => number = () => Date.now()) {
     this.now = now;
+    this.handlers = handlers;
     this.el.dataset.name = file.name;
     this.progress.max = 1;
     this.progress.value = 0;
     const head = el('div', 'line');
     head.append(el('strong', 'name', file.name), this.numbers);
     const controls = el('div', 'line');
-    controls.append(this.status, el('span'), this.pauseBtn, this.cancelBtn, this.retryBtn);
+    controls.append(this.status, el('span'), this.pauseBtn, this.cancelBtn, this.retryBtn, this.downloadBtn);
     this.el.append(head, this.progress, controls, this.result);
-    for (const b of [this.pauseBtn, this.cancelBtn, this.retryBtn]) b.type = 'button';
+    for (const b of [this.pauseBtn, this.cancelBtn, this.retryBtn, this.downloadBtn]) b.type = 'button';
+    this.downloadBtn.hidden = true;
     this.pauseBtn.addEventListener('click', () =>
       this.el.dataset.state === 'paused' ? handlers.resume() : handlers.pause(),
     );
@@ -184,9 +190,14 @@ export class FileRow {
     return { bytesPerSecond, left };
   }
 
-  /** Shows the final key and ETag. */
+  /** Shows the final key and ETag, and a Download button for the file. */
   done(upload: Upload): void {
     this.setState('done', 'done');
+    const download = this.handlers.download;
+    if (download) {
+      this.downloadBtn.hidden = false;
+      this.downloadBtn.onclick = () => download(upload);
+    }
     this.progress.value = 1;
     this.result.replaceChildren(el('div', '', 'key: '), el('div', '', 'etag: '));
     const [k, e] = this.result.children;

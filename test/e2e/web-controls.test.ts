@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,6 +134,21 @@ describe('web page controls in headless Chromium', () => {
     // Gone for good: a reload does not bring it back.
     await page.reload();
     expect(await page.locator('#pending').textContent()).toBe('');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a finished row links its file: Download fetches a fresh download URL and the browser saves it under its name', async () => {
+    const { page, errors } = await open(`token=${encodeURIComponent(token)}`);
+    const { path, bytes } = file('holiday photo.bin', 3 * MiB + 5, 11);
+    await page.setInputFiles('#files', path);
+    const row = page.locator('.file').first();
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 60_000 }).toBe('done');
+    const [download] = await Promise.all([page.waitForEvent('download'), row.locator('.download').click()]);
+    expect(download.suggestedFilename()).toBe('holiday photo.bin');
+    const saved = join(e2e.dir, 'downloaded.bin');
+    await download.saveAs(saved);
+    expect(Buffer.compare(readFileSync(saved), bytes)).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   });
