@@ -14,6 +14,11 @@ import { type E2eStack, randomBytes, readObject, startE2eStack } from './helpers
 const MiB = 1024 * 1024;
 /** Low enough that the many-files test trips it; every other test keeps fewer uploads open. */
 const QUOTA = 3;
+/** What `/v1/limits` then reports, and the page's Uppy must take as restrictions. */
+const MAX_UPLOAD_BYTES = 64 * MiB;
+const ALLOWED_TYPES = ['application/octet-stream', 'image/*'];
+/** Above this an upload is multipart (the default, 20 MiB, would make every multipart test big). */
+const SINGLE_MAX = 4 * MiB;
 
 interface Seen {
   url: string;
@@ -43,7 +48,12 @@ describe('Uppy with the CosUpload plugin in headless Chromium', () => {
   let browser: Browser;
   let api: string;
   beforeAll(async () => {
-    e2e = await startE2eStack({ MAX_OPEN_UPLOADS_PER_OWNER: String(QUOTA) });
+    e2e = await startE2eStack({
+      MAX_OPEN_UPLOADS_PER_OWNER: String(QUOTA),
+      MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
+      ALLOWED_CONTENT_TYPES: ALLOWED_TYPES.join(','),
+      SINGLE_PUT_MAX_BYTES: String(SINGLE_MAX),
+    });
     api = e2e.stack.apiUrl;
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
@@ -221,7 +231,7 @@ describe('Uppy with the CosUpload plugin in headless Chromium', () => {
     const { page } = o;
     const faults = e2e.stack.emulator.faults;
     faults.add({ op: 'UploadPart', count: 10_000, action: { type: 'delay', ms: 300 } });
-    const size = 24 * MiB; // above SINGLE_PUT_MAX_BYTES (20 MiB): multipart, 1 MiB parts
+    const size = 12 * MiB; // multipart, 1 MiB parts
     const [id] = await addGenerated(page, [{ name: 'pause.bin', size, seed: 41 }]);
     void page.evaluate(() => window.uppy.upload());
     const uploadId = await uploadIdOf(page, id!);
@@ -278,8 +288,8 @@ describe('Uppy with the CosUpload plugin in headless Chromium', () => {
     // Slow parts (each ≥ 1 s) keep both uploads open until they are cancelled.
     e2e.stack.emulator.faults.add({ op: 'UploadPart', count: 10_000, action: { type: 'delay', ms: 1000 } });
     const [a, b] = await addGenerated(page, [
-      { name: 'removed.bin', size: 8 * MiB, seed: 51 }, // a single PUT
-      { name: 'cancelled.bin', size: 24 * MiB, seed: 52 }, // multipart
+      { name: 'removed.bin', size: 3 * MiB, seed: 51 }, // a single PUT
+      { name: 'cancelled.bin', size: 12 * MiB, seed: 52 }, // multipart
     ]);
     void page.evaluate(() => window.uppy.upload());
     const idA = await uploadIdOf(page, a!);
@@ -302,7 +312,7 @@ describe('Uppy with the CosUpload plugin in headless Chromium', () => {
 
   it('a reload mid-upload resumes the same session through Golden Retriever', async () => {
     const token = await e2e.stack.token('uppy-reload');
-    const size = 24 * MiB; // multipart, 1 MiB parts
+    const size = 16 * MiB; // multipart, 1 MiB parts
     const o = await open(token, { partSize: String(MiB), concurrency: '2', recordIntervalMs: '300' });
     const { page } = o;
     // Slow parts (each ≥ 800 ms) so the reload lands mid-upload however busy the machine is.
@@ -355,7 +365,7 @@ describe('Uppy with the CosUpload plugin in headless Chromium', () => {
     expect(o.requests.filter((r) => r.method === 'POST' && new URL(r.url).pathname === '/v1/uploads')).toHaveLength(1);
     const after = cosPuts(o.requests.slice(sentBefore)).length;
     expect(after).toBeGreaterThan(0);
-    expect(after).toBeLessThanOrEqual(24 - 5);
+    expect(after).toBeLessThanOrEqual(16 - 5);
     expect((await events(page)).filter((e) => e.type === 'upload-error')).toEqual([]);
     expect(o.errors).toEqual([]);
     await page.context().close();
@@ -383,22 +393,75 @@ describe('Uppy with the CosUpload plugin in headless Chromium', () => {
     await page.context().close();
   });
 
-  it('takes its restrictions from GET /v1/limits when the server has it', async () => {
+  it('a failed file is retried through Uppy and resumes its session', async () => {
+    const token = await e2e.stack.token('uppy-retry');
+    const o = await open(token, { partSize: String(MiB), concurrency: '2', recordIntervalMs: '300' });
+    const { page } = o;
+    const faults = e2e.stack.emulator.faults;
+    const size = 12 * MiB; // multipart, 1 MiB parts
+    faults.add({ op: 'UploadPart', count: 10_000, action: { type: 'delay', ms: 300 } });
+    const [id] = await addGenerated(page, [{ name: 'retry.bin', size, seed: 81 }]);
+    const first = page.evaluate(() => window.uppy.upload());
+    const uploadId = await uploadIdOf(page, id!);
+    await expect
+      .poll(async () => (await getUpload(token, uploadId)).parts.length, { timeout: 20_000, interval: 100 })
+      .toBeGreaterThanOrEqual(3);
+    // Then COS refuses one part PUT for good (a 4xx the client does not repair): the file fails.
+    faults.clear();
+    faults.add({ op: 'UploadPart', count: 1, action: { type: 'error', status: 400 } });
+    await first;
+    const failed = (await events(page)).filter((e) => e.type === 'upload-error');
+    expect(failed).toEqual([expect.objectContaining({ fileId: id, code: 'COS_ERROR' })]);
+    const st = (await fileState(page, id!))!;
+    expect(st.error).toContain('COS_ERROR');
+    expect(st.uploadId).toBe(uploadId);
+    expect((await getUpload(token, uploadId)).upload.state).toBe('open');
+
+    const sentBefore = o.requests.length;
+    await page.evaluate((fid) => window.uppy.retryUpload(fid), id!);
+    const done = (await fileState(page, id!))!;
+    expect(done).toMatchObject({ complete: true, error: null, uploadId });
+    expect(done.upload).toMatchObject({ id: uploadId, state: 'completed' });
+    const { upload } = await getUpload(token, uploadId);
+    expect(Buffer.compare(await readObject(e2e.stack, upload.key), randomBytes(size, 81))).toBe(0);
+    // The same session: no second create, and the parts stored before the failure were not sent again.
+    const retried = o.requests.slice(sentBefore);
+    expect(retried.filter((r) => r.method === 'POST' && new URL(r.url).pathname === '/v1/uploads')).toEqual([]);
+    expect(cosPuts(retried).length).toBeLessThan(12);
+    expect(o.errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('takes its restrictions from GET /v1/limits', async () => {
     const token = await e2e.stack.token('uppy-limits');
-    const res = await fetch(`${api}/v1/limits`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${api}/v1/limits`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { maxUploadBytes: number; allowedContentTypes: string[] };
+    expect(body).toMatchObject({ maxUploadBytes: MAX_UPLOAD_BYTES, allowedContentTypes: ALLOWED_TYPES });
     const o = await open(token);
     const { page } = o;
-    const limits = await page.evaluate(() => window.uppy.getPlugin('CosUpload')!.limits);
-    const restrictions = await page.evaluate(() => window.uppy.opts.restrictions);
-    if (res.status === 404) {
-      // An older server: no restrictions are invented.
-      expect(limits).toBeNull();
-      expect(restrictions.maxFileSize).toBeNull();
-    } else {
-      const body = (await res.json()) as { maxUploadBytes: number };
-      expect(limits).toMatchObject(body);
-      expect(restrictions.maxFileSize).toBe(body.maxUploadBytes);
-    }
+    expect(await page.evaluate(() => window.uppy.getPlugin('CosUpload')!.limits)).toEqual(body);
+    expect(await page.evaluate(() => window.uppy.opts.restrictions)).toMatchObject({
+      maxFileSize: MAX_UPLOAD_BYTES,
+      allowedFileTypes: ALLOWED_TYPES,
+    });
+    // Uppy itself now refuses what the server would: a text file, a file over the size.
+    const tried = await page.evaluate((max) => {
+      const tries: [string, string, number][] = [
+        ['notes.txt', 'text/plain', 10],
+        ['huge.bin', 'application/octet-stream', max + 1],
+        ['photo.png', 'image/png', 10],
+      ];
+      return tries.map(([name, type, size]) => {
+        try {
+          window.uppy.addFile({ name, type, data: new File([new Uint8Array(size)], name, { type }) });
+          return 'added';
+        } catch (e) {
+          return (e as { isRestriction?: boolean }).isRestriction ? 'refused' : String(e);
+        }
+      });
+    }, MAX_UPLOAD_BYTES);
+    expect(tried).toEqual(['refused', 'refused', 'added']);
     expect(o.errors).toEqual([]);
     await page.context().close();
   });
