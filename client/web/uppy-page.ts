@@ -25,6 +25,7 @@ const uppy = new Uppy<CosUploadMeta, CosUploadBody>({ debug: params.has('debug')
   .use(Dashboard, {
     inline: true,
     target: '#uppy',
+    width: '100%',
     height: 420,
     proudlyDisplayPoweredByUppy: false,
   })
