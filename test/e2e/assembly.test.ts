@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUpload, type UploadProgress } from '../../client/upload.ts';
 import { crc64 } from '../../shared/core/crc64.ts';
-import { type E2eStack, randomBytes, readObject, startE2eStack } from './helpers.ts';
+import { type E2eStack, randomBytes, readObject, runScript, startE2eStack } from './helpers.ts';
 
 const MiB = 1024 * 1024;
 
@@ -45,21 +44,11 @@ describe('complete answered 202 on the local stack', () => {
     const file = join(e2e.dir, 'cli merge.bin');
     const bytes = randomBytes(6 * MiB, 32);
     writeFileSync(file, bytes);
-    const child = spawn('./node_modules/.bin/node', ['client/cli.ts', file], {
-      cwd: join(import.meta.dirname, '../..'),
-      env: {
-        ...process.env,
-        UPLOADS_API_URL: e2e.stack.apiUrl,
-        UPLOADS_TOKEN: token,
-        UPLOADS_STATE_DIR: join(e2e.dir, 'state'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { code, stdout, stderr } = await runScript('client/cli.ts', [file], {
+      UPLOADS_API_URL: e2e.stack.apiUrl,
+      UPLOADS_TOKEN: token,
+      UPLOADS_STATE_DIR: join(e2e.dir, 'state'),
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code, stderr).toBe(0);
     expect(stderr).toMatch(/assembling…\s+parts 1\/1/);
     expect(stderr.trimEnd().split('\n').at(-1)).toMatch(/ETA 0s\s+parts 1\/1$/);

@@ -1,9 +1,9 @@
 import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc64 } from '../../shared/core/crc64.ts';
-import { type E2eStack, randomBytes, readObject, startE2eStack } from './helpers.ts';
+import { type E2eStack, launchChromium, randomBytes, readObject, startE2eStack } from './helpers.ts';
 
 const MiB = 1024 * 1024;
 
@@ -12,18 +12,7 @@ describe('browser upload page in headless Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
     e2e = await startE2eStack();
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

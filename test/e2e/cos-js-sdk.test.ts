@@ -2,13 +2,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import COS from 'cos-nodejs-sdk-v5';
 import { build } from 'esbuild';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CosUploadGrant, cosAuthorization } from '../../client/cos-sdk.ts';
 import { createApiClient, UploadClientError } from '../../client/upload.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { startTestStack, type TestStack } from '../helpers/test-stack.ts';
-import { randomBytes, readObject } from './helpers.ts';
+import { launchChromium, randomBytes, readObject } from './helpers.ts';
 import type { PageCounts, PageRun } from './fixtures/cos-js-sdk-page.ts';
 
 /**
@@ -25,16 +25,6 @@ import type { PageCounts, PageRun } from './fixtures/cos-js-sdk-page.ts';
  */
 
 const MiB = 1024 * 1024;
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 let testStack: TestStack | undefined;
 let stack: LocalStack;
 
@@ -111,7 +101,7 @@ afterEach(() => {
 describe('cos-js-sdk-v5 in headless Chromium with cosAuthorization', () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   afterAll(() => browser?.close());
 

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, bytesOf, putPart } from '../helpers/api-client.ts';
-import { type E2eStack, startE2eStack } from './helpers.ts';
+import { type E2eStack, runScript, startE2eStack } from './helpers.ts';
 
 /** `npm run download -- <id> [out]` against the local stack: the object back, byte for byte. */
 let e2e: E2eStack;
@@ -14,18 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => e2e?.close());
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn('./node_modules/.bin/node', ['client/download-cli.ts', ...args], {
-    cwd: join(import.meta.dirname, '../..'),
-    env: { ...process.env, UPLOADS_API_URL: e2e.stack.apiUrl, UPLOADS_TOKEN: token },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const run = (args: string[]) =>
+  runScript('client/download-cli.ts', args, { UPLOADS_API_URL: e2e.stack.apiUrl, UPLOADS_TOKEN: token });
 
 describe('download CLI', () => {
   it('writes a completed upload to a file, refuses to overwrite without --force, and names a bad id', async () => {

@@ -3,10 +3,12 @@
  * loopback ports, reading objects back with the official COS SDK, and a fetch wrapper that counts
  * part PUTs. Each test file starts its own stack.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import COS from 'cos-nodejs-sdk-v5';
+import { chromium } from 'playwright-core';
 import type { FetchLike } from '../../client/types.ts';
 import { LOCAL_SECRET_ID, LOCAL_SECRET_KEY } from '../../local/cos/defaults.ts';
 import type { LocalStack } from '../../local/stack.ts';
@@ -72,4 +74,37 @@ export function randomBytes(size: number, seed = 0x9e3779b9): Uint8Array {
   }
   for (let i = words.length * 4; i < size; i++) out[i] = i & 0xff;
   return out;
+}
+
+/** How every e2e suite starts Debian's Chromium: headless, as root, and off this machine's closed network. */
+export const launchChromium = () =>
+  chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+
+/** Runs one of the project's scripts (a CLI) on the project's Node 24; its exit code and both outputs. */
+export function runScript(
+  script: string,
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn('./node_modules/.bin/node', [script, ...args], {
+    cwd: join(import.meta.dirname, '../..'),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUpload } from '../../client/upload.ts';
 import { crc64 } from '../../shared/core/crc64.ts';
 import { apiClient, bytesOf, crcOf, putPart, settled } from '../helpers/api-client.ts';
-import { type E2eStack, randomBytes, readObject, startE2eStack } from './helpers.ts';
+import { type E2eStack, randomBytes, readObject, runScript, startE2eStack } from './helpers.ts';
 
 /**
  * Real COS merges big objects for minutes (436/7742); the emulator's `slowMerge` makes every merge
@@ -28,23 +27,12 @@ async function watch(id: string) {
   return settled(apiClient(e2e.stack.apiUrl, token), id, MERGE_MS + 30_000);
 }
 
-function runCli(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn('./node_modules/.bin/node', ['client/cli.ts', file], {
-    cwd: join(import.meta.dirname, '../..'),
-    env: {
-      ...process.env,
-      UPLOADS_API_URL: e2e.stack.apiUrl,
-      UPLOADS_TOKEN: token,
-      UPLOADS_STATE_DIR: join(e2e.dir, 'state'),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+const runCli = (file: string) =>
+  runScript('client/cli.ts', [file], {
+    UPLOADS_API_URL: e2e.stack.apiUrl,
+    UPLOADS_TOKEN: token,
+    UPLOADS_STATE_DIR: join(e2e.dir, 'state'),
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
 
 describe(`a ${MERGE_MS / 1000}-second merge`, () => {
   it('202 within the wait, completing (never open or aborted) until the merge ends; SDK, CLI and API all finish', async () => {

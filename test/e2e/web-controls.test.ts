@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type E2eStack, randomBytes, readObject, startE2eStack } from './helpers.ts';
+import { type E2eStack, launchChromium, randomBytes, readObject, startE2eStack } from './helpers.ts';
 
 /**
  * The web page's controls in headless Chromium: rate and time left, friendly status text, Retry on
@@ -18,10 +18,7 @@ describe('web page controls in headless Chromium', () => {
   beforeAll(async () => {
     e2e = await startE2eStack();
     token = await e2e.stack.token('e2e-web-controls');
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
