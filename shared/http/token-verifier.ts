@@ -13,6 +13,16 @@ export interface VerifierOptions {
 
 export type TokenVerifier = (token: string) => Promise<Principal>;
 
+const CONTROL = /\p{Cc}/u;
+
+/**
+ * The owner id, used exactly as given (never normalised): 1–256 UTF-16 units, well-formed (a lone
+ * surrogate would be stored as U+FFFD, handing the upload to another principal) and without
+ * control characters.
+ */
+export const usableSub = (sub: unknown): sub is string =>
+  typeof sub === 'string' && sub.length >= 1 && sub.length <= 256 && sub.isWellFormed() && !CONTROL.test(sub);
+
 /**
  * HS256 with the shared secret and/or RS256/ES256 against a JWKS (jose caches the key set and
  * refetches on an unknown `kid`). The algorithm allow-lists are what stop `alg: none` and
@@ -38,7 +48,7 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
       throw unauthorized();
     }
     const sub = payload.sub;
-    if (typeof sub !== 'string' || sub.length === 0 || sub.length > 256) throw unauthorized('token has no usable sub');
+    if (!usableSub(sub)) throw unauthorized('token has no usable sub');
     const scope = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
     return { sub, admin: scope.includes(ADMIN_SCOPE) };
   };
