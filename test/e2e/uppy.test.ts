@@ -6,10 +6,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Upload } from '../../client/types.ts';
-import { type E2eStack, randomBytes, readObject, startE2eStack } from './helpers.ts';
+import { type E2eStack, launchChromium, randomBytes, readObject, startE2eStack } from './helpers.ts';
 
 const MiB = 1024 * 1024;
 /** Low enough that the many-files test trips it; every other test keeps fewer uploads open. */
@@ -55,18 +55,7 @@ describe('Uppy with the CosUpload plugin in headless Chromium', () => {
       SINGLE_PUT_MAX_BYTES: String(SINGLE_MAX),
     });
     api = e2e.stack.apiUrl;
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterEach(() => e2e?.stack.emulator.faults.clear());
   afterAll(async () => {
