@@ -6,6 +6,10 @@ import { assertOpen } from './owned-upload.ts';
 import { effectiveState } from './upload-view.ts';
 import { maxPartNumber, partLength } from './plan.ts';
 
+/** Whole seconds until the upload's `expiresAt` (0 or less once it is past): no URL or key may outlive it. */
+export const secondsLeft = (upload: Pick<UploadRecord, 'expiresAt'>, now: Date): number =>
+  Math.floor((Date.parse(upload.expiresAt) - now.getTime()) / 1000);
+
 export interface PartUrlsInput {
   partNumbers: number[];
   finalPartSize?: number;
@@ -39,7 +43,9 @@ export async function partUrls(deps: CoreDeps, upload: UploadRecord, input: Part
   // Single uploads too: part 1 of a one-part multipart upload, which can carry no object header.
   if (!upload.cosUploadId)
     throw uploadNotOpen(upload.state, 'this upload predates part URLs for single PUTs: create it again');
-  const expires = deps.limits.urlExpiresSeconds;
+  // No URL outlives its upload: an upload with less than a second left is not open any more.
+  const expires = Math.min(deps.limits.urlExpiresSeconds, secondsLeft(upload, now));
+  if (expires < 1) throw uploadNotOpen('expired', 'upload expires in less than a second');
   const lengths = input.partNumbers.map((n) => partLength(plan, n) ?? plan.partSize);
   const signed = deps.storage.presignUploadParts(
     upload.key,
