@@ -49,11 +49,24 @@ export function matchRoute(routes: readonly RouteEntry[], method: string, path: 
     pathMatched = true;
     if (entry.method === method) {
       const params: Record<string, string> = {};
-      for (const [k, v] of Object.entries(m.groups ?? {})) params[k] = decodeURIComponent(v);
+      for (const [k, v] of Object.entries(m.groups ?? {})) {
+        const decoded = decodePathParam(v);
+        // Malformed percent-encoding (`%ZZ`, a lone `%E0`) names nothing: 404, as an unknown path.
+        if (decoded === null) return null;
+        params[k] = decoded;
+      }
       return { entry, params };
     }
   }
   return pathMatched ? 'method' : null;
+}
+
+function decodePathParam(v: string): string | null {
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return null;
+  }
 }
 
 const cache = new Map<string, Promise<Handler>>();

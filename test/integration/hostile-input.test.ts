@@ -356,3 +356,32 @@ describe('tampered presigned URLs', () => {
     expect((await putPart(url, body)).status).toBe(200);
   });
 });
+
+describe('malformed paths over HTTP (the local API server)', () => {
+  it('malformed percent-encoding in a path id is a 404 contract body, never a 500', async () => {
+    const ids = ['%ZZ', '%', '%E0%A4', '%C0%AF', '%uD800', '%ED%A0%80', 'upl_%', '%%41'];
+    const shapes = [
+      ['GET', '/v1/uploads/{id}'],
+      ['DELETE', '/v1/uploads/{id}'],
+      ['POST', '/v1/uploads/{id}/part-urls'],
+      ['PUT', '/v1/uploads/{id}/parts'],
+      ['POST', '/v1/uploads/{id}/complete'],
+      ['POST', '/v1/uploads/{id}/credentials'],
+      ['POST', '/v1/uploads/{id}/download-url'],
+      ['DELETE', '/v1/admin/uploads/{id}'],
+      ['GET', '/v1/%ZZ'],
+    ] as const;
+    for (const [method, path] of shapes) {
+      for (const id of ids) {
+        const res = await fetch(`${stack.apiUrl}${path.replace('{id}', id)}`, {
+          method,
+          headers: { authorization: `Bearer ${tokens[3]}`, 'content-type': 'application/json' },
+          body: method === 'GET' || method === 'DELETE' ? undefined : '{}',
+        });
+        const text = await res.text();
+        expect(res.status, `${method} ${path} ${id}: ${text}`).toBe(404);
+        expect((JSON.parse(text) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+      }
+    }
+  });
+});
