@@ -91,6 +91,36 @@ export function bytesOf(length: number, seed = 1): Uint8Array<ArrayBuffer> {
 
 export const crcOf = (b: Uint8Array): string => new Crc64().update(b).toString();
 
+const MiB = 1024 * 1024;
+
+/**
+ * A 3-part upload (1 MiB parts, the test stacks' size) with every part in COS and in the ledger,
+ * part CRCs recorded, ready to complete. `declare` also states the whole file's CRC64 at create.
+ */
+export async function readyMultipart(
+  api: ReturnType<typeof apiClient>,
+  seed: number,
+  opts: { declare?: boolean; extra?: number } = {},
+) {
+  const file = bytesOf(2 * MiB + (opts.extra ?? 17), seed);
+  const created = await api.create({
+    fileName: `f${seed}.bin`,
+    size: file.length,
+    ...(opts.declare === false ? {} : { crc64: crcOf(file) }),
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const up = created.body.upload;
+  const urls = (await api.partUrls(up.id, { partNumbers: [1, 2, 3] })).body.urls;
+  const parts = [];
+  for (const u of urls) {
+    const put = await putPart(u, file.subarray((u.partNumber - 1) * MiB, u.partNumber * MiB));
+    expect(put.status, put.text).toBe(200);
+    parts.push({ partNumber: u.partNumber, etag: put.etag!, crc64: put.crc64! });
+  }
+  expect((await api.record(up.id, parts)).status).toBe(200);
+  return { up, file };
+}
+
 /**
  * Polls GET until the upload leaves `completing` (or `timeoutMs` passes) and returns every state
  * seen on the way, so a test can assert the upload never showed `open` or `aborted` meanwhile.

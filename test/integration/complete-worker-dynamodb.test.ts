@@ -12,7 +12,7 @@ import type { LocalStack } from '../../local/stack.ts';
 import type { ObjectStorage } from '../../shared/ports.ts';
 import { installRuntime } from '../../shared/runtime/current.ts';
 import { ensureTable, tableDefinition } from '../../shared/store/dynamodb-table.ts';
-import { apiClient, bytesOf, crcOf, putPart, settled } from '../helpers/api-client.ts';
+import { apiClient, readyMultipart, settled } from '../helpers/api-client.ts';
 import { startTestDynamoDb } from '../helpers/dynamodb-local.ts';
 import { getObjectBytes, headObject, officialCos } from '../helpers/official-cos.ts';
 import { startTestStack, type TestStack } from '../helpers/test-stack.ts';
@@ -22,7 +22,6 @@ import { startTestStack, type TestStack } from '../helpers/test-stack.ts';
  * the local stack's stream trigger reads DynamoDB Local's real stream and invokes the real
  * complete-worker handler; the test only wraps that handler to watch (and once, to crash) it.
  */
-const MiB = 1024 * 1024;
 const LEASE_SECONDS = 2;
 
 interface Delivery {
@@ -79,20 +78,6 @@ afterAll(async () => {
   await db?.stop();
 });
 
-/** A 3-part upload with every part in COS and in the ledger, ready to complete. */
-async function readyMultipart(seed: number) {
-  const file = bytesOf(2 * MiB + 321, seed);
-  const up = (await api.create({ fileName: `w${seed}.bin`, size: file.length, crc64: crcOf(file) })).body.upload;
-  const urls = (await api.partUrls(up.id, { partNumbers: [1, 2, 3] })).body.urls;
-  const parts = [];
-  for (const u of urls) {
-    const put = await putPart(u, file.subarray((u.partNumber - 1) * MiB, u.partNumber * MiB));
-    parts.push({ partNumber: u.partNumber, etag: put.etag!, crc64: put.crc64! });
-  }
-  expect((await api.record(up.id, parts)).status).toBe(200);
-  return { up, file };
-}
-
 async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await ok())) {
@@ -117,7 +102,7 @@ const of = (id: string) => deliveries.filter((d) => d.uploadId === id);
 
 describe('completion workers started by the DynamoDB stream', () => {
   it('a 60-second merge: 202 completing, then the stream-started worker completes it', async () => {
-    const { up, file } = await readyMultipart(1);
+    const { up, file } = await readyMultipart(api, 1, { extra: 321 });
     // Real COS merges big objects for minutes (436/7742): a minute here, as in test/e2e/slow-merge.test.ts.
     stack.emulator.faults.add({ op: 'CompleteMultipartUpload', action: { type: 'slowMerge', ms: 60_000 } });
     const before = stack.streamTrigger!.stats.invocations;
@@ -153,7 +138,7 @@ describe('completion workers started by the DynamoDB stream', () => {
   }, 150_000);
 
   it('a handler that crashes before the worker runs is retried by the trigger, and the retry completes it', async () => {
-    const { up, file } = await readyMultipart(2);
+    const { up, file } = await readyMultipart(api, 2, { extra: 321 });
     crashAtStart.add(up.id);
 
     const r = await api.complete(up.id);
@@ -166,7 +151,7 @@ describe('completion workers started by the DynamoDB stream', () => {
   });
 
   it('a worker that dies mid-merge keeps its lease; once it runs out, complete re-drives it through the stream', async () => {
-    const { up, file } = await readyMultipart(3);
+    const { up, file } = await readyMultipart(api, 3, { extra: 321 });
     stack.emulator.faults.add({ op: 'CompleteMultipartUpload', action: { type: 'slowMerge', ms: 4000 } });
     const real = stack.deps.storage;
     const hitsBefore = stack.emulator.faults.hits;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.ts';
-import { apiClient, bytesOf, crcOf, putPart, settled } from '../helpers/api-client.ts';
+import { apiClient, crcOf, readyMultipart, settled } from '../helpers/api-client.ts';
 import { getObjectBytes, headObject, officialCos } from '../helpers/official-cos.ts';
 import { startTestStack, type TestStack } from '../helpers/test-stack.ts';
 
@@ -8,7 +8,6 @@ import { startTestStack, type TestStack } from '../helpers/test-stack.ts';
  * The completion worker against the emulator's documented COS behaviours: no CRC64 in Complete's
  * answer (436/43320), and a merge that outlives the worker's connection to COS.
  */
-const MiB = 1024 * 1024;
 let testStack: TestStack | undefined;
 let stack: LocalStack;
 let api: ReturnType<typeof apiClient>;
@@ -24,27 +23,9 @@ beforeAll(async () => {
 });
 afterAll(() => testStack?.stop());
 
-async function readyMultipart(seed: number, declare: boolean) {
-  const file = bytesOf(2 * MiB + 99, seed);
-  const created = await api.create({
-    fileName: `w${seed}.bin`,
-    size: file.length,
-    ...(declare ? { crc64: crcOf(file) } : {}),
-  });
-  const up = created.body.upload;
-  const urls = (await api.partUrls(up.id, { partNumbers: [1, 2, 3] })).body.urls;
-  const parts = [];
-  for (const u of urls) {
-    const put = await putPart(u, file.subarray((u.partNumber - 1) * MiB, u.partNumber * MiB));
-    parts.push({ partNumber: u.partNumber, etag: put.etag!, crc64: put.crc64! });
-  }
-  expect((await api.record(up.id, parts)).status).toBe(200);
-  return { up, file };
-}
-
 describe('the completion worker', () => {
   it('noCrc64 on Complete and HEAD: completes with crc64Verified false and the object stays', async () => {
-    const { up, file } = await readyMultipart(71, true);
+    const { up, file } = await readyMultipart(api, 71, { declare: true, extra: 99 });
     stack.emulator.faults.add({ op: 'CompleteMultipartUpload', count: 1, action: { type: 'noCrc64' } });
     stack.emulator.faults.add({ op: 'HeadObject', count: 10, action: { type: 'noCrc64' } });
     const done = await api.complete(up.id);
@@ -59,13 +40,13 @@ describe('the completion worker', () => {
   });
 
   it('with a CRC64 from COS and the parts, crc64Verified is true', async () => {
-    const { up, file } = await readyMultipart(72, false);
+    const { up, file } = await readyMultipart(api, 72, { declare: false, extra: 99 });
     expect((await api.complete(up.id)).status).toBe(200);
     expect((await api.get(up.id)).body.upload).toMatchObject({ crc64: crcOf(file), crc64Verified: true });
   });
 
   it('a merge that outlives the worker connection: the next run finds NoSuchUpload, waits on HEAD, completes', async () => {
-    const { up, file } = await readyMultipart(73, true);
+    const { up, file } = await readyMultipart(api, 73, { declare: true, extra: 99 });
     stack.emulator.faults.add({ op: 'CompleteMultipartUpload', count: 1, action: { type: 'slowMerge', ms: 5_000 } });
     const answer = await api.complete(up.id);
     expect(answer.status).toBe(202);
@@ -77,7 +58,7 @@ describe('the completion worker', () => {
   });
 
   it('no COS upload and no object past COMPLETE_GRACE_SECONDS: aborted with lastError', async () => {
-    const { up } = await readyMultipart(74, true);
+    const { up } = await readyMultipart(api, 74, { declare: true, extra: 99 });
     // Aborted behind our back: COS knows neither the upload nor an object.
     await new Promise((resolve, reject) =>
       officialCos(stack.cosUrl).multipartAbort(

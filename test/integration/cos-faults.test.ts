@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultAction, FaultRule } from '../../local/cos/faults.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import type { UploadRecord } from '../../shared/ports.ts';
-import { type Answer, apiClient, bytesOf, crcOf, putPart, settled } from '../helpers/api-client.ts';
+import { type Answer, apiClient, crcOf, readyMultipart, settled } from '../helpers/api-client.ts';
 import { getObjectBytes, headObject, listParts, officialCos } from '../helpers/official-cos.ts';
 import { startTestStack, type TestStack } from '../helpers/test-stack.ts';
 
@@ -42,19 +42,8 @@ const expectUnavailable = (r: Answer) => {
   expect(JSON.stringify(r.body)).not.toMatch(/<|Secret|q-signature|stack/i);
 };
 
-/** A multipart upload with every part in COS and in the ledger, ready to complete. */
-async function readyMultipart(seed: number) {
-  const file = bytesOf(2 * MiB + 17, seed);
-  const up = (await api.create({ fileName: `f${seed}.bin`, size: file.length, crc64: crcOf(file) })).body.upload;
-  const urls = (await api.partUrls(up.id, { partNumbers: [1, 2, 3] })).body.urls;
-  const parts = [];
-  for (const u of urls) {
-    const put = await putPart(u, file.subarray((u.partNumber - 1) * MiB, u.partNumber * MiB));
-    parts.push({ partNumber: u.partNumber, etag: put.etag!, crc64: put.crc64! });
-  }
-  await api.record(up.id, parts);
-  return { up, file };
-}
+/** A 3-part upload ready to complete, its file CRC64 declared. */
+const ready = (seed: number) => readyMultipart(api, seed);
 
 const fault = (op: FaultRule['op'], action: FaultAction, count: number) =>
   stack.emulator.faults.add({ op, action, count });
@@ -70,12 +59,12 @@ describe.each(Object.entries(TRANSIENT))('COS fault: %s', (_name, action) => {
   });
 
   it('List Parts: retried; persistent → 503 before anything changed, upload still open; later completes', async () => {
-    const once = await readyMultipart(1);
+    const once = await ready(1);
     fault('ListParts', action, 1);
     const ok = await api.complete(once.up.id);
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
 
-    const { up, file } = await readyMultipart(2);
+    const { up, file } = await ready(2);
     fault('ListParts', action, 1000);
     expectUnavailable(await api.complete(up.id));
     expect((await api.get(up.id)).body.upload.state).toBe('open');
@@ -86,13 +75,13 @@ describe.each(Object.entries(TRANSIENT))('COS fault: %s', (_name, action) => {
   });
 
   it('Complete: retried by the worker; persistent → 202 and completing, never open; completes once COS recovers', async () => {
-    const once = await readyMultipart(3);
+    const once = await ready(3);
     fault('CompleteMultipartUpload', action, 1);
     const ok = await api.complete(once.up.id);
     expect([200, 202]).toContain(ok.status);
     expect((await settled(api, once.up.id)).upload.state).toBe('completed');
 
-    const { up, file } = await readyMultipart(4);
+    const { up, file } = await ready(4);
     fault('CompleteMultipartUpload', action.type === 'delay' ? { type: 'delay', ms: 4000 } : action, 1000);
     const pending = await api.complete(up.id);
     expect(pending.status, JSON.stringify(pending.body)).toBe(202);
@@ -109,7 +98,7 @@ describe.each(Object.entries(TRANSIENT))('COS fault: %s', (_name, action) => {
   });
 
   it('Abort: persistent faults → 503 but the upload is already aborted; DELETE again cleans COS', async () => {
-    const { up } = await readyMultipart(7);
+    const { up } = await ready(7);
     fault('AbortMultipartUpload', action, 1000);
     expectUnavailable(await api.abort(up.id));
     expect((await api.get(up.id)).body.upload.state).toBe('aborted');
@@ -121,7 +110,7 @@ describe.each(Object.entries(TRANSIENT))('COS fault: %s', (_name, action) => {
   });
 
   it('Head (the worker confirming an object after NoSuchUpload): retried until it answers', async () => {
-    const { up, file } = await readyMultipart(8);
+    const { up, file } = await ready(8);
     // COS merged it, but the answer was lost: the worker sees NoSuchUpload and must HEAD.
     await officialComplete(up);
     fault('HeadObject', action, 3);
@@ -153,11 +142,11 @@ async function officialComplete(up: { key: string; cosUploadId: string | null })
 
 describe("Complete's 200 with an <Error> inside", () => {
   it('is retried; persistent → 202 and still completing; completes once COS recovers', async () => {
-    const once = await readyMultipart(40);
+    const once = await ready(40);
     fault('CompleteMultipartUpload', { type: 'completeError', code: 'InternalError' }, 1);
     expect((await api.complete(once.up.id)).status).toBe(200);
 
-    const { up } = await readyMultipart(41);
+    const { up } = await ready(41);
     fault('CompleteMultipartUpload', { type: 'completeError', code: 'InternalError' }, 1000);
     expect((await api.complete(up.id)).status).toBe(202);
     const stuck = (await api.get(up.id)).body.upload;
@@ -169,7 +158,7 @@ describe("Complete's 200 with an <Error> inside", () => {
 
 describe('crash safety', () => {
   it('a worker that died after COS assembled the object is finished by the next (NoSuchUpload → HEAD)', async () => {
-    const { up, file } = await readyMultipart(50);
+    const { up, file } = await ready(50);
     const store = stack.deps.store;
     const original = store.transition.bind(store);
     // The worker "dies" right after COS Complete succeeded, before the store records it.
@@ -197,7 +186,7 @@ describe('crash safety', () => {
   });
 
   it('a worker that died before calling COS is re-driven by the sweep once its lease ran out', async () => {
-    const { up } = await readyMultipart(51);
+    const { up } = await ready(51);
     const storage = stack.deps.storage;
     const original = storage.completeMultipart.bind(storage);
     storage.completeMultipart = async () => {
@@ -215,7 +204,7 @@ describe('crash safety', () => {
   });
 
   it('a corrupt assembled object (CRC64 differs from the parts) is deleted and the upload reopened', async () => {
-    const { up } = await readyMultipart(52);
+    const { up } = await ready(52);
     const storage = stack.deps.storage;
     const original = storage.completeMultipart.bind(storage);
     storage.completeMultipart = async (...args) => {
