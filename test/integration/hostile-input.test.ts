@@ -128,7 +128,12 @@ const createBody = fc.record(
     fileName: fc.oneof(hostileString, field),
     size: maybe(fc.oneof(hostileNumber, field)),
     maxSize: maybe(hostileNumber),
-    contentType: maybe(fc.oneof(hostileString, fc.constantFrom('image/png', 'text/html', 'video/mp4'))),
+    contentType: maybe(
+      fc.oneof(
+        hostileString,
+        fc.constantFrom('image/png', 'text/html', 'video/mp4', 'image/svg+xml', 'IMAGE/SVG+XML; charset=utf-8'),
+      ),
+    ),
     partSize: maybe(hostileNumber),
     metadata: maybe(fc.oneof(fc.dictionary(hostileString, field, { maxKeys: 12 }), field)),
     crc64: maybe(fc.oneof(hostileString, hostileNumber.map(String))),
@@ -383,5 +388,17 @@ describe('malformed paths over HTTP (the local API server)', () => {
         expect((JSON.parse(text) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
       }
     }
+  });
+});
+
+describe('content types', () => {
+  it('image/* does not admit image/svg+xml (a script-capable document when served)', async () => {
+    const a = apiClient(stack.apiUrl, await stack.token('svg-tester'));
+    for (const contentType of ['image/svg+xml', 'Image/SVG+XML', 'image/svg+xml; charset=utf-8']) {
+      const r = await a.create({ fileName: 'x.svg', size: 10, contentType });
+      expect(r.status, JSON.stringify(r.body)).toBe(415);
+      expect((r.body as unknown as { error: { code: string } }).error.code).toBe('CONTENT_TYPE_NOT_ALLOWED');
+    }
+    expect((await a.create({ fileName: 'x.png', size: 10, contentType: 'image/png' })).status).toBe(201);
   });
 });

@@ -60,4 +60,13 @@ describe('contentTypeAllowed', () => {
     expect(contentTypeAllowed('application/x.y+z', '*/*')).toBe(true);
     expect(contentTypeAllowed('imageXpng/x', 'image/*')).toBe(false);
   });
+
+  it('admits image/svg+xml (script-capable when served) only when listed without a wildcard', () => {
+    for (const list of ['image/*', '*/*', 'image/svg*', 'image/*+xml', '*/svg+xml', 'image/png,image/*'])
+      for (const type of ['image/svg+xml', 'IMAGE/SVG+XML', 'image/svg+xml; charset=utf-8', ' image/svg+xml '])
+        expect(contentTypeAllowed(type, list), `${type} under ${list}`).toBe(false);
+    expect(contentTypeAllowed('image/svg+xml', 'image/*,image/svg+xml')).toBe(true);
+    expect(contentTypeAllowed('Image/SVG+xml; charset=utf-8', 'image/png, IMAGE/SVG+XML')).toBe(true);
+    expect(contentTypeAllowed('image/png', 'image/*')).toBe(true);
+  });
 });
