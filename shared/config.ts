@@ -58,6 +58,8 @@ export const configSchema = z
     AUTH_JWKS_URL: z.optional(z.url()),
     AUTH_ISSUER: optionalString,
     AUTH_AUDIENCE: optionalString,
+    /** When set, tokens need an `iat` no older than this (and not in the future, 60 s of skew allowed). */
+    AUTH_MAX_TOKEN_AGE_SECONDS: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(366 * 24 * 3600))),
     LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
   })
   .check(

@@ -3,12 +3,18 @@ import { unauthorized } from '../errors.ts';
 import type { Principal } from './route-event.ts';
 
 export const ADMIN_SCOPE = 'uploads:admin';
+/** How far in the future a token's `iat` may be (clock skew between issuer and API) under a maximum age. */
+export const IAT_SKEW_SECONDS = 60;
 
 export interface VerifierOptions {
   secret?: string;
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
+  /** When set, `iat` is required, at most IAT_SKEW_SECONDS in the future and at most this old. */
+  maxTokenAgeSeconds?: number;
+  /** Unix-milliseconds clock (tests). */
+  now?: () => number;
 }
 
 export type TokenVerifier = (token: string) => Promise<Principal>;
@@ -31,6 +37,7 @@ export const usableSub = (sub: unknown): sub is string =>
 export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
   const secret = opts.secret ? new TextEncoder().encode(opts.secret) : undefined;
   const jwks = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl)) : undefined;
+  const now = opts.now ?? Date.now;
   const common = { issuer: opts.issuer, audience: opts.audience, requiredClaims: ['exp', 'sub'] };
 
   return async (token) => {
@@ -49,7 +56,15 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
     }
     const sub = payload.sub;
     if (!usableSub(sub)) throw unauthorized('token has no usable sub');
+    if (opts.maxTokenAgeSeconds !== undefined) checkAge(payload.iat, opts.maxTokenAgeSeconds, now());
     const scope = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
     return { sub, admin: scope.includes(ADMIN_SCOPE) };
   };
+}
+
+function checkAge(iat: unknown, maxAgeSeconds: number, nowMs: number): void {
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) throw unauthorized('token has no iat');
+  const nowSeconds = nowMs / 1000;
+  if (iat > nowSeconds + IAT_SKEW_SECONDS) throw unauthorized('token iat is in the future');
+  if (nowSeconds - iat > maxAgeSeconds) throw unauthorized('token is older than AUTH_MAX_TOKEN_AGE_SECONDS');
 }

@@ -192,6 +192,7 @@ function build(config: Config, parts: RuntimeParts, log: Logger, slots: Slots, o
         jwksUrl: config.AUTH_JWKS_URL,
         issuer: config.AUTH_ISSUER,
         audience: config.AUTH_AUDIENCE,
+        maxTokenAgeSeconds: config.AUTH_MAX_TOKEN_AGE_SECONDS,
       })),
     provide(more) {
       slots.store.offer(more.store);

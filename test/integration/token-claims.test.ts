@@ -64,3 +64,12 @@ describe('sub rules', () => {
     expect(row?.owner).toBe('jos\u00e9');
   });
 });
+
+describe('AUTH_MAX_TOKEN_AGE_SECONDS unset (the default)', () => {
+  it('a token without iat is fine', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    const s = new TextEncoder().encode(stack.config.AUTH_JWT_SECRET!);
+    const token = await new SignJWT({ sub: 'no-iat', exp }).setProtectedHeader({ alg: 'HS256' }).sign(s);
+    expect((await apiClient(stack.apiUrl, token).create({ fileName: 'a.bin', size: 10 })).status).toBe(201);
+  });
+});

@@ -13,6 +13,14 @@ const refusal = (env: Record<string, string>) => {
 };
 
 describe('start-up refusals (docs/API.md, Configuration)', () => {
+  it('AUTH_MAX_TOKEN_AGE_SECONDS: unset by default, a positive whole number of seconds when set', () => {
+    expect(parseConfig(base).AUTH_MAX_TOKEN_AGE_SECONDS).toBeUndefined();
+    expect(parseConfig({ ...base, AUTH_MAX_TOKEN_AGE_SECONDS: '' }).AUTH_MAX_TOKEN_AGE_SECONDS).toBeUndefined();
+    expect(parseConfig({ ...base, AUTH_MAX_TOKEN_AGE_SECONDS: '3600' }).AUTH_MAX_TOKEN_AGE_SECONDS).toBe(3600);
+    for (const bad of ['0', '-5', '1.5', 'soon', '99999999999'])
+      expect(refusal({ AUTH_MAX_TOKEN_AGE_SECONDS: bad })).toMatch(/AUTH_MAX_TOKEN_AGE_SECONDS/);
+  });
+
   it('COS_SESSION_TOKEN without STS_ROLE_ARN: GetFederationToken takes permanent keys only', () => {
     expect(refusal({ COS_SESSION_TOKEN: 'tok' })).toMatch(/COS_SESSION_TOKEN: .*STS_ROLE_ARN/);
     const c = parseConfig({ ...base, COS_SESSION_TOKEN: 'tok', STS_ROLE_ARN: 'qcs::cam::uin/1:roleName/up' });
