@@ -23,6 +23,8 @@ export interface RouteSpec<B, P, Q, U extends Uses> {
   params?: z.ZodMiniType<P>;
   query?: z.ZodMiniType<Q>;
   uses?: U;
+  /** The JSON body limit (413 past it); default MAX_JSON_BYTES. */
+  maxBodyBytes?: number;
 }
 
 export interface RouteInput<B, P, Q, U extends Uses> {
@@ -62,7 +64,7 @@ export function route<B = undefined, P = Record<string, never>, Q = Record<strin
     spec.auth === 'none'
       ? base
       : base.use(auth({ verifier: () => runtime().verifier(), admin: spec.auth === 'admin' }));
-  return authed.use(jsonBody()).handler(async (event: RouteEvent) => {
+  return authed.use(jsonBody(spec.maxBodyBytes)).handler(async (event: RouteEvent) => {
     const state = routeState(event);
     const body = parseWith((spec.body ?? anything) as z.ZodMiniType<B>, state.json, 'body');
     const params = parseWith((spec.params ?? anything) as z.ZodMiniType<P>, state.req.pathParams, 'params');
