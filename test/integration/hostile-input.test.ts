@@ -62,6 +62,15 @@ beforeAll(async () => {
     `${alice.slice(0, -4)}AAAA`,
     'garbage',
     '',
+    // sub rules: a lone surrogate (stored as U+FFFD it would name another principal), controls, too long.
+    await stack.token('eve\uD800'),
+    await stack.token('\uDC00alice'),
+    await stack.token('alice\u0000'),
+    await stack.token('alice\n'),
+    await stack.token('x'.repeat(257)),
+    await sign({ sub: ['alice'], exp: now + 600 }),
+    // A different, well-formed principal: it must never reach eve\uD800's or anyone else's uploads.
+    await stack.token('eve\uFFFD'),
   ];
   const a = apiClient(stack.apiUrl, alice);
   const open = (await a.create({ fileName: 'target.bin', size: 3 * MiB })).body.upload;
@@ -164,6 +173,15 @@ const partsArray = fc.oneof(
     { maxLength: 5 },
   ),
   fc.constant(Array.from({ length: 1001 }, (_, i) => ({ partNumber: i + 1, etag: '"a"' }))),
+  // What completeBody allows at its largest (~2 MiB): over the 1 MiB of other routes, within complete's 3 MiB.
+  fc.constant(
+    Array.from({ length: 10_000 }, (_, i) => ({
+      partNumber: i + 1,
+      etag: `"${'f'.repeat(126)}"`,
+      size: Number.MAX_SAFE_INTEGER,
+      crc64: '18446744073709551615',
+    })),
+  ),
   field,
 );
 
@@ -186,6 +204,10 @@ const idArb = () =>
       'upl_',
       '..%2F..%2Fetc',
       'upl_AAAAAAAAAAAAAAAAAAAAAAAAAA',
+      '%ZZ',
+      '%E0%A4',
+      `${ids.open}%`,
+      'upl_\uD800',
     ),
     hostileString,
   );
@@ -267,7 +289,8 @@ function event(
   body: string | undefined,
   query: Record<string, string> | undefined,
 ): APIGatewayProxyEventV2 {
-  const path = c.path.replace('{id}', encodeURIComponent(id));
+  // The raw path cannot carry a lone surrogate (a gateway decodes it to U+FFFD); pathParameters can.
+  const path = c.path.replace('{id}', encodeURIComponent(id.toWellFormed()));
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
   return {
