@@ -57,6 +57,11 @@ export function buildUppyBundle(): Promise<string> {
   return bundleOnce('./uppy-page.ts');
 }
 
+/** The styles both pages share, served at `/page.css`. */
+export function pageCss(): Promise<string> {
+  return readFile(here('./page.css'), 'utf8');
+}
+
 /** The Uppy page served at `/uppy`; it loads `./uppy.js` and `./uppy.css`. */
 export function uppyHtml(): Promise<string> {
   return readFile(here('./uppy.html'), 'utf8');

@@ -123,3 +123,15 @@ describe('an admin reads, aborts and downloads any upload, but writes none (docs
     expect((await admin.call('DELETE', `/v1/admin/uploads/${up.id}`)).status).toBe(204);
   });
 });
+
+describe('the web pages share one style sheet', () => {
+  it('/page.css is served, and both pages link it', async () => {
+    const css = await fetch(`${stack.apiUrl}/page.css`);
+    expect(css.status).toBe(200);
+    expect(css.headers.get('content-type')).toMatch(/^text\/css/);
+    expect(await css.text()).toMatch(/max-width: 52rem/);
+    for (const page of ['/', '/uppy']) {
+      expect(await (await fetch(`${stack.apiUrl}${page}`)).text()).toContain('href="./page.css"');
+    }
+  });
+});
