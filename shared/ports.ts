@@ -135,8 +135,14 @@ export interface ListFilter {
 }
 
 export interface UploadStore {
-  /** Inserts a new upload. Ids are fresh; a duplicate id is a bug and throws. */
-  create(upload: UploadRecord): Promise<void>;
+  /**
+   * Inserts a new upload. Ids are fresh; a duplicate id is a bug and throws. With `maxOpenPerOwner`,
+   * an open upload is inserted only while its owner has fewer open ones, and false says it was not.
+   * SQLite checks and inserts in one transaction, so racing creates admit exactly the free slots;
+   * DynamoDB counts just before the put, which racing creates can still pass (issue 18's counter
+   * item in a transaction is what makes it atomic there).
+   */
+  create(upload: UploadRecord, quota?: { maxOpenPerOwner: number }): Promise<boolean>;
   get(id: string): Promise<UploadRecord | null>;
   /**
    * Conditional state change: applied only while the current state is in `t.from`.

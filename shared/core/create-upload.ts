@@ -35,8 +35,7 @@ export async function createUpload(deps: CoreDeps, owner: string, input: CreateU
   if (!contentTypeAllowed(contentType, limits.allowedContentTypes)) throw contentTypeNotAllowed(contentType);
   const plan = planUpload(input, limits);
 
-  // The count and the insert are not atomic: concurrent creates can pass the quota by the number
-  // racing. The quota bounds abuse, not a hard resource, so that slack is accepted.
+  // A first look, so an owner over quota costs no COS call; the write below checks again.
   const open = await deps.store.countOpenByOwner(owner);
   if (open >= limits.maxOpenUploadsPerOwner) throw tooManyOpenUploads(limits.maxOpenUploadsPerOwner);
 
@@ -86,7 +85,16 @@ export async function createUpload(deps: CoreDeps, owner: string, input: CreateU
     plan.strategy === 'multipart' && cosUploadId !== null
       ? { ...fields, strategy: 'multipart', cosUploadId }
       : { ...fields, strategy: 'single', cosUploadId };
-  await deps.store.create(record);
+  // The quota again, in the write: creates that raced past the first count lose here.
+  if (!(await deps.store.create(record, { maxOpenPerOwner: limits.maxOpenUploadsPerOwner }))) {
+    // Its COS upload is abandoned; if this abort fails, the sweep's orphan pass removes it.
+    if (cosUploadId) {
+      await deps.storage.abortMultipart(key, cosUploadId).catch((e: unknown) => {
+        deps.log.warn('abort after a refused create failed', { key, error: e instanceof Error ? e.name : 'unknown' });
+      });
+    }
+    throw tooManyOpenUploads(limits.maxOpenUploadsPerOwner);
+  }
   deps.log.info('upload created', {
     uploadId: id,
     strategy: plan.strategy,

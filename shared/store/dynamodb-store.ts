@@ -89,13 +89,18 @@ export class DynamoDbUploadStore implements UploadStore {
     return { pk: uploadPk(id), sk: META };
   }
 
-  async create(upload: UploadRecord): Promise<void> {
+  async create(upload: UploadRecord, quota?: { maxOpenPerOwner: number }): Promise<boolean> {
+    // Not atomic with the put (see the port): racing creates can each count below the limit.
+    if (quota && upload.state === 'open' && (await this.countOpenByOwner(upload.owner)) >= quota.maxOpenPerOwner) {
+      return false;
+    }
     try {
       await this.#db.put({ Item: toItem(upload), ConditionExpression: isNew });
     } catch (e) {
       if (isConditionFailure(e)) throw new Error(`upload ${upload.id} already exists`, { cause: e });
       throw e;
     }
+    return true;
   }
 
   async get(id: string): Promise<UploadRecord | null> {

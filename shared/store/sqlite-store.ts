@@ -102,17 +102,28 @@ export class SqliteUploadStore implements UploadStore {
     }
   }
 
-  async create(upload: UploadRecord): Promise<void> {
-    return this.#guard(() => {
-      try {
-        this.#db.prepare(insertSql).run(...toRowValues(upload));
-      } catch (e) {
-        if (e instanceof Error && /UNIQUE constraint failed/.test(e.message)) {
-          throw new Error(`upload ${upload.id} already exists`, { cause: e });
+  async create(upload: UploadRecord, quota?: { maxOpenPerOwner: number }): Promise<boolean> {
+    return this.#guard(() =>
+      // IMMEDIATE holds the write lock across the count and the insert: another create (in this
+      // process or another) waits, and then counts this one.
+      this.#inTransaction(() => {
+        if (quota && upload.state === 'open' && this.#openOf(upload.owner) >= quota.maxOpenPerOwner) return false;
+        try {
+          this.#db.prepare(insertSql).run(...toRowValues(upload));
+        } catch (e) {
+          if (e instanceof Error && /UNIQUE constraint failed/.test(e.message)) {
+            throw new Error(`upload ${upload.id} already exists`, { cause: e });
+          }
+          throw e;
         }
-        throw e;
-      }
-    });
+        return true;
+      }),
+    );
+  }
+
+  #openOf(owner: string): number {
+    const row = this.#db.prepare(`SELECT count(*) AS n FROM uploads WHERE owner = ? AND state = 'open'`).get(owner);
+    return Number(row?.n ?? 0);
   }
 
   async get(id: string): Promise<UploadRecord | null> {
@@ -202,10 +213,7 @@ export class SqliteUploadStore implements UploadStore {
   }
 
   async countOpenByOwner(owner: string): Promise<number> {
-    return this.#guard(() => {
-      const row = this.#db.prepare(`SELECT count(*) AS n FROM uploads WHERE owner = ? AND state = 'open'`).get(owner);
-      return Number(row?.n ?? 0);
-    });
+    return this.#guard(() => this.#openOf(owner));
   }
 
   async list(filter: ListFilter): Promise<Page<UploadRecord>> {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.ts';
 import { limitsResponse, openApiResponse } from '../../shared/api/schemas.ts';
+import { ownerHash } from '../../shared/core/keys.ts';
 import { apiClient, bytesOf, expectError, putPart } from '../helpers/api-client.ts';
 import { startTestStack, type TestStack } from '../helpers/test-stack.ts';
 
@@ -133,5 +134,34 @@ describe('the web pages share one style sheet', () => {
     for (const page of ['/', '/uppy']) {
       expect(await (await fetch(`${stack.apiUrl}${page}`)).text()).toContain('href="./page.css"');
     }
+  });
+});
+
+describe('the quota under concurrency (SQLite: checked in the insert)', () => {
+  it('30 racing creates with 3 slots free open exactly 3; the refused leave no COS upload behind', async () => {
+    const racer = apiClient(stack.apiUrl, await stack.token('racer'));
+    const limit = stack.config.MAX_OPEN_UPLOADS_PER_OWNER;
+    // Fill all but 3 slots, then race.
+    for (let i = 0; i < limit - 3; i++) {
+      expect((await racer.create({ fileName: `f${i}.txt`, size: 10, contentType: 'text/plain' })).status).toBe(201);
+    }
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        racer.create({ fileName: `r${i}.txt`, size: 10, contentType: 'text/plain' }),
+      ),
+    );
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(3);
+    for (const a of answers.filter((x) => x.status !== 201)) expectError(a, 429, 'TOO_MANY_OPEN_UPLOADS');
+    const owned = (await stack.deps.store.list({ owner: 'racer', limit: 1000 })).items.filter(
+      (u) => u.state === 'open',
+    );
+    expect(owned).toHaveLength(limit);
+    const listing = await stack.deps.storage.listMultipartUploads('u/');
+    const cosIds = new Set(listing.uploads.map((u) => u.uploadId));
+    for (const u of owned) expect(cosIds.has(u.cosUploadId!)).toBe(true);
+    const racersInCos = listing.uploads.filter(
+      (u) => u.key.startsWith(`u/${ownerHash('racer')}/`) && /\/r\d+\.txt$/.test(u.key),
+    );
+    expect(racersInCos).toHaveLength(3);
   });
 });
