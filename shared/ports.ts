@@ -47,6 +47,16 @@ interface UploadFields {
   assemblyStartedAt: string | null;
   /** While a completion worker owns the merge: until when (ISO). null = no worker holds it. */
   leaseUntil: string | null;
+  /** The upload profile it was created under (UPLOAD_PROFILES); null = the global limits. */
+  profile: string | null;
+  /** Object headers the server sets at Initiate (docs/API.md, create); clients never set them. */
+  storageClass: string;
+  cacheControl: string | null;
+  contentDisposition: string | null;
+  contentEncoding: string | null;
+  contentLanguage: string | null;
+  /** An HTTP date, sent as `Expires`. */
+  expires: string | null;
 }
 
 /** Parts from the client, assembled by COS: the server always holds the COS multipart UploadId. */

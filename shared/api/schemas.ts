@@ -123,6 +123,13 @@ export const uploadObject = z.object({
     .check(z.describe("the object's full URL on the configured endpoint (null only on uploads older than it)")),
   // The contract's error body, kept: what the last background step (a merge) failed with.
   lastError: z.nullable(errorBody.shape.error),
+  profile: z.nullable(z.string()).check(z.describe('the upload profile it was created under')),
+  storageClass: z.string().check(z.describe('COS storage class, set at Initiate')),
+  cacheControl: z.nullable(z.string()),
+  contentDisposition: z.nullable(z.string()),
+  contentEncoding: z.nullable(z.string()),
+  contentLanguage: z.nullable(z.string()),
+  expires: z.nullable(z.string()).check(z.describe('an HTTP date, sent as Expires')),
 });
 export type PublicUpload = z.output<typeof uploadObject>;
 

@@ -79,6 +79,13 @@ export async function createUpload(deps: CoreDeps, owner: string, input: CreateU
     lastError: null,
     assemblyStartedAt: null,
     leaseUntil: null,
+    profile: null,
+    storageClass: 'STANDARD',
+    cacheControl: null,
+    contentDisposition: null,
+    contentEncoding: null,
+    contentLanguage: null,
+    expires: null,
   };
   // A 0-byte file is always `single` (the plan says so), so a multipart upload has its COS id.
   const record: UploadRecord =

@@ -37,6 +37,13 @@ export function toPublicUpload(u: UploadRecord, now: Date): PublicUpload {
     crc64Verified: u.crc64Verified,
     location: u.location,
     lastError: u.lastError,
+    profile: u.profile,
+    storageClass: u.storageClass,
+    cacheControl: u.cacheControl,
+    contentDisposition: u.contentDisposition,
+    contentEncoding: u.contentEncoding,
+    contentLanguage: u.contentLanguage,
+    expires: u.expires,
   };
 }
 

@@ -60,4 +60,14 @@ export const sqliteMigrations: readonly string[] = [
   -- the sweep's re-drive pass: uploads stuck in completing
   CREATE INDEX uploads_state_updated ON uploads (state, updated_at, id);
   `,
+  // Upload profiles and the object headers set at Initiate. Rows from before read STANDARD.
+  `
+  ALTER TABLE uploads ADD COLUMN profile TEXT;
+  ALTER TABLE uploads ADD COLUMN storage_class TEXT NOT NULL DEFAULT 'STANDARD';
+  ALTER TABLE uploads ADD COLUMN cache_control TEXT;
+  ALTER TABLE uploads ADD COLUMN content_disposition TEXT;
+  ALTER TABLE uploads ADD COLUMN content_encoding TEXT;
+  ALTER TABLE uploads ADD COLUMN content_language TEXT;
+  ALTER TABLE uploads ADD COLUMN expires TEXT;
+  `,
 ];

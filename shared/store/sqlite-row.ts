@@ -32,6 +32,13 @@ export const columns = {
   lastError: 'last_error',
   assemblyStartedAt: 'assembly_started_at',
   leaseUntil: 'lease_until',
+  profile: 'profile',
+  storageClass: 'storage_class',
+  cacheControl: 'cache_control',
+  contentDisposition: 'content_disposition',
+  contentEncoding: 'content_encoding',
+  contentLanguage: 'content_language',
+  expires: 'expires',
 } as const satisfies Record<keyof UploadRecord, string>;
 
 const fields = Object.keys(columns) as (keyof UploadRecord)[];

@@ -38,6 +38,14 @@ const uploadFields = {
   lastError: added(storedError),
   assemblyStartedAt: added(z.string()),
   leaseUntil: added(z.string()),
+  profile: added(z.string()),
+  // Uploads from before object headers were STANDARD: COS's default class (436/7749).
+  storageClass: z._default(z.string().check(z.minLength(1)), 'STANDARD'),
+  cacheControl: added(z.string()),
+  contentDisposition: added(z.string()),
+  contentEncoding: added(z.string()),
+  contentLanguage: added(z.string()),
+  expires: added(z.string()),
 };
 
 /** The invariant is checked here, once: a multipart upload always has its COS UploadId. */

@@ -43,6 +43,13 @@ export function anUpload(over: Partial<UploadRecord> = {}): UploadRecord {
     lastError: null,
     assemblyStartedAt: null,
     leaseUntil: null,
+    profile: null,
+    storageClass: 'STANDARD',
+    cacheControl: null,
+    contentDisposition: null,
+    contentEncoding: null,
+    contentLanguage: null,
+    expires: null,
     ...over,
   } as UploadRecord; // overrides may switch the strategy: the fixture does not second-guess the mix
 }
