@@ -7,6 +7,7 @@ import { CosError, malformedXml } from './cos-error.ts';
 import type { Committed, CompletionOutcome } from './merges.ts';
 import type { PartRow, UploadRow } from './meta-store.ts';
 import { uploadFor } from './multipart.ts';
+import { checkForbidOverwrite } from './objects.ts';
 import { header } from './request.ts';
 import { newTraceId, readSmallBody } from './respond.ts';
 import { el, errorXml, wrap } from './xml.ts';
@@ -162,6 +163,9 @@ export async function complete(
   }
   const upload = uploadFor(ctx, info);
   const parts = validate(parseBody(body), ctx.store.allParts(upload.uploadId));
+  // 436/7742: with x-cos-forbid-overwrite: true, an existing object is a 409 before the merge
+  // starts. One created while a slow merge runs is overwritten (when COS re-checks is undocumented).
+  checkForbidOverwrite(req, ctx, info);
   const etag = multipartEtag(parts);
   // Known before the merge, so it can go in the header of the streamed 200.
   const crc64 = combineParts(parts.map((p) => ({ crc64: p.crc64, size: p.size })));
