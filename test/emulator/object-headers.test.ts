@@ -129,7 +129,9 @@ describe('x-cos-forbid-overwrite', () => {
     const cos = t.cos();
     const Headers = { 'x-cos-forbid-overwrite': 'true' };
     await cos.putObject({ ...t.target, Key: 'f/once.txt', Body: Buffer.from('first'), Headers });
-    const again = await sdkError(cos.putObject({ ...t.target, Key: 'f/once.txt', Body: Buffer.from('second'), Headers }));
+    const again = await sdkError(
+      cos.putObject({ ...t.target, Key: 'f/once.txt', Body: Buffer.from('second'), Headers }),
+    );
     expect(again).toMatchObject({ statusCode: 409, code: 'FileAlreadyExists' });
     expect(String((await cos.getObject({ ...t.target, Key: 'f/once.txt' })).Body)).toBe('first');
     // Without the header (or with false) an overwrite is ordinary.
@@ -150,7 +152,13 @@ describe('x-cos-forbid-overwrite', () => {
     const part = await cos.multipartUpload({ ...t.target, Key, UploadId, PartNumber: 1, Body: Buffer.from('new') });
     const Parts = [{ PartNumber: 1, ETag: part.ETag }];
     const refused = await sdkError(
-      cos.multipartComplete({ ...t.target, Key, UploadId, Parts, Headers: { 'x-cos-forbid-overwrite': 'true' } } as never),
+      cos.multipartComplete({
+        ...t.target,
+        Key,
+        UploadId,
+        Parts,
+        Headers: { 'x-cos-forbid-overwrite': 'true' },
+      } as never),
     );
     expect(refused).toMatchObject({ statusCode: 409, code: 'FileAlreadyExists' });
     expect(String((await cos.getObject({ ...t.target, Key })).Body)).toBe('already here');

@@ -43,7 +43,12 @@ describe('x-cos-traffic-limit', () => {
   it('the bounds themselves are accepted', async () => {
     const cos = t.cos();
     for (const TrafficLimit of [819_200, 838_860_800]) {
-      const put = await cos.putObject({ ...t.target, Key: 'tl/edge.bin', Body: Buffer.from('x'), TrafficLimit } as never);
+      const put = await cos.putObject({
+        ...t.target,
+        Key: 'tl/edge.bin',
+        Body: Buffer.from('x'),
+        TrafficLimit,
+      } as never);
       expect(put.statusCode).toBe(200);
     }
   });
