@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type COS from 'cos-nodejs-sdk-v5';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sdkError, signedFetch, startTestEmulator, type TestEmulator } from '../helpers/cos-emulator.ts';
 
@@ -78,7 +79,7 @@ describe('object headers', () => {
 
   it('an unknown (or lowercase) storage class is InvalidStorageClass, on PUT Object and Initiate', async () => {
     const cos = t.cos();
-    for (const StorageClass of ['GLACIER', 'standard_ia']) {
+    for (const StorageClass of ['GLACIER', 'standard_ia'] as unknown as COS.StorageClass[]) {
       const put = await sdkError(cos.putObject({ ...t.target, Key: 'h/sc.bin', Body: Buffer.from('x'), StorageClass }));
       expect(put).toMatchObject({ statusCode: 400, code: 'InvalidStorageClass' });
       const init = await sdkError(cos.multipartInit({ ...t.target, Key: 'h/sc.bin', StorageClass }));
@@ -103,8 +104,15 @@ describe('Content-MD5', () => {
     expect(Buffer.from((await cos.getObject({ ...t.target, Key: 'm/put.bin' })).Body as Buffer)).toEqual(good);
 
     const { UploadId } = await cos.multipartInit({ ...t.target, Key: 'm/part.bin' });
-    const part = (Body: Buffer) =>
-      cos.multipartUpload({ ...t.target, Key: 'm/part.bin', UploadId, PartNumber: 1, Body, ContentMD5: md5(good) });
+    const part = (Body: Buffer): Promise<{ statusCode?: number }> =>
+      cos.multipartUpload({
+        ...t.target,
+        Key: 'm/part.bin',
+        UploadId,
+        PartNumber: 1,
+        Body,
+        Headers: { 'Content-MD5': md5(good) },
+      });
     expect((await sdkError(part(bad))).code).toBe('BadDigest');
     expect((await cos.multipartListPart({ ...t.target, Key: 'm/part.bin', UploadId })).Part).toHaveLength(0);
     expect((await part(good)).statusCode).toBe(200);
