@@ -20,7 +20,7 @@ const headerParams = {
   ContentDisposition: 'attachment; filename="report.pdf"',
   ContentEncoding: 'gzip',
   Expires: EXPIRES,
-  StorageClass: 'STANDARD_IA',
+  StorageClass: 'STANDARD_IA' as COS.StorageClass,
   // The SDK has no parameter for it (sdk/util.js maps none): as a header.
   Headers: { 'Content-Language': 'de-CH' },
 };
