@@ -435,13 +435,13 @@ export class FakeBackend {
       if (headers['content-length'] !== String(bytes.length)) {
         return new Response('<Error><Code>SignatureDoesNotMatch</Code></Error>', { status: 403 });
       }
-      // As COS: a Content-MD5 the bytes do not have is BadDigest (436/7750).
-      const md5 = headers['Content-MD5'];
-      if (md5 !== undefined && createHash('md5').update(bytes).digest('base64') !== md5) {
-        return new Response('<Error><Code>BadDigest</Code></Error>', { status: 400 });
-      }
       const stored = Uint8Array.from(bytes);
       if (f === 'corrupt' && stored.length > 0) stored[0] = stored[0]! ^ 0xff;
+      // As COS: a Content-MD5 the bytes that arrived do not have is BadDigest, nothing stored (436/7750).
+      const md5 = headers['Content-MD5'];
+      if (md5 !== undefined && createHash('md5').update(stored).digest('base64') !== md5) {
+        return new Response('<Error><Code>BadDigest</Code></Error>', { status: 400 });
+      }
       const part: Part = {
         etag: `"${crc64(stored)}-${this.putAttempts}"`,
         size: stored.length,
