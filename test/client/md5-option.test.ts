@@ -60,7 +60,7 @@ describe('md5: true', () => {
       cosFault: ({ partNumber, attempt }) => (partNumber === 2 && attempt === 0 ? 'corrupt' : undefined),
     });
     const bytes = testBytes(300);
-    const done = await startUpload(bytes, { ...opts(fake), md5: true }, noWait).done;
+    const done = await startUpload(bytes, { ...opts(fake), md5: true }, { retry: noWait }).done;
     expect(done.state).toBe('completed');
     expect(fake.puts.get(2)).toBe(1);
     expect(Buffer.from(fake.uploads.get(done.id)!.cos.get(2)!.bytes)).toEqual(Buffer.from(bytes.subarray(100, 200)));
