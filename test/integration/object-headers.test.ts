@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { upload as clientUpload } from '../../client/upload.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { apiClient, bytesOf, expectError, putPart } from '../helpers/api-client.ts';
 import { headObject, officialCos } from '../helpers/official-cos.ts';
@@ -174,5 +175,22 @@ describe('part-urls with parts[].md5 and trafficLimit', () => {
     ]) {
       expectError(await alice.partUrls(up.id, body), 400, 'VALIDATION_FAILED');
     }
+  });
+});
+
+describe('the client SDK against the local stack', () => {
+  it('md5: true with object headers and a traffic limit: completes, and COS has the headers', async () => {
+    const file = bytesOf(2 * MiB + 300, 8);
+    const done = await clientUpload(file, {
+      baseUrl: stack.apiUrl,
+      token: await stack.token('alice'),
+      fileName: 'cv.pdf',
+      contentType: 'application/pdf',
+      md5: true,
+      trafficLimit: 838_860_800,
+      ...headers,
+    });
+    expect(done).toMatchObject({ state: 'completed', strategy: 'multipart', size: file.length, ...headers });
+    await expectObjectHeaders(done.key);
   });
 });
