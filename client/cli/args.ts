@@ -33,6 +33,7 @@ const HEADER_FLAGS = {
   'content-language': 'contentLanguage',
   expires: 'expires',
 } as const;
+/** The upload options the object header flags set (storageClass, cacheControl, ...). */
 export type ObjectHeaderArgs = Partial<Record<(typeof HEADER_FLAGS)[keyof typeof HEADER_FLAGS], string>>;
 
 /** What `--help` and a usage error print. */
