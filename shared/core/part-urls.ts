@@ -43,12 +43,11 @@ export async function partUrls(deps: CoreDeps, upload: UploadRecord, input: Part
   const plan = await fixSizeIfFinal(deps, upload, numbers, input.finalPartSize, now);
 
   const limit = maxPartNumber(plan);
-  const field = input.parts ? 'parts' : 'partNumbers';
   const outOfPlan = asked.flatMap((p, i) => (p.partNumber > limit ? [{ n: p.partNumber, i }] : []));
   if (outOfPlan.length > 0) {
     throw validationFailed(
       outOfPlan.slice(0, 20).map(({ n, i }) => ({
-        path: input.parts ? [field, i, 'partNumber'] : [field],
+        path: input.parts ? ['parts', i, 'partNumber'] : ['partNumbers'],
         message: `part ${n} is beyond the plan's ${limit} parts`,
       })),
     );
