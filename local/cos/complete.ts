@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { CONTENT_MD5 } from '../../shared/core/cos-limits.ts';
 import { combineParts } from '../../shared/core/crc64.ts';
 import { type EmulatorContext, MIN_PART_BYTES, type RequestInfo } from './context.ts';
 import { CosError, malformedXml } from './cos-error.ts';
@@ -158,6 +159,9 @@ export async function complete(
 ): Promise<void> {
   const body = await readSmallBody(req, MAX_BODY);
   const md5 = header(req, 'content-md5');
+  // As on PUT Object and Upload Part (objects.ts): malformed → InvalidDigest, other → BadDigest (436/7730).
+  if (md5 !== undefined && !CONTENT_MD5.test(md5))
+    throw new CosError(400, 'InvalidDigest', 'The Content-MD5 you specified is not valid.');
   if (md5 !== undefined && createHash('md5').update(body).digest('base64') !== md5) {
     throw new CosError(400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.');
   }

@@ -118,6 +118,20 @@ describe('Content-MD5', () => {
     expect((await part(good)).statusCode).toBe(200);
   });
 
+  it('a malformed Content-MD5 on Complete is InvalidDigest too', async () => {
+    const cos = t.cos();
+    const { UploadId } = await cos.multipartInit({ ...t.target, Key: 'm/c.bin' });
+    const res = await signedFetch(t.emulator, {
+      method: 'POST',
+      key: 'm/c.bin',
+      query: { uploadId: UploadId },
+      body: '<CompleteMultipartUpload></CompleteMultipartUpload>',
+      headers: { 'content-md5': 'abc', 'content-type': 'application/xml' },
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('<Code>InvalidDigest</Code>');
+  });
+
   it('a malformed Content-MD5 is InvalidDigest', async () => {
     for (const value of ['not-base64!', Buffer.alloc(15).toString('base64'), 'AAAAAAAAAAAAAAAAAAAAAB==']) {
       const res = await signedFetch(t.emulator, {
