@@ -19,6 +19,20 @@ export interface PartRecordBody {
   crc64?: string;
 }
 
+/** A part to presign together with its Content-MD5, so COS refuses any other bytes (the `md5` option). */
+export interface PartWithMd5 {
+  /** 1-based. */
+  partNumber: number;
+  /** Base64 of the part's 16-byte MD5, as `Content-MD5` carries it (RFC 1864). */
+  md5: string;
+}
+
+/** Extras of `POST /v1/uploads/{id}/part-urls`. */
+export interface PartUrlOptions {
+  /** Bits per second COS may take each PUT at (819200–838860800); the server may force a lower one. */
+  trafficLimit?: number;
+}
+
 /** `GET /v1/uploads/{id}`: the upload and the parts its ledger holds, ascending. */
 export interface UploadWithParts {
   /** The upload as the server sees it now. */
@@ -40,8 +54,16 @@ export interface ApiClient {
   create(body: CreateUploadBody, signal?: AbortSignal): Promise<Upload>;
   /** `GET /v1/uploads/{id}`: the session and its recorded parts, ascending. */
   get(id: string, signal?: AbortSignal): Promise<UploadWithParts>;
-  /** `POST /v1/uploads/{id}/part-urls` for 1–1,000 part numbers: presigned PUT URLs. */
-  partUrls(id: string, partNumbers: readonly number[], signal?: AbortSignal): Promise<PartUrl[]>;
+  /**
+   * `POST /v1/uploads/{id}/part-urls` for 1–1,000 parts: presigned PUT URLs. Give part numbers, or
+   * parts with their Content-MD5 (each URL then binds it: send the URL's `headers`).
+   */
+  partUrls(
+    id: string,
+    parts: readonly number[] | readonly PartWithMd5[],
+    signal?: AbortSignal,
+    options?: PartUrlOptions,
+  ): Promise<PartUrl[]>;
   /** `PUT /v1/uploads/{id}/parts` for 1–1,000 parts; idempotent. Resolves with the number recorded. */
   recordParts(id: string, parts: readonly PartRecordBody[], signal?: AbortSignal): Promise<number>;
   /**

@@ -1,5 +1,12 @@
 import type * as z from 'zod/mini';
-import type { ApiClient, CreateUploadBody, PartRecordBody, UploadWithParts } from './api-client.ts';
+import type {
+  ApiClient,
+  CreateUploadBody,
+  PartRecordBody,
+  PartUrlOptions,
+  PartWithMd5,
+  UploadWithParts,
+} from './api-client.ts';
 import { type CompleteAnswer, type CompleteOptions, parseRetryAfter, waitForCompletion } from './complete-wait.ts';
 import { describe, isAbortError, UploadClientError } from './errors.ts';
 import { type RetryPolicy, retryPolicy, withRetry } from './retry.ts';
@@ -71,8 +78,15 @@ export class HttpApiClient implements ApiClient {
     return this.call('GET', this.path(id), uploadWithPartsEnvelope, undefined, signal);
   }
 
-  async partUrls(id: string, partNumbers: readonly number[], signal?: AbortSignal): Promise<PartUrl[]> {
-    const res = await this.call('POST', this.path(id, 'part-urls'), partUrlsEnvelope, { partNumbers }, signal);
+  async partUrls(
+    id: string,
+    parts: readonly number[] | readonly PartWithMd5[],
+    signal?: AbortSignal,
+    options: PartUrlOptions = {},
+  ): Promise<PartUrl[]> {
+    const which = parts.every((p) => typeof p === 'number') ? { partNumbers: parts } : { parts };
+    const body = { ...which, ...(options.trafficLimit === undefined ? {} : { trafficLimit: options.trafficLimit }) };
+    const res = await this.call('POST', this.path(id, 'part-urls'), partUrlsEnvelope, body, signal);
     return res.urls;
   }
 

@@ -103,10 +103,14 @@ export async function putPart(
 
 /**
  * A part COS hashed differently was damaged on the way: sending it again is the repair, so it is
- * retried here although a CRC64_MISMATCH that survives the retries is not `retryable`.
+ * retried here although a CRC64_MISMATCH that survives the retries is not `retryable`. So is a
+ * `BadDigest` (400) for a URL that binds the part's Content-MD5 (the `md5` option): COS received
+ * other bytes than the ones hashed, which is the same damage caught before COS stored it.
  */
 const retryPut = (e: unknown): boolean =>
-  isRetryableError(e) || (e instanceof UploadClientError && e.code === 'CRC64_MISMATCH');
+  isRetryableError(e) ||
+  (e instanceof UploadClientError &&
+    (e.code === 'CRC64_MISMATCH' || (e.code === 'COS_ERROR' && e.details.cosCode === 'BadDigest')));
 
 /** COS error XML is tiny and flat; two regexes spare the browser bundle an XML parser. */
 function cosError(status: number, body: string, partNumber: number): UploadClientError {

@@ -2,6 +2,7 @@ import { Crc64 } from '../shared/core/crc64.ts';
 import type { ApiClient } from './api-client.ts';
 import { throwIfStopped, UploadClientError } from './errors.ts';
 import type { PartLedger } from './ledger.ts';
+import { contentMd5 } from './md5.ts';
 import { PartBuffers } from './part-buffers.ts';
 import { putPart } from './part-put.ts';
 import type { ProgressTracker } from './progress.ts';
@@ -23,6 +24,10 @@ export interface PartSenderDeps {
   concurrency: number;
   urlBatchSize: number;
   urlExpiryMarginMs: number;
+  /** Bind each part's Content-MD5 in its URL (the `md5` option). */
+  md5?: boolean;
+  /** x-cos-traffic-limit asked for every part URL (bits/s). */
+  trafficLimit?: number;
 }
 
 /**
@@ -38,13 +43,18 @@ export async function sendPendingParts(
   signal: AbortSignal,
 ): Promise<void> {
   const todo = session.slots.filter((s) => !s.done);
+  // With md5, a part's URL needs its bytes' MD5: known once the part is read, so URLs are
+  // fetched for the parts read so far (those in flight), not ahead.
+  const md5s = deps.md5 ? new Map<number, string>() : null;
   const urls = new PartUrlCache(deps.api, session.upload.id, {
     order: todo.map((s) => s.partNumber),
-    needed: (n) => !session.slots[n - 1]?.done,
+    needed: (n) => !session.slots[n - 1]?.done && (md5s === null || md5s.has(n)),
     batchSize: deps.urlBatchSize,
     marginMs: deps.urlExpiryMarginMs,
     now: deps.now,
     signal,
+    ...(md5s ? { md5: (n: number) => md5s.get(n) } : {}),
+    ...(deps.trafficLimit === undefined ? {} : { trafficLimit: deps.trafficLimit }),
   });
   const record = session.upload.strategy === 'multipart' ? ledger : null;
   const buffers = new PartBuffers();
@@ -54,7 +64,7 @@ export async function sendPendingParts(
     async (slot, s) => {
       const part = await buffers.read(deps.source, slot.start, slot.end);
       try {
-        await sendPart(deps, slot, part.bytes, urls, record, s);
+        await sendPart(deps, slot, part.bytes, urls, record, s, md5s);
       } finally {
         part.release();
       }
@@ -70,6 +80,7 @@ async function sendPart(
   urls: PartUrlCache,
   ledger: PartLedger | null,
   signal: AbortSignal,
+  md5s: Map<number, string> | null,
 ): Promise<void> {
   const size = slot.end - slot.start;
   if (bytes.byteLength !== size) {
@@ -83,6 +94,8 @@ async function sendPart(
     deps.progress.partDone(size, true);
     return;
   }
+  // Read from the very bytes the PUT sends, before any URL for them is asked for.
+  md5s?.set(slot.partNumber, contentMd5(bytes));
   const { etag, crc64 } = await putPart(
     { fetch: deps.fetch, urls, retry: deps.retry },
     slot.partNumber,

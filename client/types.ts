@@ -245,6 +245,39 @@ export interface UploadOptions extends Omit<ApiClientOptions, 'baseUrl'> {
    * the locally combined part CRCs — one read of the file instead of two.
    */
   declareCrc64?: boolean;
+  /**
+   * Compute each part's MD5 while reading it and have its URL bind it as `Content-MD5` (default
+   * false), so COS refuses bytes that changed on the way even at the same length (`BadDigest`),
+   * beyond the CRC64 check after the fact. The URL of a part can then only be fetched once the
+   * part is read, so URLs are fetched for the parts in flight rather than ahead in large batches.
+   */
+  md5?: boolean;
+  /**
+   * Bits per second COS may take each part PUT at (819,200–838,860,800, COS's range): COS throttles
+   * the upload to it, leaving bandwidth to the rest of the app. A server's own limit
+   * (`TRAFFIC_LIMIT_BPS`) wins when lower.
+   */
+  trafficLimit?: number;
+  /**
+   * The COS storage class of the object, e.g. `STANDARD_IA` (default: the server's, `STANDARD`
+   * unless configured otherwise). It must be one the server allows (`allowedStorageClasses` of
+   * `GET /v1/limits`), else create fails with `VALIDATION_FAILED`.
+   */
+  storageClass?: string;
+  /**
+   * Object headers the server sets when it creates the upload, which COS then answers on every
+   * GET and HEAD of the object: `Cache-Control`. Printable ASCII, at most 1,024 characters, like
+   * the other object headers.
+   */
+  cacheControl?: string;
+  /** As `cacheControl`: `Content-Disposition`, e.g. `attachment; filename="report.pdf"`. */
+  contentDisposition?: string;
+  /** As `cacheControl`: `Content-Encoding` (of the bytes as uploaded, e.g. `gzip`). */
+  contentEncoding?: string;
+  /** As `cacheControl`: `Content-Language`, e.g. `en-GB`. */
+  contentLanguage?: string;
+  /** As `cacheControl`: `Expires`, an HTTP date such as `Tue, 01 Dec 2026 00:00:00 GMT` (`Date#toUTCString()`). */
+  expires?: string;
   /** Part URLs requested per API call (1–1,000, default 1,000). */
   urlBatchSize?: number;
   /** Ledger records per API call (1–1,000, default 1,000). */

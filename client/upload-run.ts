@@ -202,6 +202,8 @@ export class UploadRun implements UploadTask {
       concurrency: this.options.concurrency ?? 4,
       urlBatchSize: this.options.urlBatchSize ?? 1000,
       urlExpiryMarginMs: this.options.urlExpiryMarginMs ?? 60_000,
+      md5: this.options.md5 === true,
+      trafficLimit: this.options.trafficLimit,
     };
     for (;;) {
       await this.whilePaused();

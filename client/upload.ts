@@ -17,10 +17,13 @@ export {
   createApiClient,
   type CreateUploadBody,
   type PartRecordBody,
+  type PartUrlOptions,
+  type PartWithMd5,
   type UploadWithParts,
 } from './api-client.ts';
 export type { CompleteOptions } from './complete-wait.ts';
 export { type ClientErrorCode, isAbortError, UploadClientError, type UploadErrorCode } from './errors.ts';
+export { contentMd5 } from './md5.ts';
 export { blobSource, bytesSource, toSource, type UploadInput, type UploadSource } from './sources.ts';
 export type {
   ApiClientOptions,

@@ -16,10 +16,12 @@
 import { BasePlugin, type Body, EventManager, type Meta, type PluginOpts, type Uppy, type UppyFile } from '@uppy/core';
 import { UploadClientError, type UploadErrorCode } from './errors.ts';
 import type { FetchLike, RetryOptions, Upload, UploadProgress } from './types.ts';
+import { type ObjectHeaderOptions, objectHeadersFor } from './uppy-object-headers.ts';
 import { fetchServerLimits, restrictionsFromLimits, type ServerLimits } from './uppy-limits.ts';
 import { createUpload, type UploadTask } from './upload-task.ts';
 
 export { allowedTypes, fetchServerLimits, restrictionsFromLimits, type ServerLimits } from './uppy-limits.ts';
+export type { ObjectHeaderOptions } from './uppy-object-headers.ts';
 
 declare module '@uppy/core' {
   // Lets `uppy.getPlugin('CosUpload')` return the plugin's own type.
@@ -68,6 +70,16 @@ export interface CosUploadOptions<M extends Meta, B extends Body> extends Plugin
   recordIntervalMs?: number;
   /** `x-cos-meta-*` metadata for a file's object (≤ 10 keys of `[a-z0-9-]`); none by default. */
   metadata?: (file: UppyFile<M, B>) => Record<string, string> | undefined;
+  /**
+   * Object headers the server sets on each file's object (`storageClass`, `cacheControl`,
+   * `contentDisposition`, `contentEncoding`, `contentLanguage`, `expires`), fixed or per file.
+   * A file's `meta` fields of those names win, so `uppy.setFileMeta(id, { contentDisposition })` works.
+   */
+  objectHeaders?: ObjectHeaderOptions | ((file: UppyFile<M, B>) => ObjectHeaderOptions | undefined);
+  /** Bind each part's Content-MD5 in its URL (the client's `md5` option); default false. */
+  md5?: boolean;
+  /** Bits per second COS may take each part PUT at (the client's `trafficLimit`). */
+  trafficLimit?: number;
   /**
    * Read `GET /v1/limits` at install and set Uppy's `maxFileSize` and `allowedFileTypes` from it
    * (default true). A server without the route (404) leaves the restrictions alone.
@@ -345,6 +357,9 @@ class FileRun<M extends Meta, B extends Body> {
       fileName: file.name || undefined,
       contentType: file.type || undefined,
       metadata: opts.metadata?.(file),
+      ...objectHeadersFor(opts.objectHeaders, file),
+      ...(opts.md5 ? { md5: true } : {}),
+      ...(opts.trafficLimit === undefined ? {} : { trafficLimit: opts.trafficLimit }),
       ...(savedId ? { uploadId: savedId } : {}),
       onUploadCreated: (u) => {
         if ((this.file()?.meta as CosUploadMeta | undefined)?.[UPLOAD_ID_META] !== u.id) {

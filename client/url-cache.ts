@@ -22,6 +22,13 @@ export interface UrlCacheOptions {
   now: () => number;
   /** Stops background prefetches when the upload stops. */
   signal?: AbortSignal;
+  /**
+   * With the `md5` option: a part's Content-MD5 once it has been read. URLs are fetched only for
+   * parts that have one (`needed` must say false for the others), each binding it.
+   */
+  md5?: (partNumber: number) => string | undefined;
+  /** Sent with every part-urls call (bits/s). */
+  trafficLimit?: number;
 }
 
 /**
@@ -116,7 +123,10 @@ export class PartUrlCache {
     }
     const batch = ++this.batches;
     this.calls++;
-    const p = this.api.partUrls(this.uploadId, numbers, signal).then((urls) => {
+    const { md5, trafficLimit } = this.opts;
+    const parts = md5 ? numbers.map((n) => ({ partNumber: n, md5: md5(n) ?? '' })) : numbers;
+    const options = trafficLimit === undefined ? undefined : { trafficLimit };
+    const p = this.api.partUrls(this.uploadId, parts, signal, options).then((urls) => {
       const fetchedAt = this.opts.now();
       for (const url of urls) {
         const expiresAtMs = Date.parse(url.expiresAt);

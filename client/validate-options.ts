@@ -17,7 +17,19 @@ const INT_RULES: IntRule[] = [
   ['recordIntervalMs', 0, Number.MAX_SAFE_INTEGER],
   ['urlExpiryMarginMs', 0, Number.MAX_SAFE_INTEGER],
   ['completeTimeoutMs', 0, Number.MAX_SAFE_INTEGER],
+  // COS's x-cos-traffic-limit range, bits/s (100 KiB/s – 100 MiB/s).
+  ['trafficLimit', 819_200, 838_860_800],
 ];
+
+/** Object headers go to the server as given; the server checks their content (VALIDATION_FAILED). */
+const STRING_OPTIONS = [
+  'storageClass',
+  'cacheControl',
+  'contentDisposition',
+  'contentEncoding',
+  'contentLanguage',
+  'expires',
+] as const;
 
 /**
  * The API base URL: `baseUrl`, else its deprecated alias `api`, without trailing slashes. Only
@@ -67,6 +79,14 @@ export function validateUploadOptions(options: UploadOptions): void {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
       issues.push({ path: [key], message: `must be an integer in [${min}, ${max}]` });
     }
+  }
+  for (const key of STRING_OPTIONS) {
+    const v = options[key];
+    if (v !== undefined && (typeof v !== 'string' || v === ''))
+      issues.push({ path: [key], message: 'must be a non-empty string' });
+  }
+  if (options.md5 !== undefined && typeof options.md5 !== 'boolean') {
+    issues.push({ path: ['md5'], message: 'must be a boolean' });
   }
   if (options.uploadId !== undefined && options.resume !== undefined) {
     issues.push({ path: ['resume'], message: 'give uploadId only: resume is its deprecated alias' });

@@ -1,6 +1,12 @@
 import * as z from './zod.ts';
 
-import { COS_MAX_PART_BYTES, COS_MAX_PARTS } from './core/cos-limits.ts';
+import {
+  COS_MAX_PART_BYTES,
+  COS_MAX_PARTS,
+  COS_MAX_TRAFFIC_LIMIT_BPS,
+  COS_MIN_TRAFFIC_LIMIT_BPS,
+} from './core/cos-limits.ts';
+import { COS_STORAGE_CLASSES, DEFAULT_STORAGE_CLASS } from './core/object-headers.ts';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -8,6 +14,29 @@ const GiB = 1024 * MiB;
 const int = (def: number, min = 1, max = Number.MAX_SAFE_INTEGER) =>
   z._default(z.coerce.number().check(z.int(), z.gte(min), z.lte(max)), def);
 const optionalString = z.optional(z.string().check(z.trim(), z.minLength(1)));
+
+/**
+ * A comma list of COS storage class names (436/33417), each one COS knows: a typo would otherwise
+ * reach COS at every create as InvalidStorageClass.
+ */
+const storageClassList = z.pipe(
+  z.string(),
+  z.transform((s, ctx) => {
+    const names = s
+      .split(',')
+      .map((n) => n.trim())
+      .filter((n) => n.length > 0);
+    const unknown = names.filter((n) => !(COS_STORAGE_CLASSES as readonly string[]).includes(n));
+    if (names.length === 0 || unknown.length > 0) {
+      ctx.issues.push({
+        code: 'custom',
+        input: s,
+        message: `${unknown.length > 0 ? `unknown storage class ${unknown.join(', ')}: ` : ''}must be a comma list of ${COS_STORAGE_CLASSES.join(', ')}`,
+      });
+    }
+    return [...new Set(names)];
+  }),
+);
 
 /** Every variable of docs/API.md's configuration table, parsed once. */
 export const configSchema = z
@@ -46,6 +75,11 @@ export const configSchema = z
     DEFAULT_PART_BYTES: int(8 * MiB, MiB, COS_MAX_PART_BYTES),
     SINGLE_PUT_MAX_BYTES: int(20 * MiB, 0, COS_MAX_PART_BYTES),
     ALLOWED_CONTENT_TYPES: z._default(z.string().check(z.minLength(1)), '*/*'),
+    ALLOWED_STORAGE_CLASSES: z._default(storageClassList, [DEFAULT_STORAGE_CLASS]),
+    /** Forced x-cos-traffic-limit on every part URL, bits/s in COS's range (436/40140). */
+    TRAFFIC_LIMIT_BPS: z.optional(
+      z.coerce.number().check(z.int(), z.gte(COS_MIN_TRAFFIC_LIMIT_BPS), z.lte(COS_MAX_TRAFFIC_LIMIT_BPS)),
+    ),
     MAX_OPEN_UPLOADS_PER_OWNER: int(100, 1),
     URL_EXPIRES_SECONDS: int(3600, 60, 7 * 24 * 3600),
     STS_DURATION_SECONDS: int(1800, 900, 7200),

@@ -203,6 +203,25 @@ export interface ObjectHead {
 export interface ObjectHeaders {
   contentType: string;
   metadata: Record<string, string>;
+  /** `x-cos-storage-class`; absent = COS's default, STANDARD. */
+  storageClass?: string;
+  /** The rest are sent only when set (null or absent = not sent). */
+  cacheControl?: string | null;
+  contentDisposition?: string | null;
+  contentEncoding?: string | null;
+  contentLanguage?: string | null;
+  /** An HTTP date. */
+  expires?: string | null;
+}
+
+/** What one part URL binds besides its length (part-urls `parts[].md5`, `trafficLimit`). */
+export interface PartUrlRequest {
+  partNumber: number;
+  contentLength: number;
+  /** Base64 Content-MD5 of the part: COS refuses other bytes (BadDigest). */
+  md5?: string;
+  /** `x-cos-traffic-limit`, bits/s: COS throttles the PUT to it. */
+  trafficLimit?: number;
 }
 
 export interface CompletedObject {
@@ -267,7 +286,7 @@ export interface ObjectStorage {
   presignUploadParts(
     key: string,
     uploadId: string,
-    parts: readonly { partNumber: number; contentLength: number }[],
+    parts: readonly PartUrlRequest[],
     now: Date,
     expiresSeconds: number,
   ): PresignedRequest[];

@@ -14,16 +14,44 @@ export interface CliArgs {
   concurrency?: number;
   partSize?: number;
   contentType?: string;
+  /** Object headers (`--storage-class`, `--cache-control`, ...), passed to create as given. */
+  objectHeaders: ObjectHeaderArgs;
+  /** `--md5`: each part URL binds the part's Content-MD5. */
+  md5: boolean;
+  /** `--limit-rate`, converted to the API's bits/s. */
+  trafficLimit?: number;
   /** `--help`: print the usage and exit 0. */
   help: boolean;
 }
 
+/** The object header flags and the upload options they set. */
+const HEADER_FLAGS = {
+  'storage-class': 'storageClass',
+  'cache-control': 'cacheControl',
+  'content-disposition': 'contentDisposition',
+  'content-encoding': 'contentEncoding',
+  'content-language': 'contentLanguage',
+  expires: 'expires',
+} as const;
+/** The upload options the object header flags set (storageClass, cacheControl, ...). */
+export type ObjectHeaderArgs = Partial<Record<(typeof HEADER_FLAGS)[keyof typeof HEADER_FLAGS], string>>;
+
 /** What `--help` and a usage error print. */
 export const USAGE = `usage: npm run upload -- <file> [--api URL] [--token T] [--resume ID]
          [--concurrency N] [--part-size BYTES] [--content-type TYPE]
+         [--storage-class CLASS] [--cache-control V] [--content-disposition V]
+         [--content-encoding V] [--content-language V] [--expires HTTP-DATE]
+         [--md5] [--limit-rate RATE]
   --api       API base URL, without /v1 (default $UPLOADS_API_URL)
   --token     bearer token (default $UPLOADS_TOKEN, kept out of ps and history)
   --resume    continue this upload id (default: what an interrupted run saved)
+  --storage-class, --cache-control, --content-disposition, --content-encoding,
+  --content-language, --expires
+              object headers the server sets on the object (a storage class
+              the server allows; --expires like "Tue, 01 Dec 2026 00:00:00 GMT")
+  --md5       bind each part's MD5: COS refuses bytes changed on the way
+  --limit-rate  cap each part PUT, in BYTES per second as curl's --limit-rate:
+              a number with K, M or G (x1024), 100K to 100M (COS's range)
 Progress and errors go to stderr; the completed upload (id, key, etag, crc64…)
 is printed as JSON on stdout. Ctrl-C stops and keeps the upload: run the same
 command again to resume.`;
@@ -37,6 +65,21 @@ function positiveInt(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
+/**
+ * `--limit-rate` as curl reads it: bytes per second, `K`/`M`/`G` suffixes in 1024s (`100K`,
+ * `8M`). The API's `trafficLimit` is bits/s, so it is multiplied by 8; COS's range, 819200 –
+ * 838860800 bits/s, is exactly 100K – 100M here.
+ */
+export function limitRateBits(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)([kmg])?$/i.exec(v.trim());
+  const scale = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m?.[2] ?? '').toLowerCase() as 'k' | 'm' | 'g'] ?? 1;
+  const bits = m ? Math.round(Number(m[1]) * scale * 8) : Number.NaN;
+  if (!(bits >= 819_200 && bits <= 838_860_800)) {
+    throw usageError(`--limit-rate must be 100K to 100M bytes per second (e.g. 8M), got ${v}`);
+  }
+  return bits;
+}
+
 /** Flags win over the environment; throws INVALID_OPTIONS with the usage on bad input. */
 export function parseCliArgs(argv: string[], env: Record<string, string | undefined>): CliArgs {
   let parsed: ReturnType<typeof parse>;
@@ -46,7 +89,7 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
     throw usageError((e as Error).message);
   }
   const { values, positionals } = parsed;
-  if (values.help) return { file: '', api: '', token: '', help: true };
+  if (values.help) return { file: '', api: '', token: '', objectHeaders: {}, md5: false, help: true };
   if (positionals.length !== 1) throw usageError('expected exactly one file to upload');
   const api = values.api ?? env.UPLOADS_API_URL;
   const token = values.token ?? env.UPLOADS_TOKEN;
@@ -61,6 +104,14 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
     concurrency: positiveInt('concurrency', values.concurrency),
     partSize: positiveInt('part-size', values['part-size']),
     contentType: values['content-type'],
+    objectHeaders: Object.fromEntries(
+      Object.entries(HEADER_FLAGS).flatMap(([flag, option]) => {
+        const v = values[flag as keyof typeof HEADER_FLAGS];
+        return v === undefined ? [] : [[option, v]];
+      }),
+    ),
+    md5: values.md5 === true,
+    trafficLimit: values['limit-rate'] === undefined ? undefined : limitRateBits(values['limit-rate']),
     help: false,
   };
 }
@@ -76,6 +127,14 @@ const parse = (args: string[]) =>
       concurrency: { type: 'string' },
       'part-size': { type: 'string' },
       'content-type': { type: 'string' },
+      'storage-class': { type: 'string' },
+      'cache-control': { type: 'string' },
+      'content-disposition': { type: 'string' },
+      'content-encoding': { type: 'string' },
+      'content-language': { type: 'string' },
+      expires: { type: 'string' },
+      md5: { type: 'boolean' },
+      'limit-rate': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

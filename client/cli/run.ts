@@ -56,6 +56,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         concurrency: args.concurrency,
         partSize: args.partSize,
         contentType: args.contentType,
+        ...args.objectHeaders,
+        md5: args.md5,
+        trafficLimit: args.trafficLimit,
         signal: io.interrupt,
         onProgress: (p) => progress.update(p),
         onUploadCreated: (u) => {

@@ -48,8 +48,15 @@ export class BlobStore {
     return join(this.blobs, id);
   }
 
-  /** Streams a request body to a new blob, failing with EntityTooLarge past maxBytes. */
-  async receive(body: Readable, maxBytes: number): Promise<ReceivedBlob> {
+  /**
+   * Streams a request body to a new blob, failing with EntityTooLarge past maxBytes; `pace`
+   * (a traffic limit, traffic-limit.ts) sits between the socket and the hashing.
+   */
+  async receive(
+    body: Readable,
+    maxBytes: number,
+    pace: (source: AsyncIterable<Buffer>) => AsyncIterable<Buffer> = (s) => s,
+  ): Promise<ReceivedBlob> {
     const id = randomUUID();
     const tmpPath = join(this.tmp, id);
     const md5 = createHash('md5');
@@ -58,6 +65,7 @@ export class BlobStore {
     try {
       await pipeline(
         body,
+        pace,
         async function* (source: AsyncIterable<Buffer>) {
           for await (const chunk of source) {
             size += chunk.length;

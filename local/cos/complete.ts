@@ -1,12 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { CONTENT_MD5 } from '../../shared/core/cos-limits.ts';
 import { combineParts } from '../../shared/core/crc64.ts';
 import { type EmulatorContext, MIN_PART_BYTES, type RequestInfo } from './context.ts';
 import { CosError, malformedXml } from './cos-error.ts';
 import type { Committed, CompletionOutcome } from './merges.ts';
 import type { PartRow, UploadRow } from './meta-store.ts';
 import { uploadFor } from './multipart.ts';
+import { checkForbidOverwrite } from './objects.ts';
 import { header } from './request.ts';
 import { newTraceId, readSmallBody } from './respond.ts';
 import { el, errorXml, wrap } from './xml.ts';
@@ -157,11 +159,17 @@ export async function complete(
 ): Promise<void> {
   const body = await readSmallBody(req, MAX_BODY);
   const md5 = header(req, 'content-md5');
+  // As on PUT Object and Upload Part (objects.ts): malformed → InvalidDigest, other → BadDigest (436/7730).
+  if (md5 !== undefined && !CONTENT_MD5.test(md5))
+    throw new CosError(400, 'InvalidDigest', 'The Content-MD5 you specified is not valid.');
   if (md5 !== undefined && createHash('md5').update(body).digest('base64') !== md5) {
     throw new CosError(400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.');
   }
   const upload = uploadFor(ctx, info);
   const parts = validate(parseBody(body), ctx.store.allParts(upload.uploadId));
+  // 436/7742: with x-cos-forbid-overwrite: true, an existing object is a 409 before the merge
+  // starts. One created while a slow merge runs is overwritten (when COS re-checks is undocumented).
+  checkForbidOverwrite(req, ctx, info);
   const etag = multipartEtag(parts);
   // Known before the merge, so it can go in the header of the streamed 200.
   const crc64 = combineParts(parts.map((p) => ({ crc64: p.crc64, size: p.size })));

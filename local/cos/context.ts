@@ -1,3 +1,4 @@
+import { COS_STORAGE_CLASSES } from '../../shared/core/object-headers.ts';
 import type { BlobStore } from './blob-store.ts';
 import type { CompiledCorsRule } from './cors.ts';
 import type { Faults } from './faults.ts';
@@ -44,17 +45,8 @@ export const MIN_PART_BYTES = 1024 ** 2;
 export const MAX_PART_NUMBER = 10_000;
 export const DEFAULT_PAGE = 1000;
 
-export const STORAGE_CLASSES: ReadonlySet<string> = new Set([
-  'STANDARD',
-  'STANDARD_IA',
-  'INTELLIGENT_TIERING',
-  'ARCHIVE',
-  'DEEP_ARCHIVE',
-  'MAZ_STANDARD',
-  'MAZ_STANDARD_IA',
-  'MAZ_INTELLIGENT_TIERING',
-  'MAZ_ARCHIVE',
-]);
+/** COS's storage class names (436/33417, as PUT Object 436/7749 lists them): one list with production's. */
+export const STORAGE_CLASSES: ReadonlySet<string> = new Set(COS_STORAGE_CLASSES);
 
 /** The account's APPID: the numeric suffix of a bucket name (`uploads-1250000000` → `1250000000`). */
 export const appIdOf = (bucket: string): string => bucket.slice(bucket.lastIndexOf('-') + 1);

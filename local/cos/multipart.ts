@@ -77,7 +77,7 @@ export async function uploadPart(
   }
   checkDeclaredLength(req);
   const upload = uploadFor(ctx, info);
-  const { blob, etag } = await receiveBody(req, ctx);
+  const { blob, etag } = await receiveBody(req, ctx, info);
   // A merge that began while the body streamed in owns the upload now.
   const replaced = ctx.merges.has(upload.uploadId)
     ? undefined

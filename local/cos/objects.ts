@@ -1,16 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { ReceivedBlob } from './blob-store.ts';
+import { CONTENT_MD5 } from '../../shared/core/cos-limits.ts';
 import { crc64Header, type EmulatorContext, MAX_OBJECT_BYTES, type RequestInfo, STORAGE_CLASSES } from './context.ts';
 import { CosError, invalidArgument, noSuchKey } from './cos-error.ts';
 import type { ObjectRow } from './meta-store.ts';
 import { checkMetadata } from './metadata.ts';
 import { header } from './request.ts';
 import { sendEmpty } from './respond.ts';
+import { throttle, trafficLimit } from './traffic-limit.ts';
 
 /** PUT / HEAD / GET / DELETE Object. */
 
-/** Request headers COS stores with an object and returns on GET/HEAD. */
+/**
+ * Request headers COS stores with an object and returns on GET/HEAD (PUT Object 436/7749 and
+ * Initiate 436/7746 take them; HEAD 436/7745 and GET 436/7753 answer them). Upload Part takes none
+ * of them (436/7750): a part PUT carrying one changes nothing, since only Initiate's are kept.
+ */
 const STORED = [
   'content-type',
   'cache-control',
@@ -33,10 +39,27 @@ export function storedHeaders(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
+/**
+ * `x-cos-storage-class` on PUT Object / Initiate (436/7749, 436/7746): one of COS's names
+ * (436/33417), else 400 `InvalidStorageClass` (COS error codes, 436/7730). Taken as sent: the
+ * docs spell the names in capitals and say nothing of case, so `standard_ia` is refused too.
+ */
 export function storageClass(req: IncomingMessage): string {
-  const sc = (header(req, 'x-cos-storage-class') ?? 'STANDARD').toUpperCase();
-  if (!STORAGE_CLASSES.has(sc)) throw invalidArgument(`Invalid x-cos-storage-class ${sc}.`);
+  const sc = header(req, 'x-cos-storage-class') ?? 'STANDARD';
+  if (!STORAGE_CLASSES.has(sc))
+    throw new CosError(400, 'InvalidStorageClass', `The storage class you specified is not valid: ${sc}.`);
   return sc;
+}
+
+/**
+ * `x-cos-forbid-overwrite: true` on PUT Object (436/7749) or Complete (436/7742): an object
+ * already at the key is not replaced, 409 `FileAlreadyExists`. Any other value means "may overwrite".
+ */
+export function checkForbidOverwrite(req: IncomingMessage, ctx: EmulatorContext, info: RequestInfo): void {
+  if (header(req, 'x-cos-forbid-overwrite')?.toLowerCase() !== 'true') return;
+  if (ctx.store.getObject(info.bucket, info.key)) {
+    throw new CosError(409, 'FileAlreadyExists', 'The object already exists and x-cos-forbid-overwrite is true.');
+  }
 }
 
 /** Size cap before reading a byte: a declared length over 5 GiB is refused at once. */
@@ -49,14 +72,18 @@ export function checkDeclaredLength(req: IncomingMessage): void {
 }
 
 /**
- * Streams a PUT body (object or part) to disk — callers run checkDeclaredLength first — verifies
- * Content-MD5 and answers its ETag; a body that fails the check is removed before the error goes out.
+ * Streams a PUT body (object or part) to disk — callers run checkDeclaredLength first — at most
+ * as fast as its `x-cos-traffic-limit`, verifies Content-MD5 and answers its ETag; a body that
+ * fails the check is removed before the error goes out.
  */
 export async function receiveBody(
   req: IncomingMessage,
   ctx: EmulatorContext,
+  info: RequestInfo,
 ): Promise<{ blob: ReceivedBlob; etag: string }> {
-  const blob = await ctx.blobs.receive(req, MAX_OBJECT_BYTES);
+  checkContentMd5Form(req);
+  const limit = trafficLimit(req, info);
+  const blob = await ctx.blobs.receive(req, MAX_OBJECT_BYTES, limit === null ? undefined : throttle(limit));
   try {
     checkContentMd5(req, blob);
   } catch (e) {
@@ -66,13 +93,22 @@ export async function receiveBody(
   return { blob, etag: `"${blob.md5.toString('hex')}"` };
 }
 
-/** Checks Content-MD5 (when sent) against what arrived; COS answers BadDigest on a mismatch. */
+/**
+ * Content-MD5 (RFC 1864) on PUT Object and Upload Part (436/7749, 436/7750): not the canonical
+ * base64 of 16 bytes → 400 `InvalidDigest`, before a byte is read (COS error codes 436/7730;
+ * how strictly COS parses the base64 is undocumented: the emulator refuses any other spelling).
+ */
+function checkContentMd5Form(req: IncomingMessage): void {
+  const sent = header(req, 'content-md5');
+  if (sent !== undefined && !CONTENT_MD5.test(sent))
+    throw new CosError(400, 'InvalidDigest', 'The Content-MD5 you specified is not valid.');
+}
+
+/** Checks Content-MD5 (when sent) against what arrived; COS answers 400 BadDigest on a mismatch (436/7730). */
 function checkContentMd5(req: IncomingMessage, blob: ReceivedBlob): void {
   const sent = header(req, 'content-md5');
   if (sent === undefined) return;
-  const decoded = Buffer.from(sent, 'base64');
-  if (decoded.length !== 16) throw new CosError(400, 'InvalidDigest', 'The Content-MD5 you specified is not valid.');
-  if (!decoded.equals(blob.md5))
+  if (!Buffer.from(sent, 'base64').equals(blob.md5))
     throw new CosError(400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.');
 }
 
@@ -85,7 +121,15 @@ export async function putObject(
   checkDeclaredLength(req);
   const headers = storedHeaders(req);
   const sc = storageClass(req);
-  const { blob, etag } = await receiveBody(req, ctx);
+  checkForbidOverwrite(req, ctx, info);
+  const { blob, etag } = await receiveBody(req, ctx, info);
+  try {
+    // Again: another PUT may have created the object while this body streamed in.
+    checkForbidOverwrite(req, ctx, info);
+  } catch (e) {
+    await ctx.blobs.remove([blob.id]);
+    throw e;
+  }
   const row: ObjectRow = {
     bucket: info.bucket,
     key: info.key,
@@ -156,6 +200,8 @@ export async function getObject(
   // A key a merge is still writing does not exist yet (see merges.ts), whatever was there before.
   const o = ctx.merges.hidesKey(info.bucket, info.key) ? null : ctx.store.getObject(info.bucket, info.key);
   if (!o) throw noSuchKey();
+  // GET takes a traffic limit too (436/40140): its range is checked; the download is not throttled.
+  if (!head) trafficLimit(req, info);
   const pre = checkPreconditions(req, o);
   if (pre === 412)
     throw new CosError(412, 'PreconditionFailed', 'At least one of the preconditions you specified did not hold.');

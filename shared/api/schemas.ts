@@ -1,4 +1,12 @@
-import { headerValueIssue, metadataIssues } from '../core/object-headers.ts';
+import { CONTENT_MD5, COS_MAX_TRAFFIC_LIMIT_BPS, COS_MIN_TRAFFIC_LIMIT_BPS } from '../core/cos-limits.ts';
+import {
+  COS_STORAGE_CLASSES,
+  headerValueIssue,
+  httpDateIssue,
+  MAX_OBJECT_HEADER_CHARS,
+  metadataIssues,
+  objectHeaderIssue,
+} from '../core/object-headers.ts';
 import { STRATEGIES, UPLOAD_STATES } from '../ports.ts';
 import * as z from '../zod.ts';
 
@@ -24,6 +32,19 @@ export const UPLOAD_ID_PATTERN = /^upl_[0-9a-z]{20,40}$/;
 const uploadId = z.string().check(z.regex(UPLOAD_ID_PATTERN, 'not an upload id'));
 
 export const uploadIdParams = z.object({ id: uploadId });
+
+/** An object header the server sends at Initiate: the COS adapter's rule (core/object-headers.ts). */
+const objectHeader = (issue: (v: string) => string | null = objectHeaderIssue) =>
+  z.optional(
+    z.string().check(
+      z.maxLength(MAX_OBJECT_HEADER_CHARS),
+      // One refine, not regex + refine: each problem is reported once, in the core's words.
+      z.superRefine((v, ctx) => {
+        const problem = issue(v);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem, input: v });
+      }),
+    ),
+  );
 
 export const createUploadBody = z.strictObject({
   fileName: z.string().check(
@@ -52,16 +73,52 @@ export const createUploadBody = z.strictObject({
     ),
   ),
   crc64: z.optional(crc64),
+  // COS's names; whether this deployment (or profile) allows it is the core's check at create.
+  storageClass: z.optional(z.enum(COS_STORAGE_CLASSES)),
+  cacheControl: objectHeader(),
+  contentDisposition: objectHeader(),
+  contentEncoding: objectHeader(),
+  contentLanguage: objectHeader(),
+  expires: objectHeader(httpDateIssue),
 });
 
-export const partUrlsBody = z.strictObject({
-  partNumbers: z.array(partNumber).check(
-    z.minLength(1),
-    z.maxLength(1000),
-    z.refine((a) => new Set(a).size === a.length, 'part numbers must be unique'),
-  ),
-  finalPartSize: z.optional(byteCount),
-});
+const uniquePartNumbers = (a: readonly number[]) => new Set(a).size === a.length;
+
+export const partUrlsBody = z
+  .strictObject({
+    partNumbers: z.optional(
+      z
+        .array(partNumber)
+        .check(z.minLength(1), z.maxLength(1000), z.refine(uniquePartNumbers, 'part numbers must be unique')),
+    ),
+    // Instead of partNumbers: each URL also binds the part's Content-MD5.
+    parts: z.optional(
+      z
+        .array(
+          z.strictObject({
+            partNumber,
+            md5: z
+              .string()
+              .check(z.regex(CONTENT_MD5, 'must be the base64 Content-MD5 of the part (16 bytes, 24 characters)')),
+          }),
+        )
+        .check(
+          z.minLength(1),
+          z.maxLength(1000),
+          z.refine((a) => uniquePartNumbers(a.map((p) => p.partNumber)), 'part numbers must be unique'),
+        ),
+    ),
+    finalPartSize: z.optional(byteCount),
+    // Bits/s, COS's range for x-cos-traffic-limit (436/40140).
+    trafficLimit: z.optional(int().check(z.gte(COS_MIN_TRAFFIC_LIMIT_BPS), z.lte(COS_MAX_TRAFFIC_LIMIT_BPS))),
+  })
+  .check(
+    z.superRefine((b, ctx) => {
+      if ((b.partNumbers === undefined) === (b.parts === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['partNumbers'], message: 'give exactly one of partNumbers and parts' });
+      }
+    }),
+  );
 
 export const partEntry = z.strictObject({
   partNumber,

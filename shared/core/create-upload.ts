@@ -3,6 +3,7 @@ import type { UploadRecord } from '../ports.ts';
 import { contentTypeAllowed } from './content-type.ts';
 import type { CoreDeps } from './deps.ts';
 import { objectKey } from './keys.ts';
+import { DEFAULT_STORAGE_CLASS, storageClassIssue } from './object-headers.ts';
 import { planUpload } from './plan.ts';
 import { quoteEtag } from './verify-parts.ts';
 
@@ -17,6 +18,13 @@ export interface CreateUploadInput {
   partSize?: number;
   metadata?: Record<string, string>;
   crc64?: string;
+  /** Object headers, set at Initiate (the schema checked their form; the allow-list is checked here). */
+  storageClass?: string;
+  cacheControl?: string;
+  contentDisposition?: string;
+  contentEncoding?: string;
+  contentLanguage?: string;
+  expires?: string;
 }
 
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
@@ -34,6 +42,10 @@ export async function createUpload(deps: CoreDeps, owner: string, input: CreateU
   const contentType = input.contentType ?? DEFAULT_CONTENT_TYPE;
   if (!contentTypeAllowed(contentType, limits.allowedContentTypes)) throw contentTypeNotAllowed(contentType);
   const plan = planUpload(input, limits);
+  // Without one, the first allowed class: STANDARD unless the operator listed another first.
+  const storageClass = input.storageClass ?? limits.allowedStorageClasses[0] ?? DEFAULT_STORAGE_CLASS;
+  const classProblem = storageClassIssue(storageClass, limits.allowedStorageClasses);
+  if (classProblem) throw validationFailed([{ path: ['storageClass'], message: classProblem }]);
 
   // A first look, so an owner over quota costs no COS call; the write below checks again.
   const open = await deps.store.countOpenByOwner(owner);
@@ -42,7 +54,15 @@ export async function createUpload(deps: CoreDeps, owner: string, input: CreateU
   const id = deps.ids.uploadId();
   const key = objectKey(limits.keyPrefix, owner, id, input.fileName);
   const metadata = input.metadata ?? {};
-  const headers = { contentType, metadata };
+  const objectHeaders = {
+    storageClass,
+    cacheControl: input.cacheControl ?? null,
+    contentDisposition: input.contentDisposition ?? null,
+    contentEncoding: input.contentEncoding ?? null,
+    contentLanguage: input.contentLanguage ?? null,
+    expires: input.expires ?? null,
+  };
+  const headers = { contentType, metadata, ...objectHeaders };
   const location = deps.storage.objectUrl(key);
   if (plan.size === 0 && input.crc64 !== undefined && input.crc64 !== EMPTY_CRC64) {
     throw validationFailed([{ path: ['crc64'], message: 'a 0-byte file has CRC64 0' }]);
@@ -80,12 +100,7 @@ export async function createUpload(deps: CoreDeps, owner: string, input: CreateU
     assemblyStartedAt: null,
     leaseUntil: null,
     profile: null,
-    storageClass: 'STANDARD',
-    cacheControl: null,
-    contentDisposition: null,
-    contentEncoding: null,
-    contentLanguage: null,
-    expires: null,
+    ...objectHeaders,
   };
   // A 0-byte file is always `single` (the plan says so), so a multipart upload has its COS id.
   const record: UploadRecord =

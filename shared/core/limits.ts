@@ -6,6 +6,10 @@ export interface Limits {
   defaultPartBytes: number;
   singlePutMaxBytes: number;
   allowedContentTypes: string;
+  /** Storage classes a create may ask for (ALLOWED_STORAGE_CLASSES; COS names, checked at start-up). */
+  allowedStorageClasses: readonly string[];
+  /** x-cos-traffic-limit (bits/s) forced on every part URL (TRAFFIC_LIMIT_BPS); null = none. */
+  trafficLimitBps: number | null;
   maxOpenUploadsPerOwner: number;
   urlExpiresSeconds: number;
   stsDurationSeconds: number;

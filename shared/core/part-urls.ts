@@ -10,10 +10,19 @@ import { maxPartNumber, partLength } from './plan.ts';
 export const secondsLeft = (upload: Pick<UploadRecord, 'expiresAt'>, now: Date): number =>
   Math.floor((Date.parse(upload.expiresAt) - now.getTime()) / 1000);
 
+/** Exactly one of `partNumbers` and `parts` (the schema checks it; `parts` wins here). */
 export interface PartUrlsInput {
-  partNumbers: number[];
+  partNumbers?: number[];
+  /** Instead of partNumbers: each URL also binds its part's Content-MD5 (base64). */
+  parts?: { partNumber: number; md5: string }[];
   finalPartSize?: number;
+  /** x-cos-traffic-limit, bits/s; TRAFFIC_LIMIT_BPS lowers it (or sets one when absent). */
+  trafficLimit?: number;
 }
+
+/** The lower of the client's wish and the operator's cap: a client can only slow itself further. */
+export const effectiveTrafficLimit = (wished: number | undefined, forced: number | null): number | undefined =>
+  forced === null ? wished : wished === undefined ? forced : Math.min(wished, forced);
 
 export interface PartUrl extends PresignedRequest {
   partNumber: number;
@@ -22,21 +31,25 @@ export interface PartUrl extends PresignedRequest {
 
 /**
  * Presigns one Upload Part PUT per requested part, each binding the part's exact length, so COS
- * itself refuses any other size. For an upload of
+ * itself refuses any other size — and, when asked, its Content-MD5 (other bytes of that length)
+ * and a traffic limit. For an upload of
  * unknown size, `finalPartSize` fixes the size: the highest number asked for becomes the last part.
  */
 export async function partUrls(deps: CoreDeps, upload: UploadRecord, input: PartUrlsInput): Promise<PartUrl[]> {
   const now = deps.clock.now();
   assertOpen(upload, now);
-  const plan = await fixSizeIfFinal(deps, upload, input, now);
+  const asked = input.parts ?? (input.partNumbers ?? []).map((partNumber) => ({ partNumber, md5: undefined }));
+  const numbers = asked.map((p) => p.partNumber);
+  const plan = await fixSizeIfFinal(deps, upload, numbers, input.finalPartSize, now);
 
   const limit = maxPartNumber(plan);
-  const outOfPlan = input.partNumbers.filter((n) => n > limit);
+  const outOfPlan = asked.flatMap((p, i) => (p.partNumber > limit ? [{ n: p.partNumber, i }] : []));
   if (outOfPlan.length > 0) {
     throw validationFailed(
-      outOfPlan
-        .slice(0, 20)
-        .map((n) => ({ path: ['partNumbers'], message: `part ${n} is beyond the plan's ${limit} parts` })),
+      outOfPlan.slice(0, 20).map(({ n, i }) => ({
+        path: input.parts ? ['parts', i, 'partNumber'] : ['partNumbers'],
+        message: `part ${n} is beyond the plan's ${limit} parts`,
+      })),
     );
   }
 
@@ -46,15 +59,20 @@ export async function partUrls(deps: CoreDeps, upload: UploadRecord, input: Part
   // No URL outlives its upload: an upload with less than a second left is not open any more.
   const expires = Math.min(deps.limits.urlExpiresSeconds, secondsLeft(upload, now));
   if (expires < 1) throw uploadNotOpen('expired', 'upload expires in less than a second');
-  const lengths = input.partNumbers.map((n) => partLength(plan, n) ?? plan.partSize);
+  const trafficLimit = effectiveTrafficLimit(input.trafficLimit, deps.limits.trafficLimitBps);
   const signed = deps.storage.presignUploadParts(
     upload.key,
     upload.cosUploadId,
-    input.partNumbers.map((partNumber, i) => ({ partNumber, contentLength: lengths[i]! })),
+    asked.map(({ partNumber, md5 }) => ({
+      partNumber,
+      contentLength: partLength(plan, partNumber) ?? plan.partSize,
+      ...(md5 === undefined ? {} : { md5 }),
+      ...(trafficLimit === undefined ? {} : { trafficLimit }),
+    })),
     now,
     expires,
   );
-  const urls = signed.map((s, i): PartUrl => ({ partNumber: input.partNumbers[i]!, ...s, method: 'PUT' }));
+  const urls = signed.map((s, i): PartUrl => ({ partNumber: numbers[i]!, ...s, method: 'PUT' }));
 
   // Asking for URLs is activity: a client still fetching URLs is not stale.
   if (!plan.touched && !(await deps.store.touch(upload.id, now.toISOString()))) await lostRace(deps, upload.id);
@@ -72,7 +90,8 @@ interface EffectivePlan {
 async function fixSizeIfFinal(
   deps: CoreDeps,
   upload: UploadRecord,
-  input: PartUrlsInput,
+  partNumbers: readonly number[],
+  finalPartSize: number | undefined,
   now: Date,
 ): Promise<EffectivePlan> {
   const base = {
@@ -82,12 +101,12 @@ async function fixSizeIfFinal(
     maxSize: upload.maxSize,
     touched: false,
   };
-  if (input.finalPartSize === undefined) return base;
-  const last = Math.max(...input.partNumbers);
-  if (input.finalPartSize > upload.partSize || (input.finalPartSize === 0 && last > 1)) {
+  if (finalPartSize === undefined) return base;
+  const last = Math.max(...partNumbers);
+  if (finalPartSize > upload.partSize || (finalPartSize === 0 && last > 1)) {
     throw validationFailed([{ path: ['finalPartSize'], message: `must be 1..${upload.partSize} (the part size)` }]);
   }
-  const size = (last - 1) * upload.partSize + input.finalPartSize;
+  const size = (last - 1) * upload.partSize + finalPartSize;
   if (upload.size !== null) {
     // Already fixed: the same answer again is fine (a retry), a different one is a client bug.
     if (upload.size === size) return base;

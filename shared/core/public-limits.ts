@@ -3,7 +3,7 @@ import type { Limits } from './limits.ts';
 
 /**
  * `GET /v1/limits`: what a client needs to plan an upload without guessing (docs/API.md, Operations).
- * Only storage class STANDARD is offered, and no upload profiles exist yet: both are reported as such.
+ * No upload profiles exist yet: reported as such.
  */
 export function publicLimits(l: Limits) {
   return {
@@ -17,7 +17,7 @@ export function publicLimits(l: Limits) {
       .split(',')
       .map((t) => t.trim())
       .filter((t) => t.length > 0),
-    allowedStorageClasses: ['STANDARD'],
+    allowedStorageClasses: [...l.allowedStorageClasses],
     maxOpenUploadsPerOwner: l.maxOpenUploadsPerOwner,
     urlExpiresSeconds: l.urlExpiresSeconds,
     stsDurationSeconds: l.stsDurationSeconds,

@@ -5,6 +5,7 @@ import type {
   ObjectHead,
   ObjectHeaders,
   ObjectStorage,
+  PartUrlRequest,
   PresignedRequest,
   StoredPart,
 } from '../ports.ts';
@@ -13,10 +14,13 @@ import {
   checkHeaderValue,
   checkKey,
   checkMaxUploads,
+  checkContentMd5,
   checkPartNumber,
   checkPresign,
+  checkTrafficLimit,
   checkUploadId,
   metadataHeaders,
+  objectHeaderFields,
 } from './input-checks.ts';
 import { Presigner } from './presign.ts';
 import { type CosClientContext, completeTimeouts, type RetryOptions, retryOptions, sendCos } from './request.ts';
@@ -215,25 +219,31 @@ export class CosObjectStorage implements ObjectStorage {
   presignUploadParts(
     key: string,
     uploadId: string,
-    parts: readonly { partNumber: number; contentLength: number }[],
+    parts: readonly PartUrlRequest[],
     now: Date,
     expiresSeconds: number,
   ): PresignedRequest[] {
     checkKey(key);
     checkUploadId(uploadId);
-    return parts.map(({ partNumber, contentLength }) => {
+    return parts.map(({ partNumber, contentLength, md5, trafficLimit }) => {
       checkPartNumber(partNumber);
       checkPresign(contentLength, expiresSeconds);
+      // Headers the client must send besides Content-Length: Content-MD5 makes COS refuse other
+      // bytes of the same length (BadDigest, Upload Part 436/7750), x-cos-traffic-limit throttles
+      // the PUT (436/40140). Both are signed (the SDK signs content-md5 and every x-cos-* header).
+      const sent: Record<string, string> = {};
+      if (md5 !== undefined) sent['Content-MD5'] = checkContentMd5(md5);
+      if (trafficLimit !== undefined) sent['x-cos-traffic-limit'] = String(checkTrafficLimit(trafficLimit));
       const signed = this.#presigner.presignPut({
         key,
         query: { partNumber, uploadId },
-        headers: { 'Content-Length': String(contentLength) },
+        headers: { 'Content-Length': String(contentLength), ...sent },
         now: this.#skewed(now),
         expiresSeconds,
       });
-      // Still bound by the signature, but not listed: browsers set Content-Length from the body and
-      // refuse a script that tries, so a client sending "exactly these headers" must not see it.
-      return { ...signed, headers: {} };
+      // Content-Length is still bound by the signature, but not listed: browsers set it from the
+      // body and refuse a script that tries, so a client sending "exactly these headers" must not see it.
+      return { ...signed, headers: sent };
     });
   }
 
@@ -257,8 +267,13 @@ export class CosObjectStorage implements ObjectStorage {
   }
 }
 
+/** Every header the server sets on an object, at Initiate or PUT Object (436/7746, 436/7749). */
 function objectHeaders(opts: ObjectHeaders): Record<string, string> {
-  return { 'content-type': checkHeaderValue('contentType', opts.contentType), ...metadataHeaders(opts.metadata) };
+  return {
+    'content-type': checkHeaderValue('contentType', opts.contentType),
+    ...metadataHeaders(opts.metadata),
+    ...objectHeaderFields(opts),
+  };
 }
 
 const md5Base64 = (body: Uint8Array): string => createHash('md5').update(body).digest('base64');

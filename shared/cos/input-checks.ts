@@ -1,5 +1,14 @@
-import { headerValueIssue, META_PREFIX, metadataIssues } from '../core/object-headers.ts';
+import { CONTENT_MD5, COS_MAX_TRAFFIC_LIMIT_BPS, COS_MIN_TRAFFIC_LIMIT_BPS } from '../core/cos-limits.ts';
+import {
+  COS_STORAGE_CLASSES,
+  headerValueIssue,
+  httpDateIssue,
+  META_PREFIX,
+  metadataIssues,
+  objectHeaderIssue,
+} from '../core/object-headers.ts';
 import { validationFailed } from '../errors.ts';
+import type { ObjectHeaders } from '../ports.ts';
 import { isAddressableKey } from './url.ts';
 
 /**
@@ -27,6 +36,64 @@ export function metadataHeaders(metadata: Record<string, string>): Record<string
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(metadata)) out[`${META_PREFIX}${name}`] = value;
   return out;
+}
+
+const OPTIONAL_HEADERS = [
+  ['cacheControl', 'cache-control'],
+  ['contentDisposition', 'content-disposition'],
+  ['contentEncoding', 'content-encoding'],
+  ['contentLanguage', 'content-language'],
+] as const;
+
+/**
+ * Storage class and the optional object headers, checked by the create schema's rules (the
+ * core's): a storage class COS does not know would be InvalidStorageClass, a value fetch cannot
+ * send would throw. Unset ones are not sent.
+ */
+export function objectHeaderFields(opts: ObjectHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  const fail = (field: string, message: string) => {
+    throw validationFailed([{ path: [field], message }]);
+  };
+  if (opts.storageClass !== undefined) {
+    if (!(COS_STORAGE_CLASSES as readonly string[]).includes(opts.storageClass))
+      fail('storageClass', 'not a COS storage class');
+    out['x-cos-storage-class'] = opts.storageClass;
+  }
+  for (const [field, name] of OPTIONAL_HEADERS) {
+    const v = opts[field];
+    if (v === undefined || v === null) continue;
+    const problem = objectHeaderIssue(v);
+    if (problem) fail(field, problem);
+    out[name] = v;
+  }
+  if (opts.expires !== undefined && opts.expires !== null) {
+    const problem = httpDateIssue(opts.expires);
+    if (problem) fail('expires', problem);
+    out.expires = opts.expires;
+  }
+  return out;
+}
+
+/** Base64 of 16 bytes, or COS answers InvalidDigest. */
+export function checkContentMd5(md5: string): string {
+  if (typeof md5 !== 'string' || !CONTENT_MD5.test(md5)) {
+    throw validationFailed([{ path: ['md5'], message: 'must be the base64 of a 16-byte MD5' }]);
+  }
+  return md5;
+}
+
+/** COS's `x-cos-traffic-limit` range (436/40140), or COS answers 400. */
+export function checkTrafficLimit(bps: number): number {
+  if (!Number.isInteger(bps) || bps < COS_MIN_TRAFFIC_LIMIT_BPS || bps > COS_MAX_TRAFFIC_LIMIT_BPS) {
+    throw validationFailed([
+      {
+        path: ['trafficLimit'],
+        message: `must be an integer ${COS_MIN_TRAFFIC_LIMIT_BPS}..${COS_MAX_TRAFFIC_LIMIT_BPS} (bits/s)`,
+      },
+    ]);
+  }
+  return bps;
 }
 
 /** An empty id would render as a bare `?uploadId` and address something else entirely. */

@@ -72,6 +72,8 @@ export const limitsFrom = (c: Config): Limits => ({
   defaultPartBytes: c.DEFAULT_PART_BYTES,
   singlePutMaxBytes: c.SINGLE_PUT_MAX_BYTES,
   allowedContentTypes: c.ALLOWED_CONTENT_TYPES,
+  allowedStorageClasses: c.ALLOWED_STORAGE_CLASSES,
+  trafficLimitBps: c.TRAFFIC_LIMIT_BPS ?? null,
   maxOpenUploadsPerOwner: c.MAX_OPEN_UPLOADS_PER_OWNER,
   urlExpiresSeconds: c.URL_EXPIRES_SECONDS,
   stsDurationSeconds: c.STS_DURATION_SECONDS,

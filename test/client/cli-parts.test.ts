@@ -27,6 +27,49 @@ describe('CLI arguments', () => {
     expect(() => parseCliArgs(['f'], {})).toThrow(/UPLOADS_API_URL/);
     expect(() => parseCliArgs(['f'], { UPLOADS_API_URL: 'http://x' })).toThrow(/UPLOADS_TOKEN/);
   });
+
+  it('object header flags, --md5, and --limit-rate in bytes/s (curl) converted to bits/s', () => {
+    const env = { UPLOADS_API_URL: 'http://env', UPLOADS_TOKEN: 't' };
+    const args = parseCliArgs(
+      [
+        'f',
+        '--storage-class',
+        'STANDARD_IA',
+        '--cache-control',
+        'max-age=60',
+        '--content-disposition',
+        'attachment',
+        '--content-encoding',
+        'gzip',
+        '--content-language',
+        'en',
+        '--expires',
+        'Tue, 01 Dec 2026 00:00:00 GMT',
+        '--md5',
+        '--limit-rate',
+        '8M',
+      ],
+      env,
+    );
+    expect(args).toMatchObject({
+      objectHeaders: {
+        storageClass: 'STANDARD_IA',
+        cacheControl: 'max-age=60',
+        contentDisposition: 'attachment',
+        contentEncoding: 'gzip',
+        contentLanguage: 'en',
+        expires: 'Tue, 01 Dec 2026 00:00:00 GMT',
+      },
+      md5: true,
+      trafficLimit: 8 * 1024 * 1024 * 8,
+    });
+    expect(parseCliArgs(['f'], env)).toMatchObject({ objectHeaders: {}, md5: false, trafficLimit: undefined });
+    expect(parseCliArgs(['f', '--limit-rate', '100K'], env).trafficLimit).toBe(819_200);
+    expect(parseCliArgs(['f', '--limit-rate', '100m'], env).trafficLimit).toBe(838_860_800);
+    expect(parseCliArgs(['f', '--limit-rate', '204800'], env).trafficLimit).toBe(1_638_400);
+    for (const bad of ['99K', '101M', '1G', 'fast', '8 Mbit'])
+      expect(() => parseCliArgs(['f', '--limit-rate', bad], env), bad).toThrow(/--limit-rate/);
+  });
 });
 
 describe('progress bar', () => {

@@ -6,6 +6,7 @@
  * expiry, ledger vs stored parts at complete, an assembly that outlasts the request (202,
  * `completing`) when `assemble` says so.
  */
+import { createHash } from 'node:crypto';
 import { crc64 } from '../../shared/core/crc64.ts';
 import { ContractCheck, type Route } from './fake-contract.ts';
 
@@ -98,6 +99,9 @@ export class FakeBackend {
   readonly uploads = new Map<string, State>();
   readonly calls: Record<Route, number> = { create: 0, get: 0, partUrls: 0, record: 0, complete: 0, delete: 0 };
   readonly partUrlRequests: number[][] = [];
+  /** Every part-urls body, with its md5s and traffic limit when given. */
+  readonly partUrlBodies: { numbers: number[]; md5s?: { partNumber: number; md5: string }[]; trafficLimit?: number }[] =
+    [];
   /** Successful part PUTs per part number. */
   readonly puts = new Map<number, number>();
   putAttempts = 0;
@@ -213,7 +217,13 @@ export class FakeBackend {
         this.observeAssembly(s);
         return json(200, { upload: s.upload, parts: ledger() });
       case 'partUrls':
-        return this.partUrls(s, body.partNumbers as number[]);
+        return this.partUrls(
+          s,
+          (body.partNumbers as number[] | undefined) ??
+            (body.parts as { partNumber: number }[]).map((p) => p.partNumber),
+          body.parts as { partNumber: number; md5: string }[] | undefined,
+          body.trafficLimit as number | undefined,
+        );
       case 'record': {
         if (s.upload.state !== 'open') return apiError(409, 'UPLOAD_NOT_OPEN');
         const parts = body.parts as { partNumber: number; etag: string; size?: number; crc64?: string }[];
@@ -262,6 +272,13 @@ export class FakeBackend {
       crc64Verified: null,
       location: `https://b-1250000000.cos.ap-guangzhou.myqcloud.com/${encodeURI(key)}`,
       lastError: null,
+      profile: null,
+      storageClass: (body.storageClass as string | undefined) ?? 'STANDARD',
+      cacheControl: (body.cacheControl as string | undefined) ?? null,
+      contentDisposition: (body.contentDisposition as string | undefined) ?? null,
+      contentEncoding: (body.contentEncoding as string | undefined) ?? null,
+      contentLanguage: (body.contentLanguage as string | undefined) ?? null,
+      expires: (body.expires as string | undefined) ?? null,
     };
     const s: State = { upload, ledger: new Map(), cos: new Map(), assemblies: 0, assembly: null };
     this.uploads.set(id, s);
@@ -270,15 +287,24 @@ export class FakeBackend {
     return json(201, { upload });
   }
 
-  private partUrls(s: State, numbers: number[]): Answer {
+  private partUrls(
+    s: State,
+    numbers: number[],
+    md5s?: { partNumber: number; md5: string }[],
+    trafficLimit?: number,
+  ): Answer {
     if (s.upload.state !== 'open') return apiError(409, 'UPLOAD_NOT_OPEN');
     if (numbers.length < 1 || numbers.length > 1000) return apiError(400, 'VALIDATION_FAILED');
     this.partUrlRequests.push(numbers);
+    this.partUrlBodies.push({ numbers, md5s, trafficLimit });
     const expires = this.now() + (this.opts.urlTtlMs ?? 3_600_000);
     const urls = numbers.map((n) => {
       const size = n < s.upload.partCount ? s.upload.partSize : s.upload.size - (n - 1) * s.upload.partSize;
       // Upload Part URLs for every strategy: no Content-Type (it was set at Initiate).
       const headers: Record<string, string> = { 'content-length': String(size) };
+      const md5 = md5s?.find((p) => p.partNumber === n)?.md5;
+      if (md5) headers['Content-MD5'] = md5;
+      if (trafficLimit) headers['x-cos-traffic-limit'] = String(trafficLimit);
       return {
         partNumber: n,
         method: 'PUT',
@@ -411,6 +437,11 @@ export class FakeBackend {
       }
       const stored = Uint8Array.from(bytes);
       if (f === 'corrupt' && stored.length > 0) stored[0] = stored[0]! ^ 0xff;
+      // As COS: a Content-MD5 the bytes that arrived do not have is BadDigest, nothing stored (436/7750).
+      const md5 = headers['Content-MD5'];
+      if (md5 !== undefined && createHash('md5').update(stored).digest('base64') !== md5) {
+        return new Response('<Error><Code>BadDigest</Code></Error>', { status: 400 });
+      }
       const part: Part = {
         etag: `"${crc64(stored)}-${this.putAttempts}"`,
         size: stored.length,

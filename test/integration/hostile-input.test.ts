@@ -146,9 +146,35 @@ const createBody = fc.record(
     partSize: maybe(hostileNumber),
     metadata: maybe(fc.oneof(fc.dictionary(hostileString, field, { maxKeys: 12 }), field)),
     crc64: maybe(fc.oneof(hostileString, hostileNumber.map(String))),
+    storageClass: maybe(fc.oneof(hostileString, fc.constantFrom('STANDARD', 'ARCHIVE', 'standard', 'GLACIER'))),
+    cacheControl: maybe(fc.oneof(hostileString, fc.constant('x'.repeat(1025)))),
+    contentDisposition: maybe(fc.oneof(hostileString, fc.constantFrom('attachment', 'inline; filename="é"'))),
+    contentLanguage: maybe(hostileString),
+    expires: maybe(
+      fc.oneof(hostileString, fc.constantFrom('Tue, 01 Dec 2026 00:00:00 GMT', 'Mon, 01 Dec 2026 00:00:00 GMT')),
+    ),
     extra: maybe(field),
   },
   { requiredKeys: [] },
+);
+/** part-urls `parts[]`: numbers with Content-MD5s, well-formed or not. */
+const md5Parts = fc.oneof(
+  fc.array(
+    fc.record(
+      {
+        partNumber: fc.oneof(fc.integer({ min: -2, max: 12_000 }), field),
+        md5: fc.oneof(
+          fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => Buffer.from(b).toString('base64')),
+          fc.uint8Array({ maxLength: 20 }).map((b) => Buffer.from(b).toString('base64')),
+          hostileString,
+        ),
+        extra: maybe(field),
+      },
+      { requiredKeys: [] },
+    ),
+    { maxLength: 5 },
+  ),
+  field,
 );
 const partNumbers = fc.oneof(
   fc.array(hostileNumber, { maxLength: 20 }),
@@ -230,7 +256,16 @@ const CASES: RouteCase[] = [
     method: 'POST',
     path: '/v1/uploads/{id}/part-urls',
     body: () =>
-      fc.record({ partNumbers, finalPartSize: maybe(hostileNumber), extra: maybe(field) }, { requiredKeys: [] }),
+      fc.record(
+        {
+          partNumbers,
+          parts: maybe(md5Parts),
+          finalPartSize: maybe(hostileNumber),
+          trafficLimit: maybe(fc.oneof(hostileNumber, fc.constantFrom(819_199, 819_200, 838_860_801))),
+          extra: maybe(field),
+        },
+        { requiredKeys: [] },
+      ),
   },
   {
     fn: 'record-parts',

@@ -48,4 +48,21 @@ describe('start-up refusals (docs/API.md, Configuration)', () => {
     expect(refusal({ COMPLETE_GRACE_SECONDS: '5' })).toMatch(/COMPLETE_GRACE_SECONDS/);
     expect(parseConfig({ ...base, COMPLETE_WAIT_SECONDS: '0' }).COMPLETE_WAIT_SECONDS).toBe(0);
   });
+
+  it('ALLOWED_STORAGE_CLASSES: COS names only (STANDARD by default); a typo or an empty list stops start-up', () => {
+    expect(parseConfig(base).ALLOWED_STORAGE_CLASSES).toEqual(['STANDARD']);
+    expect(
+      parseConfig({ ...base, ALLOWED_STORAGE_CLASSES: 'STANDARD_IA, ARCHIVE,STANDARD_IA' }).ALLOWED_STORAGE_CLASSES,
+    ).toEqual(['STANDARD_IA', 'ARCHIVE']);
+    expect(refusal({ ALLOWED_STORAGE_CLASSES: 'STANDARD,GLACIER' })).toMatch(/ALLOWED_STORAGE_CLASSES: .*GLACIER/);
+    expect(refusal({ ALLOWED_STORAGE_CLASSES: 'standard' })).toMatch(/ALLOWED_STORAGE_CLASSES/);
+    expect(refusal({ ALLOWED_STORAGE_CLASSES: ' , ' })).toMatch(/ALLOWED_STORAGE_CLASSES/);
+  });
+
+  it("TRAFFIC_LIMIT_BPS: unset by default, else whole bits/s in COS's 819200-838860800", () => {
+    expect(parseConfig(base).TRAFFIC_LIMIT_BPS).toBeUndefined();
+    expect(parseConfig({ ...base, TRAFFIC_LIMIT_BPS: '8388608' }).TRAFFIC_LIMIT_BPS).toBe(8_388_608);
+    for (const bad of ['819199', '838860801', '8M', '1000000.5'])
+      expect(refusal({ TRAFFIC_LIMIT_BPS: bad }), bad).toMatch(/TRAFFIC_LIMIT_BPS/);
+  });
 });

@@ -55,13 +55,19 @@ const uploadId = fc.oneof(
   text.filter((s) => s.length > 0),
 );
 
-const part = fc.record({
-  partNumber: fc.integer({ min: 1, max: 10_000 }),
-  contentLength: fc.oneof(
-    fc.integer({ min: 0, max: 5 * 1024 ** 3 }),
-    fc.constantFrom(0, 1, 1024 ** 2, Number.MAX_SAFE_INTEGER),
-  ),
-});
+const part = fc.record(
+  {
+    partNumber: fc.integer({ min: 1, max: 10_000 }),
+    contentLength: fc.oneof(
+      fc.integer({ min: 0, max: 5 * 1024 ** 3 }),
+      fc.constantFrom(0, 1, 1024 ** 2, Number.MAX_SAFE_INTEGER),
+    ),
+    // part-urls `parts[].md5` and `trafficLimit`: base64 with + / = that the signature must encode.
+    md5: fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => Buffer.from(b).toString('base64')),
+    trafficLimit: fc.integer({ min: 819_200, max: 838_860_800 }),
+  },
+  { requiredKeys: ['partNumber', 'contentLength'] },
+);
 
 const bucket = fc.stringMatching(/^[a-z0-9]{1,12}-125[0-9]{7}$/);
 const endpoint = fc.oneof(
@@ -136,7 +142,11 @@ describe('batch presigner property', () => {
           const keyTime = `${nowSeconds - 60};${nowSeconds + expiresSeconds}`;
 
           urls.forEach((p, i) => {
-            const { partNumber, contentLength } = b.parts[i]!;
+            const { partNumber, contentLength, md5, trafficLimit } = b.parts[i]!;
+            const bound: Record<string, string> = {};
+            if (md5 !== undefined) bound['Content-MD5'] = md5;
+            if (trafficLimit !== undefined) bound['x-cos-traffic-limit'] = String(trafficLimit);
+            expect(p.headers).toEqual(bound);
             expect(p.method).toBe('PUT');
             expect(p.expiresAt).toBe(new Date((nowSeconds + expiresSeconds) * 1000).toISOString());
 
@@ -166,7 +176,7 @@ describe('batch presigner property', () => {
                 Method: 'PUT',
                 Key: b.key,
                 Query: { partNumber, uploadId: b.uploadId },
-                Headers: { 'Content-Length': contentLength, Host: url.host },
+                Headers: { 'Content-Length': contentLength, Host: url.host, ...bound },
                 KeyTime: keyTime,
               }),
             );

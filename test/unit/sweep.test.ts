@@ -20,6 +20,8 @@ const limits: Limits = {
   defaultPartBytes: 1 << 23,
   singlePutMaxBytes: 1 << 24,
   allowedContentTypes: '*/*',
+  allowedStorageClasses: ['STANDARD'],
+  trafficLimitBps: null,
   maxOpenUploadsPerOwner: 100,
   urlExpiresSeconds: 3600,
   stsDurationSeconds: 1800,
