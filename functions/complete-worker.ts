@@ -1,7 +1,7 @@
 import type { DynamoDBBatchItemFailure, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { runCompletion } from '../shared/core/completion-worker.ts';
 import { isUploadError } from '../shared/errors.ts';
-import { withCos } from '../shared/runtime/with-cos.ts';
+import { withCompletion } from '../shared/runtime/with-completion.ts';
 import { invocation } from '../shared/runtime/invocation.ts';
 import { completingUploadId } from '../shared/store/dynamodb-stream-record.ts';
 import * as z from '../shared/zod.ts';
@@ -21,32 +21,34 @@ const streamEvent = z.custom<DynamoDBStreamEvent>(
  * batch response with DynamoDB and Lambda"). A run that ends unsettled has already handed the
  * upload back, which is a new stream record: that is success here.
  */
-export const handler = invocation<DynamoDBStreamEvent, DynamoDBBatchResponse, DynamoDBStreamEvent, typeof withCos>(
-  { name: 'complete-worker', input: streamEvent, uses: withCos },
-  async ({ input, deps, log }) => {
-    const runs = input.Records.map(async (record): Promise<DynamoDBBatchItemFailure | null> => {
-      const sequenceNumber = record.dynamodb?.SequenceNumber;
-      const startedAt = Date.now();
-      let uploadId: string | null = null;
-      try {
-        uploadId = completingUploadId(record);
-        if (uploadId === null) return null;
-        const outcome = await runCompletion(deps, uploadId);
-        log.info('completion run', { uploadId, outcome, sequenceNumber, ms: Date.now() - startedAt });
-        return null;
-      } catch (e) {
-        log.error('completion run failed', {
-          uploadId,
-          sequenceNumber,
-          code: isUploadError(e) ? e.code : e instanceof Error ? e.name : 'unknown',
-          // Our own adapters' errors (status, COS code); never request bodies or secrets.
-          error: e instanceof Error ? e.message : String(e),
-        });
-        // An empty identifier fails the whole batch (same page): still a retry, never a silent loss.
-        return { itemIdentifier: sequenceNumber ?? '' };
-      }
-    });
-    const failures = (await Promise.all(runs)).filter((f): f is DynamoDBBatchItemFailure => f !== null);
-    return { batchItemFailures: failures };
-  },
-);
+export const handler = invocation<
+  DynamoDBStreamEvent,
+  DynamoDBBatchResponse,
+  DynamoDBStreamEvent,
+  typeof withCompletion
+>({ name: 'complete-worker', input: streamEvent, uses: withCompletion }, async ({ input, deps, log }) => {
+  const runs = input.Records.map(async (record): Promise<DynamoDBBatchItemFailure | null> => {
+    const sequenceNumber = record.dynamodb?.SequenceNumber;
+    const startedAt = Date.now();
+    let uploadId: string | null = null;
+    try {
+      uploadId = completingUploadId(record);
+      if (uploadId === null) return null;
+      const outcome = await runCompletion(deps, uploadId);
+      log.info('completion run', { uploadId, outcome, sequenceNumber, ms: Date.now() - startedAt });
+      return null;
+    } catch (e) {
+      log.error('completion run failed', {
+        uploadId,
+        sequenceNumber,
+        code: isUploadError(e) ? e.code : e instanceof Error ? e.name : 'unknown',
+        // Our own adapters' errors (status, COS code); never request bodies or secrets.
+        error: e instanceof Error ? e.message : String(e),
+      });
+      // An empty identifier fails the whole batch (same page): still a retry, never a silent loss.
+      return { itemIdentifier: sequenceNumber ?? '' };
+    }
+  });
+  const failures = (await Promise.all(runs)).filter((f): f is DynamoDBBatchItemFailure => f !== null);
+  return { batchItemFailures: failures };
+});

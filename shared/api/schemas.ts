@@ -52,6 +52,8 @@ export const createUploadBody = z.strictObject({
     ),
   ),
   crc64: z.optional(crc64),
+  // Known names are the deployment's (UPLOAD_PROFILES): an unknown one is refused by the core.
+  profile: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
 });
 
 export const partUrlsBody = z.strictObject({

@@ -1,10 +1,8 @@
 import { COS_MAX_PART_BYTES } from './cos-limits.ts';
 import type { Limits } from './limits.ts';
+import { publicProfiles } from './profiles.ts';
 
-/**
- * `GET /v1/limits`: what a client needs to plan an upload without guessing (docs/API.md, Operations).
- * Only storage class STANDARD is offered, and no upload profiles exist yet: both are reported as such.
- */
+/** `GET /v1/limits`: what a client needs to plan an upload without guessing (docs/API.md, Operations). */
 export function publicLimits(l: Limits) {
   return {
     maxUploadBytes: l.maxUploadBytes,
@@ -17,11 +15,11 @@ export function publicLimits(l: Limits) {
       .split(',')
       .map((t) => t.trim())
       .filter((t) => t.length > 0),
-    allowedStorageClasses: ['STANDARD'],
+    allowedStorageClasses: [...l.allowedStorageClasses],
     maxOpenUploadsPerOwner: l.maxOpenUploadsPerOwner,
     urlExpiresSeconds: l.urlExpiresSeconds,
     stsDurationSeconds: l.stsDurationSeconds,
     uploadTtlSeconds: l.uploadTtlSeconds,
-    profiles: {},
+    profiles: publicProfiles(l),
   };
 }

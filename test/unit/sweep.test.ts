@@ -28,6 +28,9 @@ const limits: Limits = {
   keyPrefix: 'u/',
   completeWaitSeconds: 8,
   completeGraceSeconds: 3600,
+  allowedStorageClasses: ['STANDARD'],
+  profiles: {},
+  verifyContentType: false,
 };
 
 let seq = 0;
