@@ -5,7 +5,7 @@ import { toPublicUpload } from '../shared/core/upload-view.ts';
 import { json } from '../shared/http/api-event.ts';
 import { COMPLETE_MAX_JSON_BYTES } from '../shared/http/json-body.ts';
 import { route } from '../shared/http/route.ts';
-import { withCompletion } from '../shared/runtime/with-completion.ts';
+import { withCos } from '../shared/runtime/with-cos.ts';
 
 /** A merge that outlasted COMPLETE_WAIT_SECONDS is a big one: looking again every few seconds is plenty. */
 const RETRY_AFTER_SECONDS = 5;
@@ -17,7 +17,7 @@ export const handler = route(
     auth: 'user',
     params: uploadIdParams,
     body: completeBody,
-    uses: withCompletion,
+    uses: withCos,
     // 10,000 parts with sizes and CRCs, as completeBody allows, do not fit the default 1 MiB.
     maxBodyBytes: COMPLETE_MAX_JSON_BYTES,
   },

@@ -1,4 +1,4 @@
-import { contentMismatch, notConfigured, type UploadError } from '../errors.ts';
+import { contentMismatch, type UploadError } from '../errors.ts';
 import type { UploadRecord } from '../ports.ts';
 import type { CoreDeps } from './deps.ts';
 
@@ -30,7 +30,8 @@ export async function contentProblem(
   u: Pick<UploadRecord, 'key' | 'contentType'>,
 ): Promise<UploadError | null> {
   if (!deps.limits.verifyContentType) return null;
-  if (!deps.detector) throw notConfigured('content detection (VERIFY_CONTENT_TYPE)');
+  // A wiring bug, not a passing failure: the worker records it and stops instead of retrying.
+  if (!deps.detector) throw new Error('VERIFY_CONTENT_TYPE is on but this runtime has no content detector');
   const type = mediaTypeOf(u.contentType);
   if (!(await deps.detector.recognises(type))) return null;
   const head = await deps.storage.readRange(u.key, 0, deps.detector.sampleBytes - 1);

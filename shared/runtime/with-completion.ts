@@ -8,7 +8,9 @@ async function contentDetector(): Promise<ContentDetector> {
 }
 
 /**
- * An entry that runs the completion worker (complete, the stream's worker): the store, COS, and the
- * content detector that VERIFY_CONTENT_TYPE needs.
+ * An entry that runs the completion worker — in AWS only the stream's (functions/complete-worker.ts):
+ * the store, COS, and the content detector VERIFY_CONTENT_TYPE needs. The complete route does not
+ * merge there (the stream starts the worker), so its bundle does without; the local stack, whose
+ * SQLite store runs workers in-process, provides a detector of its own.
  */
 export const withCompletion = { ...withCos, detector: contentDetector };
