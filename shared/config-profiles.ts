@@ -28,9 +28,14 @@ const profileSchema = z.strictObject({
   ),
 });
 
-const profilesSchema = z.record(
-  z.string().check(z.regex(PROFILE_NAME, 'profile names must match ^[a-z0-9][a-z0-9-]{0,31}$')),
-  profileSchema,
+const profilesSchema = z.record(z.string(), profileSchema).check(
+  z.superRefine((profiles, ctx) => {
+    for (const name of Object.keys(profiles)) {
+      if (!PROFILE_NAME.test(name)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'a profile name must match ^[a-z0-9][a-z0-9-]{0,31}$' });
+      }
+    }
+  }),
 );
 
 /**

@@ -49,7 +49,7 @@ describe('UPLOAD_PROFILES (docs/API.md "Upload profiles")', () => {
     expect(refusal({ UPLOAD_PROFILES: '{"avatars":' })).toMatch(/UPLOAD_PROFILES: must be a JSON object/);
     expect(refusal(profiles(['avatars']))).toMatch(/UPLOAD_PROFILES: .*record/);
     expect(refusal(profiles({ avatars: { maxUploadByte: 5 } }))).toMatch(/UPLOAD_PROFILES\.avatars: .*maxUploadByte/);
-    expect(refusal(profiles({ 'Big Files': {} }))).toMatch(/UPLOAD_PROFILES\.Big Files/);
+    expect(refusal(profiles({ 'Big Files': {} }))).toMatch(/UPLOAD_PROFILES\.Big Files: a profile name must match/);
     expect(refusal(profiles({ avatars: { maxUploadBytes: -1 } }))).toMatch(/UPLOAD_PROFILES\.avatars\.maxUploadBytes/);
     expect(refusal(profiles({ avatars: { maxUploadBytes: '5MB' } }))).toMatch(
       /UPLOAD_PROFILES\.avatars\.maxUploadBytes/,
