@@ -12,6 +12,9 @@ const streamEvent = z.custom<DynamoDBStreamEvent>(
   'not a DynamoDB stream event',
 );
 
+/** The store, COS and the content detector (VERIFY_CONTENT_TYPE). */
+type Uses = typeof withCompletion;
+
 /**
  * Started by the table's DynamoDB Stream (serverless.yml) when an upload enters `completing` or a
  * worker hands it back: runs the completion worker for each record. Records run side by side — each
@@ -21,34 +24,32 @@ const streamEvent = z.custom<DynamoDBStreamEvent>(
  * batch response with DynamoDB and Lambda"). A run that ends unsettled has already handed the
  * upload back, which is a new stream record: that is success here.
  */
-export const handler = invocation<
-  DynamoDBStreamEvent,
-  DynamoDBBatchResponse,
-  DynamoDBStreamEvent,
-  typeof withCompletion
->({ name: 'complete-worker', input: streamEvent, uses: withCompletion }, async ({ input, deps, log }) => {
-  const runs = input.Records.map(async (record): Promise<DynamoDBBatchItemFailure | null> => {
-    const sequenceNumber = record.dynamodb?.SequenceNumber;
-    const startedAt = Date.now();
-    let uploadId: string | null = null;
-    try {
-      uploadId = completingUploadId(record);
-      if (uploadId === null) return null;
-      const outcome = await runCompletion(deps, uploadId);
-      log.info('completion run', { uploadId, outcome, sequenceNumber, ms: Date.now() - startedAt });
-      return null;
-    } catch (e) {
-      log.error('completion run failed', {
-        uploadId,
-        sequenceNumber,
-        code: isUploadError(e) ? e.code : e instanceof Error ? e.name : 'unknown',
-        // Our own adapters' errors (status, COS code); never request bodies or secrets.
-        error: e instanceof Error ? e.message : String(e),
-      });
-      // An empty identifier fails the whole batch (same page): still a retry, never a silent loss.
-      return { itemIdentifier: sequenceNumber ?? '' };
-    }
-  });
-  const failures = (await Promise.all(runs)).filter((f): f is DynamoDBBatchItemFailure => f !== null);
-  return { batchItemFailures: failures };
-});
+export const handler = invocation<DynamoDBStreamEvent, DynamoDBBatchResponse, DynamoDBStreamEvent, Uses>(
+  { name: 'complete-worker', input: streamEvent, uses: withCompletion },
+  async ({ input, deps, log }) => {
+    const runs = input.Records.map(async (record): Promise<DynamoDBBatchItemFailure | null> => {
+      const sequenceNumber = record.dynamodb?.SequenceNumber;
+      const startedAt = Date.now();
+      let uploadId: string | null = null;
+      try {
+        uploadId = completingUploadId(record);
+        if (uploadId === null) return null;
+        const outcome = await runCompletion(deps, uploadId);
+        log.info('completion run', { uploadId, outcome, sequenceNumber, ms: Date.now() - startedAt });
+        return null;
+      } catch (e) {
+        log.error('completion run failed', {
+          uploadId,
+          sequenceNumber,
+          code: isUploadError(e) ? e.code : e instanceof Error ? e.name : 'unknown',
+          // Our own adapters' errors (status, COS code); never request bodies or secrets.
+          error: e instanceof Error ? e.message : String(e),
+        });
+        // An empty identifier fails the whole batch (same page): still a retry, never a silent loss.
+        return { itemIdentifier: sequenceNumber ?? '' };
+      }
+    });
+    const failures = (await Promise.all(runs)).filter((f): f is DynamoDBBatchItemFailure => f !== null);
+    return { batchItemFailures: failures };
+  },
+);
