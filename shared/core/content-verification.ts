@@ -6,9 +6,28 @@ import type { CoreDeps } from './deps.ts';
 export const mediaTypeOf = (contentType: string): string => contentType.split(';')[0]!.trim().toLowerCase();
 
 /**
+ * Formats that are a ZIP (or an OLE compound file) inside. The detector names them by reading the
+ * container's entries, and from a first-bytes sample it may only see the container: a `.docx`
+ * whose `[Content_Types].xml` lies past the sample is `application/zip` to it. Such a detection is
+ * inconclusive for these declared types, never a mismatch; anything else a container is not.
+ */
+const CONTAINED: Readonly<Record<string, RegExp>> = {
+  'application/zip':
+    /^(application\/(vnd\.openxmlformats-officedocument\..+|vnd\.oasis\.opendocument\..+|vnd\.ms-[a-z]+\.[a-z.]+\.macroenabled\.12|epub\+zip|java-archive|vnd\.android\.package-archive|x-xpinstall)|model\/3mf)$/,
+  'application/x-cfb': /^application\/vnd\.ms-outlook$/,
+};
+
+/**
+ * Declared types whose signature is optional: an XML document need not start with `<?xml`, so
+ * finding none says nothing. Only bytes detected as something else fail them.
+ */
+const OPTIONAL_SIGNATURE = new Set(['application/xml']);
+
+/**
  * The rule (docs/API.md "Content verification"): a declared type the detector has a signature for
  * must be what the bytes are; anything else it cannot judge (text/plain, text/csv) passes. Bytes
- * with no known signature at all are not a declared PNG either, so they fail too.
+ * with no known signature at all are not a declared PNG either, so they fail too — except where
+ * the signature is optional, or the detection only saw the container the declared format lives in.
  */
 export function contentVerdict(
   declared: string,
@@ -17,6 +36,8 @@ export function contentVerdict(
 ): { ok: true } | { ok: false; declared: string; detected: string | null } {
   const type = mediaTypeOf(declared);
   if (!declaredRecognisable || detected === type) return { ok: true };
+  if (detected === null && OPTIONAL_SIGNATURE.has(type)) return { ok: true };
+  if (detected !== null && CONTAINED[detected]?.test(type)) return { ok: true };
   return { ok: false, declared: type, detected };
 }
 

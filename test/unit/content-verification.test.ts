@@ -19,6 +19,21 @@ describe('the content verdict (docs/API.md "Content verification")', () => {
     expect(contentVerdict('image/png', true, null)).toEqual({ ok: false, declared: 'image/png', detected: null });
     expect(mediaTypeOf(' Text/CSV ;charset=utf-8')).toBe('text/csv');
   });
+
+  it('takes a bare container for the formats that live in one, and nothing else', () => {
+    const docx = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+    expect(contentVerdict(docx, true, 'application/zip')).toEqual({ ok: true });
+    expect(contentVerdict('application/epub+zip', true, 'application/zip')).toEqual({ ok: true });
+    expect(contentVerdict('application/vnd.ms-outlook', true, 'application/x-cfb')).toEqual({ ok: true });
+    expect(contentVerdict('image/png', true, 'application/zip')).toMatchObject({ ok: false });
+    expect(contentVerdict(docx, true, 'application/x-msdownload')).toMatchObject({ ok: false });
+    expect(contentVerdict(docx, true, null)).toMatchObject({ ok: false });
+  });
+
+  it('an XML document needs no <?xml prolog, but bytes that are something else still fail', () => {
+    expect(contentVerdict('application/xml', true, null)).toEqual({ ok: true });
+    expect(contentVerdict('application/xml', true, 'image/png')).toMatchObject({ ok: false });
+  });
 });
 
 describe('the file-type detector', () => {
