@@ -42,6 +42,8 @@ export const RETRY_RULES = {
   // Stopped or cancelled on purpose.
   STOPPED: false,
   ABORTED: false,
+  // The bytes are not what the file claims to be; the upload is aborted.
+  CONTENT_MISMATCH: false,
   // The request, the file or the setup is wrong: asking again changes nothing.
   VALIDATION_FAILED: false,
   MALFORMED_JSON: false,

@@ -1,7 +1,7 @@
 import type { DynamoDBBatchItemFailure, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { runCompletion } from '../shared/core/completion-worker.ts';
 import { isUploadError } from '../shared/errors.ts';
-import { withCos } from '../shared/runtime/with-cos.ts';
+import { withCompletion } from '../shared/runtime/with-completion.ts';
 import { invocation } from '../shared/runtime/invocation.ts';
 import { completingUploadId } from '../shared/store/dynamodb-stream-record.ts';
 import * as z from '../shared/zod.ts';
@@ -12,6 +12,9 @@ const streamEvent = z.custom<DynamoDBStreamEvent>(
   'not a DynamoDB stream event',
 );
 
+/** The store, COS and the content detector (VERIFY_CONTENT_TYPE). */
+type Uses = typeof withCompletion;
+
 /**
  * Started by the table's DynamoDB Stream (serverless.yml) when an upload enters `completing` or a
  * worker hands it back: runs the completion worker for each record. Records run side by side — each
@@ -21,8 +24,8 @@ const streamEvent = z.custom<DynamoDBStreamEvent>(
  * batch response with DynamoDB and Lambda"). A run that ends unsettled has already handed the
  * upload back, which is a new stream record: that is success here.
  */
-export const handler = invocation<DynamoDBStreamEvent, DynamoDBBatchResponse, DynamoDBStreamEvent, typeof withCos>(
-  { name: 'complete-worker', input: streamEvent, uses: withCos },
+export const handler = invocation<DynamoDBStreamEvent, DynamoDBBatchResponse, DynamoDBStreamEvent, Uses>(
+  { name: 'complete-worker', input: streamEvent, uses: withCompletion },
   async ({ input, deps, log }) => {
     const runs = input.Records.map(async (record): Promise<DynamoDBBatchItemFailure | null> => {
       const sequenceNumber = record.dynamodb?.SequenceNumber;

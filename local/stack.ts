@@ -6,6 +6,7 @@ import type { CoreDeps } from '../shared/core/deps.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import type { Clock, CredentialIssuer } from '../shared/ports.ts';
 import { cosStorage } from '../shared/runtime/cos-storage.ts';
+import { fileTypeDetector } from '../shared/content/file-type-detector.ts';
 import { installRuntime } from '../shared/runtime/current.ts';
 import { systemClock } from '../shared/runtime/ids.ts';
 import { createRuntime, type Runtime } from '../shared/runtime/runtime.ts';
@@ -109,7 +110,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   // then owns every adapter; on SQLite it also runs completion workers in this process (no stream),
   // on DynamoDB the table's stream starts them, as in AWS (the trigger below).
   const issuer: CredentialIssuer = configuredIssuer(config, clock, log);
-  const runtime = createRuntime(config, { store, storage, issuer, clock, log, worker: opts.worker });
+  const detector = fileTypeDetector();
+  const runtime = createRuntime(config, { store, storage, issuer, detector, clock, log, worker: opts.worker });
   installRuntime(runtime);
   const deps: CoreDeps = { ...(await runtime.coreDeps({ fn: 'local', requestId: 'local' })), issuer };
   const streamTrigger =

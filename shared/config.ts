@@ -7,6 +7,8 @@ import {
   COS_MIN_TRAFFIC_LIMIT_BPS,
 } from './core/cos-limits.ts';
 import { COS_STORAGE_CLASSES, DEFAULT_STORAGE_CLASS } from './core/object-headers.ts';
+import { uploadProfilesVariable } from './config-profiles.ts';
+import { profileProblems } from './core/profiles.ts';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -94,6 +96,16 @@ export const configSchema = z
     AUTH_AUDIENCE: optionalString,
     /** When set, tokens need an `iat` no older than this (and not in the future, 60 s of skew allowed). */
     AUTH_MAX_TOKEN_AGE_SECONDS: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(366 * 24 * 3600))),
+    /** Named upload profiles (docs/API.md "Upload profiles"), each bounded by the limits above. */
+    UPLOAD_PROFILES: z._default(uploadProfilesVariable, {}),
+    /** Content verification at complete: the assembled object's signature must fit its declared type. */
+    VERIFY_CONTENT_TYPE: z._default(
+      z.pipe(
+        z.enum(['true', 'false'], 'must be true or false'),
+        z.transform((v) => v === 'true'),
+      ),
+      false,
+    ),
     LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
   })
   .check(
@@ -116,6 +128,20 @@ export const configSchema = z
           message:
             'temporary server keys cannot call GetFederationToken: set STS_ROLE_ARN (AssumeRole) or use permanent keys',
         });
+      }
+      const bounds = {
+        maxUploadBytes: c.MAX_UPLOAD_BYTES,
+        allowedContentTypes: c.ALLOWED_CONTENT_TYPES,
+        maxOpenUploadsPerOwner: c.MAX_OPEN_UPLOADS_PER_OWNER,
+        minPartBytes: c.MIN_PART_BYTES,
+        allowedStorageClasses: c.ALLOWED_STORAGE_CLASSES,
+      };
+      // Only over a config that parsed: a failed field leaves its raw input in `c`.
+      const parsed = ctx.issues.length === 0;
+      for (const [name, profile] of parsed ? Object.entries(c.UPLOAD_PROFILES) : []) {
+        for (const p of profileProblems(profile, bounds)) {
+          ctx.addIssue({ code: 'custom', path: ['UPLOAD_PROFILES', name, p.field], message: p.message });
+        }
       }
       const pathStyle = c.COS_ENDPOINT ? pathStyleProblem(c.COS_ENDPOINT) : null;
       if (pathStyle) ctx.addIssue({ code: 'custom', path: ['COS_ENDPOINT'], message: pathStyle });

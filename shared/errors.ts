@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'UPLOAD_TOO_LARGE'
   | 'CONTENT_TYPE_NOT_ALLOWED'
   | 'TOO_MANY_OPEN_UPLOADS'
+  | 'CONTENT_MISMATCH'
   | 'STORAGE_UNAVAILABLE'
   | 'STORE_UNAVAILABLE'
   | 'INTERNAL';
@@ -84,8 +85,26 @@ export const uploadTooLarge = (message: string, details: ErrorDetails = {}) =>
 export const contentTypeNotAllowed = (contentType: string) =>
   new UploadError(415, 'CONTENT_TYPE_NOT_ALLOWED', `content type ${contentType} is not allowed`, { contentType });
 
-export const tooManyOpenUploads = (limit: number) =>
-  new UploadError(429, 'TOO_MANY_OPEN_UPLOADS', `owner already has ${limit} open uploads`, { limit });
+export const tooManyOpenUploads = (limit: number, profile?: { name: string; limit: number }) =>
+  profile
+    ? new UploadError(
+        429,
+        'TOO_MANY_OPEN_UPLOADS',
+        `owner already has ${limit} open uploads, or ${profile.limit} in profile ${profile.name}`,
+        { limit, profile: profile.name, profileLimit: profile.limit },
+      )
+    : new UploadError(429, 'TOO_MANY_OPEN_UPLOADS', `owner already has ${limit} open uploads`, { limit });
+
+/** The assembled object's bytes are not the declared content type (content verification). */
+export const contentMismatch = (declared: string, detected: string | null) =>
+  new UploadError(
+    409,
+    'CONTENT_MISMATCH',
+    detected
+      ? `the uploaded bytes are ${detected}, not the declared ${declared}`
+      : `the uploaded bytes are not ${declared}: they have no signature of it`,
+    { declared, detected },
+  );
 
 /** COS or STS failed after retries. `cause` keeps the upstream error for logs, never for the body. */
 export const storageUnavailable = (

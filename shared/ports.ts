@@ -150,9 +150,10 @@ export interface UploadStore {
    * an open upload is inserted only while its owner has fewer open ones, and false says it was not.
    * SQLite checks and inserts in one transaction, so racing creates admit exactly the free slots;
    * DynamoDB counts just before the put, which racing creates can still pass (issue 18's counter
-   * item in a transaction is what makes it atomic there).
+   * item in a transaction is what makes it atomic there). With `maxOpenInProfile` too, the upload's
+   * owner must also have fewer open uploads of the upload's `profile`.
    */
-  create(upload: UploadRecord, quota?: { maxOpenPerOwner: number }): Promise<boolean>;
+  create(upload: UploadRecord, quota?: { maxOpenPerOwner: number; maxOpenInProfile?: number }): Promise<boolean>;
   get(id: string): Promise<UploadRecord | null>;
   /**
    * Conditional state change: applied only while the current state is in `t.from`.
@@ -271,6 +272,11 @@ export interface ObjectStorage {
   abortMultipart(key: string, uploadId: string): Promise<void>;
   /** null when the object does not exist. */
   headObject(key: string): Promise<ObjectHead | null>;
+  /**
+   * Bytes `start..end` (inclusive) of the object, fewer when it is shorter; null when it does not
+   * exist. Content verification reads the first few KB of an assembled object with it.
+   */
+  readRange(key: string, start: number, end: number): Promise<Uint8Array | null>;
   /** Idempotent. */
   deleteObject(key: string): Promise<void>;
   listMultipartUploads(
@@ -321,6 +327,19 @@ export interface Clock {
  */
 export interface CompletionTrigger {
   started(uploadId: string): void;
+}
+
+/**
+ * Tells a file's real type from its first bytes (content verification, VERIFY_CONTENT_TYPE). The
+ * detector, not the core, knows which types have a signature it can see.
+ */
+export interface ContentDetector {
+  /** How many leading bytes detection needs. */
+  readonly sampleBytes: number;
+  /** The media type the bytes' signature names; null when they have none it knows. */
+  detect(bytes: Uint8Array): Promise<string | null>;
+  /** Whether this media type (lower case, no parameters) has a signature the detector knows. */
+  recognises(mediaType: string): Promise<boolean>;
 }
 
 export interface IdSource {

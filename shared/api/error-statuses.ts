@@ -18,6 +18,7 @@ export const ERROR_STATUSES = {
   UPLOAD_TOO_LARGE: [413],
   CONTENT_TYPE_NOT_ALLOWED: [415],
   TOO_MANY_OPEN_UPLOADS: [429],
+  CONTENT_MISMATCH: [409],
   INTERNAL: [500],
   // 502: COS or STS answered and refused (or answered garbage); 503: unreachable after retries.
   STORAGE_UNAVAILABLE: [502, 503],

@@ -148,8 +148,16 @@ export const OPERATIONS: readonly Operation[] = [
         },
       },
     },
-    // A merge that failed after an earlier 202 answers its lastError, with 409 (PARTS_INVALID).
-    errors: ['NOT_FOUND', 'UPLOAD_NOT_OPEN', 'PARTS_INVALID', 'STORAGE_UNAVAILABLE', 'STORE_UNAVAILABLE'],
+    // A merge that failed after an earlier 202 answers its lastError, with 409 (PARTS_INVALID);
+    // content verification's verdict is 409 CONTENT_MISMATCH.
+    errors: [
+      'NOT_FOUND',
+      'UPLOAD_NOT_OPEN',
+      'PARTS_INVALID',
+      'CONTENT_MISMATCH',
+      'STORAGE_UNAVAILABLE',
+      'STORE_UNAVAILABLE',
+    ],
   },
   {
     operationId: 'credentials',

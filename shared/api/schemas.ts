@@ -80,6 +80,8 @@ export const createUploadBody = z.strictObject({
   contentEncoding: objectHeader(),
   contentLanguage: objectHeader(),
   expires: objectHeader(httpDateIssue),
+  // Known names are the deployment's (UPLOAD_PROFILES): an unknown one is refused by the core.
+  profile: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
 });
 
 const uniquePartNumbers = (a: readonly number[]) => new Set(a).size === a.length;

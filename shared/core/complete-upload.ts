@@ -116,6 +116,10 @@ async function awaitOutcome(deps: CoreDeps, u: UploadRecord): Promise<CompleteRe
         ? errorFromStored(current.lastError)
         : uploadNotOpen('open', 'the assembly was handed back; complete again');
     }
+    // Content verification ends the upload: the client waiting on it gets that verdict, 409.
+    if (current.state === 'aborted' && current.lastError?.code === 'CONTENT_MISMATCH') {
+      throw errorFromStored(current.lastError);
+    }
     if (current.state !== 'completing') throw uploadNotOpen(current.state, current.lastError?.message);
     if (deps.clock.now().getTime() + wait > deadline) return { upload: current, done: false };
     await sleepOn(deps.clock, wait);

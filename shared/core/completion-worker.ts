@@ -1,8 +1,16 @@
-import { isStorageRejection, isUploadError, type PartsInvalidDetails, partsInvalid, uploadNotOpen } from '../errors.ts';
+import {
+  isStorageRejection,
+  isUploadError,
+  type PartsInvalidDetails,
+  partsInvalid,
+  type UploadError,
+  uploadNotOpen,
+} from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { CompletedObject, PartRecord, StoredPart, UploadRecord } from '../ports.ts';
 import { sleepOn, type WorkerTuning, workerTuning } from './completion-lease.ts';
 import { expectedObjectCrc64, ledgerFor, NO_PROBLEMS, storedError } from './completion-rules.ts';
+import { contentProblem } from './content-verification.ts';
 import type { CoreDeps } from './deps.ts';
 import { quoteEtag, verifyUploadParts } from './verify-parts.ts';
 
@@ -132,9 +140,10 @@ async function awaitObject(run: Run, ledger: readonly PartRecord[]): Promise<Com
 
 /**
  * The object exists: it is the file only if its CRC64 is the one the declared or recorded part
- * CRC64s promise. None from COS is not a mismatch (436/43320): it completes unverified.
+ * CRC64s promise. None from COS is not a mismatch (436/43320): it completes unverified. With
+ * content verification on, the file must then also be what its declared type says.
  */
-function settle(
+async function settle(
   run: Run,
   expected: string | null,
   obj: { etag: string; crc64: string | null; size: number; partCount: number },
@@ -142,6 +151,8 @@ function settle(
   if (obj.crc64 !== null && expected !== null && obj.crc64 !== expected) {
     return rejectCorrupt(run, { crc64Mismatch: { expected, actual: obj.crc64 } });
   }
+  const mismatch = await contentProblem(run.deps, run.upload);
+  if (mismatch) return rejectContent(run, mismatch);
   return finish(run, { ...obj, crc64: obj.crc64 ?? expected, crc64Verified: obj.crc64 !== null && expected !== null });
 }
 
@@ -193,6 +204,26 @@ async function rejectCorrupt(
   }
   await deps.storage.deleteObject(u.key);
   return 'reopened';
+}
+
+/**
+ * The bytes are the parts the client sent, but not the type it declared (an `.exe` as
+ * `image/png`): a retry cannot fix that, so the upload ends `aborted` with CONTENT_MISMATCH. The
+ * object goes first — any worker judging the same bytes comes to the same verdict, so deleting
+ * before the write never removes a file that could still complete — and no URL of the upload can
+ * write it again (its COS upload id is gone with the merge).
+ */
+async function rejectContent(run: Run, error: UploadError): Promise<CompletionOutcome> {
+  const { deps, upload: u } = run;
+  run.log.warn('content does not match the declared type', { ...error.details });
+  await deps.storage.deleteObject(u.key);
+  const aborted = await deps.store.transition(u.id, {
+    from: ['completing'],
+    to: 'aborted',
+    set: { lastError: storedError(error), leaseUntil: null },
+    at: deps.clock.now().toISOString(),
+  });
+  return aborted ? 'aborted' : 'skipped';
 }
 
 /** COS refused the parts: back to open with the reason, so the client fixes them and completes again. */

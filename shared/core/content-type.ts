@@ -21,3 +21,19 @@ export function contentTypeAllowed(contentType: string, allowList: string): bool
 
 const globToRegExp = (glob: string) =>
   new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\/]/g, '\\$&').replace(/\*/g, '[^/]*')}$`);
+
+/**
+ * A pattern (as an upload profile lists it) is within an allow-list when every type it admits is
+ * admitted by the list: an exact type when the list admits it, a wildcard when one of the list's
+ * patterns matches it as a string (`image/*` covers `image/*` and `image/x-*`, not `*\/*`).
+ * EXPLICIT_ONLY types stay out of wildcards on both sides, so this is exact for them too.
+ */
+export function patternWithin(pattern: string, allowList: string): boolean {
+  const p = pattern.split(';')[0]!.trim().toLowerCase();
+  if (!p.includes('*')) return contentTypeAllowed(p, allowList);
+  return allowList
+    .split(',')
+    .map((g) => g.trim().toLowerCase())
+    .filter(Boolean)
+    .some((g) => globToRegExp(g).test(p));
+}

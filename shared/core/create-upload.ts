@@ -1,10 +1,10 @@
 import { contentTypeNotAllowed, tooManyOpenUploads, validationFailed } from '../errors.ts';
 import type { UploadRecord } from '../ports.ts';
-import { contentTypeAllowed } from './content-type.ts';
 import type { CoreDeps } from './deps.ts';
 import { objectKey } from './keys.ts';
-import { DEFAULT_STORAGE_CLASS, storageClassIssue } from './object-headers.ts';
+import { storageClassIssue } from './object-headers.ts';
 import { planUpload } from './plan.ts';
+import { contentTypeAllowedIn, type EffectiveLimits, resolveLimits } from './profiles.ts';
 import { quoteEtag } from './verify-parts.ts';
 
 /** CRC-64/XZ of no bytes. */
@@ -25,6 +25,8 @@ export interface CreateUploadInput {
   contentEncoding?: string;
   contentLanguage?: string;
   expires?: string;
+  /** An upload profile of UPLOAD_PROFILES; its limits replace the global ones it overrides. */
+  profile?: string;
 }
 
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
@@ -38,12 +40,14 @@ export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
  * A 0-byte file has nothing to send: the server writes it and the upload is born completed.
  */
 export async function createUpload(deps: CoreDeps, owner: string, input: CreateUploadInput): Promise<UploadRecord> {
-  const { limits } = deps;
+  const limits = effectiveLimits(deps, input.profile);
   const contentType = input.contentType ?? DEFAULT_CONTENT_TYPE;
-  if (!contentTypeAllowed(contentType, limits.allowedContentTypes)) throw contentTypeNotAllowed(contentType);
+  if (!contentTypeAllowedIn(contentType, deps.limits.allowedContentTypes, limits)) {
+    throw contentTypeNotAllowed(contentType);
+  }
   const plan = planUpload(input, limits);
-  // Without one, the first allowed class: STANDARD unless the operator listed another first.
-  const storageClass = input.storageClass ?? limits.allowedStorageClasses[0] ?? DEFAULT_STORAGE_CLASS;
+  // Without one, the profile's default, else STANDARD when allowed, else the first allowed class.
+  const storageClass = input.storageClass ?? limits.defaultStorageClass;
   const classProblem = storageClassIssue(storageClass, limits.allowedStorageClasses);
   if (classProblem) throw validationFailed([{ path: ['storageClass'], message: classProblem }]);
 
@@ -52,7 +56,8 @@ export async function createUpload(deps: CoreDeps, owner: string, input: CreateU
   if (open >= limits.maxOpenUploadsPerOwner) throw tooManyOpenUploads(limits.maxOpenUploadsPerOwner);
 
   const id = deps.ids.uploadId();
-  const key = objectKey(limits.keyPrefix, owner, id, input.fileName);
+  const prefix = limits.keySegment === null ? limits.keyPrefix : `${limits.keyPrefix}${limits.keySegment}/`;
+  const key = objectKey(prefix, owner, id, input.fileName);
   const metadata = input.metadata ?? {};
   const objectHeaders = {
     storageClass,
@@ -99,7 +104,7 @@ export async function createUpload(deps: CoreDeps, owner: string, input: CreateU
     lastError: null,
     assemblyStartedAt: null,
     leaseUntil: null,
-    profile: null,
+    profile: limits.profile,
     ...objectHeaders,
   };
   // A 0-byte file is always `single` (the plan says so), so a multipart upload has its COS id.
@@ -108,20 +113,32 @@ export async function createUpload(deps: CoreDeps, owner: string, input: CreateU
       ? { ...fields, strategy: 'multipart', cosUploadId }
       : { ...fields, strategy: 'single', cosUploadId };
   // The quota again, in the write: creates that raced past the first count lose here.
-  if (!(await deps.store.create(record, { maxOpenPerOwner: limits.maxOpenUploadsPerOwner }))) {
+  const quota = { maxOpenPerOwner: limits.maxOpenUploadsPerOwner, maxOpenInProfile: limits.maxOpenInProfile };
+  if (!(await deps.store.create(record, quota))) {
     // Its COS upload is abandoned; if this abort fails, the sweep's orphan pass removes it.
     if (cosUploadId) {
       await deps.storage.abortMultipart(key, cosUploadId).catch((e: unknown) => {
         deps.log.warn('abort after a refused create failed', { key, error: e instanceof Error ? e.name : 'unknown' });
       });
     }
-    throw tooManyOpenUploads(limits.maxOpenUploadsPerOwner);
+    const inProfile = limits.profile !== null && limits.maxOpenInProfile !== undefined;
+    throw tooManyOpenUploads(
+      limits.maxOpenUploadsPerOwner,
+      inProfile ? { name: limits.profile!, limit: limits.maxOpenInProfile! } : undefined,
+    );
   }
   deps.log.info('upload created', {
     uploadId: id,
     strategy: plan.strategy,
     size: plan.size,
     partCount: plan.partCount,
+    profile: limits.profile,
   });
   return record;
+}
+
+function effectiveLimits(deps: CoreDeps, profile: string | undefined): EffectiveLimits {
+  const limits = resolveLimits(deps.limits, profile);
+  if (!limits) throw validationFailed([{ path: ['profile'], message: `unknown upload profile ${profile}` }]);
+  return limits;
 }

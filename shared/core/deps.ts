@@ -1,5 +1,13 @@
 import type { Logger } from '../logger.ts';
-import type { Clock, CompletionTrigger, CredentialIssuer, IdSource, ObjectStorage, UploadStore } from '../ports.ts';
+import type {
+  Clock,
+  CompletionTrigger,
+  ContentDetector,
+  CredentialIssuer,
+  IdSource,
+  ObjectStorage,
+  UploadStore,
+} from '../ports.ts';
 import type { WorkerTuning } from './completion-lease.ts';
 import type { Limits } from './limits.ts';
 
@@ -20,6 +28,8 @@ export interface CoreDeps {
    * supplies it, so no other function's bundle carries the STS SDK. The local stack sets its own.
    */
   issuer?: CredentialIssuer;
+  /** Content verification's detector: present where VERIFY_CONTENT_TYPE is on and completion runs. */
+  detector?: ContentDetector;
 }
 
 /**
@@ -27,4 +37,4 @@ export interface CoreDeps {
  * record-parts, credentials, admin-list-uploads) build these, so their bundles carry no COS client
  * and no XML parser.
  */
-export type StoreDeps = Omit<CoreDeps, 'storage' | 'completions' | 'worker'>;
+export type StoreDeps = Omit<CoreDeps, 'storage' | 'completions' | 'worker' | 'detector'>;

@@ -30,9 +30,21 @@ export const ownerHash = (owner: string): string =>
 export const objectKey = (prefix: string, owner: string, id: string, fileName: string): string =>
   `${prefix}${ownerHash(owner)}/${id}/${sanitizeFileName(fileName)}`;
 
-/** The upload id inside a managed key, for reconciling COS uploads with the store. */
+/**
+ * The upload id inside a managed key, for reconciling COS uploads with the store:
+ * `<prefix><owner-hash>/<id>/...`, or under a profile `<prefix><keySegment>/<owner-hash>/<id>/...`.
+ * The owner hash (16 hex digits) then the id is what is looked for, so a profile's segment can
+ * never pass for either.
+ */
 export function uploadIdFromKey(prefix: string, key: string): string | null {
   if (!key.startsWith(prefix)) return null;
-  const [, id] = key.slice(prefix.length).split('/');
-  return id && /^upl_[0-9a-z]+$/.test(id) ? id : null;
+  const segments = key.slice(prefix.length).split('/');
+  for (const at of [0, 1]) {
+    const [hash, id] = [segments[at], segments[at + 1]];
+    if (hash && OWNER_HASH.test(hash) && id && UPLOAD_ID.test(id) && segments.length > at + 2) return id;
+  }
+  return null;
 }
+
+const OWNER_HASH = /^[0-9a-f]{16}$/;
+const UPLOAD_ID = /^upl_[0-9a-z]+$/;

@@ -1,3 +1,5 @@
+import type { UploadProfile } from './profiles.ts';
+
 /** The limits the core enforces, taken from config once (see fromConfig in deps). */
 export interface Limits {
   maxUploadBytes: number;
@@ -20,4 +22,8 @@ export interface Limits {
   completeWaitSeconds: number;
   /** How long "no COS upload and no object" is tolerated after an assembly started (COMPLETE_GRACE_SECONDS). */
   completeGraceSeconds: number;
+  /** Named upload profiles (UPLOAD_PROFILES), each within the limits above (profiles.ts). */
+  profiles: Readonly<Record<string, UploadProfile>>;
+  /** Content verification at complete (VERIFY_CONTENT_TYPE). */
+  verifyContentType: boolean;
 }

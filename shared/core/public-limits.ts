@@ -1,10 +1,8 @@
 import { COS_MAX_PART_BYTES } from './cos-limits.ts';
 import type { Limits } from './limits.ts';
+import { publicProfiles } from './profiles.ts';
 
-/**
- * `GET /v1/limits`: what a client needs to plan an upload without guessing (docs/API.md, Operations).
- * No upload profiles exist yet: reported as such.
- */
+/** `GET /v1/limits`: what a client needs to plan an upload without guessing (docs/API.md, Operations). */
 export function publicLimits(l: Limits) {
   return {
     maxUploadBytes: l.maxUploadBytes,
@@ -22,6 +20,6 @@ export function publicLimits(l: Limits) {
     urlExpiresSeconds: l.urlExpiresSeconds,
     stsDurationSeconds: l.stsDurationSeconds,
     uploadTtlSeconds: l.uploadTtlSeconds,
-    profiles: {},
+    profiles: publicProfiles(l),
   };
 }

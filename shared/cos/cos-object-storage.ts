@@ -198,6 +198,32 @@ export class CosObjectStorage implements ObjectStorage {
     });
   }
 
+  /**
+   * GET Object with `Range: bytes=start-end` (436/7753: COS answers 206 with that slice). null when
+   * there is no object; an empty object (any range is unsatisfiable, 416 InvalidRange) gives no bytes.
+   */
+  async readRange(key: string, start: number, end: number): Promise<Uint8Array | null> {
+    checkKey(key);
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
+      throw new TypeError(`readRange needs 0 <= start <= end, got ${start}-${end}`);
+    }
+    const req = {
+      op: 'GetObject',
+      method: 'GET',
+      key,
+      headers: { range: `bytes=${start}-${end}` },
+      passStatuses: [404, 416],
+      maxBodyBytes: end - start + 1,
+    } as const;
+    return sendCos(this.#ctx, req, (a) => {
+      if (a.status === 404) return null;
+      if (a.status === 416) return new Uint8Array(0);
+      // A 200 is the whole object from byte 0 (a COS that ignored the Range): its first bytes still are the slice.
+      if (a.status === 200 && start > 0) throw garbage('COS answered a ranged GET with the whole object');
+      return a.bytes ?? new Uint8Array(0);
+    });
+  }
+
   async deleteObject(key: string): Promise<void> {
     checkKey(key);
     await sendCos(this.#ctx, { op: 'DeleteObject', method: 'DELETE', key, passStatuses: [404] }, () => undefined);

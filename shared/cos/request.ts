@@ -90,6 +90,11 @@ export interface CosRequest {
   body?: string | Uint8Array<ArrayBuffer>;
   /** Statuses handed to `read` instead of being errors, e.g. 404 for HEAD. */
   passStatuses?: readonly number[];
+  /**
+   * A binary answer (GET Object): a 2xx body arrives as `bytes`, at most this many — the rest is
+   * never read, so a COS that ignored a Range cannot make us download a whole object.
+   */
+  maxBodyBytes?: number;
   timeouts?: Partial<Pick<RetryOptions, 'attemptTimeoutMs' | 'budgetMs'>>;
 }
 
@@ -97,6 +102,8 @@ export interface CosAnswer {
   status: number;
   headers: Headers;
   body: string;
+  /** The 2xx body of a request with `maxBodyBytes`. */
+  bytes?: Uint8Array;
 }
 
 /** The signature window; a minute back tolerates clock skew between us and COS. */
@@ -187,17 +194,40 @@ async function attemptOnce(ctx: CosClientContext, req: CosRequest, timeoutMs: nu
   const signal = AbortSignal.timeout(timeoutMs);
 
   let res: Response;
-  let body: string;
+  let body = '';
+  let bytes: Uint8Array | undefined;
   try {
     res = await ctx.fetch(url, { method: req.method, headers: sent, body: req.body, signal, redirect: 'manual' });
-    body = await res.text();
+    const ok = res.status >= 200 && res.status < 300;
+    if (ok && req.maxBodyBytes !== undefined) bytes = await readCapped(res, req.maxBodyBytes);
+    else body = await res.text();
   } catch (e) {
     throw new CosNetworkError(signal.aborted, e);
   }
   if ((res.status >= 200 && res.status < 300) || req.passStatuses?.includes(res.status)) {
-    return { status: res.status, headers: res.headers, body };
+    return { status: res.status, headers: res.headers, body, ...(bytes ? { bytes } : {}) };
   }
   throw errorFromAnswer(res.status, res.headers, body);
+}
+
+/** The first `max` bytes of a body; the rest of the stream is cancelled unread. */
+async function readCapped(res: Response, max: number): Promise<Uint8Array> {
+  const out = new Uint8Array(max);
+  let length = 0;
+  const reader = res.body?.getReader();
+  if (!reader) return out.subarray(0, 0);
+  try {
+    while (length < max) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const take = Math.min(value.length, max - length);
+      out.set(value.subarray(0, take), length);
+      length += take;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return out.subarray(0, length);
 }
 
 /** A COS error answer; a body that is not COS error XML (HEAD, a proxy's page) still gives a CosError. */

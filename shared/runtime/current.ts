@@ -16,7 +16,7 @@ export function installRuntime(runtime: Runtime | undefined): void {
  * The runtime of this process, given the adapter loaders the calling entry brings (only its
  * bundle carries them). Invalid configuration throws a ConfigError naming the variables.
  */
-export function runtimeFor(loaders: Pick<RuntimeParts, 'store' | 'storage' | 'issuer'> = {}): Runtime {
+export function runtimeFor(loaders: Pick<RuntimeParts, 'store' | 'storage' | 'issuer' | 'detector'> = {}): Runtime {
   const runtime = installed ?? (fromEnvironment ??= createRuntime(parseConfig(process.env)));
   runtime.provide(loaders);
   return runtime;

@@ -5,7 +5,15 @@ import type { Limits } from '../core/limits.ts';
 import { notConfigured } from '../errors.ts';
 import { createTokenVerifier, type TokenVerifier } from '../http/token-verifier.ts';
 import { createLogger, type Logger } from '../logger.ts';
-import type { Clock, CompletionTrigger, CredentialIssuer, IdSource, ObjectStorage, UploadStore } from '../ports.ts';
+import type {
+  Clock,
+  CompletionTrigger,
+  ContentDetector,
+  CredentialIssuer,
+  IdSource,
+  ObjectStorage,
+  UploadStore,
+} from '../ports.ts';
 import { randomIds, systemClock } from './ids.ts';
 import { inProcessCompletions, type InProcessCompletions, streamTriggered } from './in-process-completions.ts';
 import { memoUntilFailure } from './memo-until-failure.ts';
@@ -22,6 +30,8 @@ export interface RuntimeParts {
   store?: Provided<UploadStore>;
   storage?: Provided<ObjectStorage>;
   issuer?: Provided<CredentialIssuer>;
+  /** Content verification's detector; loaded only when VERIFY_CONTENT_TYPE is on. */
+  detector?: Provided<ContentDetector>;
   clock?: Clock;
   ids?: IdSource;
   /** The process logger; request-scoped ones are its children. Default: JSON lines at LOG_LEVEL. */
@@ -56,7 +66,7 @@ export interface Runtime {
   issuerDeps(scope: Scope): Promise<StoreDeps & { issuer: CredentialIssuer }>;
   verifier(): TokenVerifier;
   /** Adds loaders this entry brings; adapters already present are kept. */
-  provide(parts: Pick<RuntimeParts, 'store' | 'storage' | 'issuer'>): void;
+  provide(parts: Pick<RuntimeParts, 'store' | 'storage' | 'issuer' | 'detector'>): void;
   /**
    * The same runtime with some parts (or the configuration its limits come from) replaced: tests
    * swap one adapter, benchmarks lift a limit. Closing it closes nothing it shares.
@@ -82,6 +92,8 @@ export const limitsFrom = (c: Config): Limits => ({
   keyPrefix: c.KEY_PREFIX,
   completeWaitSeconds: c.COMPLETE_WAIT_SECONDS,
   completeGraceSeconds: c.COMPLETE_GRACE_SECONDS,
+  profiles: c.UPLOAD_PROFILES,
+  verifyContentType: c.VERIFY_CONTENT_TYPE,
 });
 
 const isLoader = <T>(p: Provided<T>): p is Loader<T> => typeof p === 'function';
@@ -116,6 +128,11 @@ class Slot<T> {
     return this.#get();
   }
 
+  /** Whether anything provides it (nothing is built to answer). */
+  get offered(): boolean {
+    return this.#source !== undefined;
+  }
+
   /** The instance, if one was built or given; nothing is built to answer. */
   get built(): T | undefined {
     return this.#built ?? (this.#source !== undefined && !isLoader(this.#source) ? this.#source : undefined);
@@ -126,6 +143,7 @@ interface Slots {
   store: Slot<UploadStore>;
   storage: Slot<ObjectStorage>;
   issuer: Slot<CredentialIssuer>;
+  detector: Slot<ContentDetector>;
 }
 
 export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime {
@@ -138,6 +156,7 @@ export function createRuntime(config: Config, parts: RuntimeParts = {}): Runtime
       store: new Slot<UploadStore>('the upload store', parts.store, config, log),
       storage: new Slot<ObjectStorage>('object storage (COS) for this function', parts.storage, config, log),
       issuer: new Slot<CredentialIssuer>('issuing temporary credentials', parts.issuer, config, log),
+      detector: new Slot<ContentDetector>('content detection', parts.detector, config, log),
     },
     true,
   );
@@ -171,8 +190,14 @@ function build(config: Config, parts: RuntimeParts, log: Logger, slots: Slots, o
   };
 
   const coreDeps = async (scope: Scope): Promise<CoreDeps> => {
-    const [b, storage] = await Promise.all([base(scope), slots.storage.get()]);
-    const deps: CoreDeps = { ...b, storage, completions: completions(), worker: parts.worker };
+    // Only where verification is on and the entry brings a detector (the ones that run completion).
+    const detect = config.VERIFY_CONTENT_TYPE && slots.detector.offered;
+    const [b, storage, detector] = await Promise.all([
+      base(scope),
+      slots.storage.get(),
+      detect ? slots.detector.get() : undefined,
+    ]);
+    const deps: CoreDeps = { ...b, storage, completions: completions(), worker: parts.worker, detector };
     workerBase ??= { ...deps, log: log.child({ fn: 'complete-worker' }) };
     return deps;
   };
@@ -200,6 +225,7 @@ function build(config: Config, parts: RuntimeParts, log: Logger, slots: Slots, o
       slots.store.offer(more.store);
       slots.storage.offer(more.storage);
       slots.issuer.offer(more.issuer);
+      slots.detector.offer(more.detector);
     },
     with(over) {
       const replaced = (k: keyof Slots, what: string): Slot<never> =>
@@ -212,6 +238,7 @@ function build(config: Config, parts: RuntimeParts, log: Logger, slots: Slots, o
           store: replaced('store', 'the upload store'),
           storage: replaced('storage', 'object storage (COS) for this function'),
           issuer: replaced('issuer', 'issuing temporary credentials'),
+          detector: replaced('detector', 'content detection'),
         },
         false,
       );

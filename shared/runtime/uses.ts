@@ -1,5 +1,5 @@
 import type { CoreDeps, StoreDeps } from '../core/deps.ts';
-import type { CredentialIssuer, ObjectStorage, UploadStore } from '../ports.ts';
+import type { ContentDetector, CredentialIssuer, ObjectStorage, UploadStore } from '../ports.ts';
 import type { Loader, Runtime, Scope } from './runtime.ts';
 
 /**
@@ -11,6 +11,8 @@ export interface Uses {
   store?: Loader<UploadStore>;
   storage?: Loader<ObjectStorage>;
   issuer?: Loader<CredentialIssuer>;
+  /** The entries that run the completion worker (content verification). */
+  detector?: Loader<ContentDetector>;
 }
 
 /** What a route that touches no store still gets: the limits, the clock and its logger. */

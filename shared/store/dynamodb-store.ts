@@ -89,9 +89,16 @@ export class DynamoDbUploadStore implements UploadStore {
     return { pk: uploadPk(id), sk: META };
   }
 
-  async create(upload: UploadRecord, quota?: { maxOpenPerOwner: number }): Promise<boolean> {
+  async create(upload: UploadRecord, quota?: { maxOpenPerOwner: number; maxOpenInProfile?: number }): Promise<boolean> {
     // Not atomic with the put (see the port): racing creates can each count below the limit.
     if (quota && upload.state === 'open' && (await this.countOpenByOwner(upload.owner)) >= quota.maxOpenPerOwner) {
+      return false;
+    }
+    if (
+      quota?.maxOpenInProfile !== undefined &&
+      upload.state === 'open' &&
+      (await this.#countOpenInProfile(upload.owner, upload.profile)) >= quota.maxOpenInProfile
+    ) {
       return false;
     }
     try {
@@ -254,6 +261,29 @@ export class DynamoDbUploadStore implements UploadStore {
       start = out.last;
     } while (start);
     return count;
+  }
+
+  /**
+   * The byOwner index projects `state` only, so the open uploads' records are read to see their
+   * profile: at most the owner quota of items. Count-then-put like the owner quota (not atomic).
+   */
+  async #countOpenInProfile(owner: string, profile: string | null): Promise<number> {
+    const keys: { pk: string; sk: string }[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.#db.query({
+        IndexName: INDEX.byOwner,
+        KeyConditionExpression: 'gsi3pk = :pk',
+        FilterExpression: '#state = :open',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':pk': ownerPk(owner), ':open': 'open' },
+        ExclusiveStartKey: start,
+      });
+      keys.push(...out.items.map((i) => ({ pk: String(i.pk), sk: String(i.sk) })));
+      start = out.last;
+    } while (start);
+    const items = keys.length > 0 ? await this.#db.batchGet(keys) : [];
+    return items.filter((i) => i.state === 'open' && (i.profile ?? null) === profile).length;
   }
 
   list(filter: ListFilter): Promise<Page<UploadRecord>> {

@@ -102,12 +102,19 @@ export class SqliteUploadStore implements UploadStore {
     }
   }
 
-  async create(upload: UploadRecord, quota?: { maxOpenPerOwner: number }): Promise<boolean> {
+  async create(upload: UploadRecord, quota?: { maxOpenPerOwner: number; maxOpenInProfile?: number }): Promise<boolean> {
     return this.#guard(() =>
       // IMMEDIATE holds the write lock across the count and the insert: another create (in this
       // process or another) waits, and then counts this one.
       this.#inTransaction(() => {
         if (quota && upload.state === 'open' && this.#openOf(upload.owner) >= quota.maxOpenPerOwner) return false;
+        if (
+          quota?.maxOpenInProfile !== undefined &&
+          upload.state === 'open' &&
+          this.#openInProfile(upload.owner, upload.profile) >= quota.maxOpenInProfile
+        ) {
+          return false;
+        }
         try {
           this.#db.prepare(insertSql).run(...toRowValues(upload));
         } catch (e) {
@@ -119,6 +126,13 @@ export class SqliteUploadStore implements UploadStore {
         return true;
       }),
     );
+  }
+
+  #openInProfile(owner: string, profile: string | null): number {
+    const row = this.#db
+      .prepare(`SELECT count(*) AS n FROM uploads WHERE owner = ? AND state = 'open' AND profile IS ?`)
+      .get(owner, profile);
+    return Number(row?.n ?? 0);
   }
 
   #openOf(owner: string): number {

@@ -4,6 +4,7 @@ import { concurrencyContract } from './concurrency.contract.ts';
 import type { StoreUnderTest } from './fixtures.ts';
 import { listingsContract } from './listings.contract.ts';
 import { partsContract } from './parts.contract.ts';
+import { profileQuotaContract } from './profile-quota.contract.ts';
 import { recordsContract } from './records.contract.ts';
 
 /**
@@ -30,6 +31,7 @@ export function describeUploadStoreContract(name: string, make: () => Promise<St
     describe('parts and activity', () => partsContract(store));
     describe('listings', () => listingsContract(store));
     describe('concurrency', () => concurrencyContract(store));
+    describe('profile quota', () => profileQuotaContract(store));
     describe('lifecycle', () => {
       it('close() releases the store, and a second close() is harmless', async () => {
         await store().close();

@@ -308,6 +308,52 @@ describe('bundled handlers in a fresh Node 24 process', () => {
     }
   });
 
+  it('verifies content in the bundled stream worker: its lazily loaded file-type chunk is in the zip', async () => {
+    const verify = { VERIFY_CONTENT_TYPE: 'true' };
+    const token = await mintToken({ secret: JWT_SECRET, sub: 'bundle-verify' });
+    const file = Buffer.from('plain words, declared to be a picture');
+    const created = await only(
+      'create-upload',
+      httpEvent('POST /v1/uploads', '/v1/uploads', {
+        token,
+        body: { fileName: 'fake.png', size: file.length, contentType: 'image/png' },
+      }),
+      verify,
+    );
+    expect(created.status).toBe(201);
+    const id = (created.body!.upload as { id: string }).id;
+    const at = (suffix: string) => ({ token, pathParameters: { id }, path: `/v1/uploads/${id}${suffix}` });
+    const urls = await only(
+      'part-urls',
+      httpEvent('POST /v1/uploads/{id}/part-urls', at('/part-urls').path, { ...at(''), body: { partNumbers: [1] } }),
+    );
+    const url = (urls.body!.urls as { url: string; headers: Record<string, string> }[])[0]!;
+    expect((await fetch(url.url, { method: 'PUT', headers: url.headers, body: file })).status).toBe(200);
+    const trigger = await startDynamoDbStreamTrigger({
+      endpoint: db.endpoint,
+      table: env.UPLOADS_TABLE!,
+      log: createLogger('silent'),
+      handler: async (event) => (await invoke('complete-worker', [event], verify)).results[0] as DynamoDBBatchResponse,
+    });
+    try {
+      const completed = await only(
+        'complete-upload',
+        httpEvent('POST /v1/uploads/{id}/complete', at('/complete').path, at('')),
+        { ...verify, COMPLETE_WAIT_SECONDS: '0' },
+      );
+      expect(completed.status, JSON.stringify(completed.body)).toBe(202);
+      let upload = { state: 'completing', lastError: null as { code: string } | null };
+      for (const end = Date.now() + 30_000; upload.state === 'completing' && Date.now() < end;) {
+        await new Promise((r) => setTimeout(r, 200));
+        const got = await only('get-upload', httpEvent('GET /v1/uploads/{id}', at('').path, at('')));
+        upload = got.body!.upload as typeof upload;
+      }
+      expect(upload).toMatchObject({ state: 'aborted', lastError: { code: 'CONTENT_MISMATCH' } });
+    } finally {
+      await trigger.close();
+    }
+  });
+
   it('runs the scheduled sweep from an EventBridge event', async () => {
     const scheduled = {
       version: '0',

@@ -38,7 +38,14 @@ type Handler = (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProx
 
 beforeAll(async () => {
   testStack = await startTestStack('hostile', {
-    env: { MAX_OPEN_UPLOADS_PER_OWNER: '20', ALLOWED_CONTENT_TYPES: 'image/*,application/octet-stream' },
+    env: {
+      MAX_OPEN_UPLOADS_PER_OWNER: '20',
+      ALLOWED_CONTENT_TYPES: 'image/*,application/octet-stream',
+      UPLOAD_PROFILES: JSON.stringify({
+        avatars: { maxUploadBytes: 1024 ** 2, allowedContentTypes: 'image/*', maxOpenUploadsPerOwner: 5 },
+      }),
+      VERIFY_CONTENT_TYPE: 'true',
+    },
   });
   stack = testStack.stack;
   const secret = new TextEncoder().encode(stack.config.AUTH_JWT_SECRET!);
@@ -153,6 +160,8 @@ const createBody = fc.record(
     expires: maybe(
       fc.oneof(hostileString, fc.constantFrom('Tue, 01 Dec 2026 00:00:00 GMT', 'Mon, 01 Dec 2026 00:00:00 GMT')),
     ),
+    // A configured profile, names an object's prototype has, and anything else.
+    profile: maybe(fc.oneof(fc.constantFrom('avatars', '__proto__', 'constructor', 'toString', 'AVATARS'), field)),
     extra: maybe(field),
   },
   { requiredKeys: [] },

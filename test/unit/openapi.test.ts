@@ -95,6 +95,7 @@ describe('ERROR_STATUSES', () => {
       e.uploadTooLarge('too large'),
       e.contentTypeNotAllowed('text/html'),
       e.tooManyOpenUploads(1),
+      e.contentMismatch('image/png', null),
       e.notConfigured('issuing temporary credentials'),
       e.storageUnavailable(),
       e.storageUnavailable('garbage', undefined, 502),

@@ -30,6 +30,8 @@ const limits: Limits = {
   keyPrefix: 'u/',
   completeWaitSeconds: 8,
   completeGraceSeconds: 3600,
+  profiles: {},
+  verifyContentType: false,
 };
 
 let seq = 0;
