@@ -1,5 +1,5 @@
 import type * as z from 'zod/mini';
-import type { ApiClient, CreateUploadBody, PartRecordBody, UploadWithParts } from './api-client.ts';
+import type { ApiClient, CreateOptions, CreateUploadBody, PartRecordBody, UploadWithParts } from './api-client.ts';
 import { type CompleteAnswer, type CompleteOptions, parseRetryAfter, waitForCompletion } from './complete-wait.ts';
 import { describe, isAbortError, UploadClientError } from './errors.ts';
 import { type RetryPolicy, retryPolicy, withRetry } from './retry.ts';
@@ -63,8 +63,13 @@ export class HttpApiClient implements ApiClient {
     this.opts = settings;
   }
 
-  async create(body: CreateUploadBody, signal?: AbortSignal): Promise<Upload> {
-    return (await this.call('POST', '/v1/uploads', uploadEnvelope, body, signal)).upload;
+  async create(body: CreateUploadBody, signal?: AbortSignal, options: CreateOptions = {}): Promise<Upload> {
+    // One key for this logical create, chosen before the retries so each of them carries it.
+    const key = options.idempotencyKey ?? globalThis.crypto.randomUUID();
+    const res = await this.callWithHeaders('POST', '/v1/uploads', uploadEnvelope, body, signal, {
+      'idempotency-key': key,
+    });
+    return res.data.upload;
   }
 
   async get(id: string, signal?: AbortSignal): Promise<UploadWithParts> {
@@ -126,17 +131,18 @@ export class HttpApiClient implements ApiClient {
     schema: S | null,
     body: unknown,
     signal: AbortSignal | undefined,
+    extra: Record<string, string> = {},
   ): Promise<Answer<z.output<S>>> {
     let refreshedAfter401 = false;
     return withRetry(
       async () => {
         try {
-          return await this.once(method, path, schema, body, signal);
+          return await this.once(method, path, schema, body, signal, extra);
         } catch (e) {
           // A token that expired mid-upload: ask for a fresh one once, then give up.
           if (e instanceof UploadClientError && e.status === 401 && this.opts.getToken && !refreshedAfter401) {
             refreshedAfter401 = true;
-            return this.once(method, path, schema, body, signal);
+            return this.once(method, path, schema, body, signal, extra);
           }
           throw e;
         }
@@ -152,9 +158,10 @@ export class HttpApiClient implements ApiClient {
     schema: S | null,
     body: unknown,
     signal: AbortSignal | undefined,
+    extra: Record<string, string> = {},
   ): Promise<Answer<z.output<S>>> {
     const token = this.opts.getToken ? await this.opts.getToken() : this.opts.token;
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...extra };
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
