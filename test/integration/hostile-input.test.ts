@@ -302,6 +302,12 @@ const CASES: RouteCase[] = [
         { requiredKeys: [] },
       ),
   },
+  {
+    fn: 'admin-quota-repair',
+    method: 'POST',
+    path: '/v1/admin/quota-repair',
+    body: () => fc.record({ owner: fc.oneof(hostileString, field), extra: maybe(field) }, { requiredKeys: [] }),
+  },
   { fn: 'openapi', method: 'GET', path: '/v1/openapi.json' },
 ];
 
