@@ -147,7 +147,10 @@ export interface ListFilter {
 /** The quota a create is inserted under (see UploadStore.create). */
 export interface OpenQuota {
   maxOpenPerOwner: number;
-  /** Counted over the owner's open uploads with the same `profile` as the new one. */
+  /**
+   * Counted over the owner's open uploads with the same `profile` as the new one; an upload
+   * without a profile has only `maxOpenPerOwner`.
+   */
   maxOpenInProfile?: number;
 }
 

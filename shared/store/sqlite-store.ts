@@ -124,8 +124,10 @@ export class SqliteUploadStore implements UploadStore {
       this.#inTransaction(() => {
         if (quota && upload.state === 'open') {
           if (this.#openOf(upload.owner) >= quota.maxOpenPerOwner) return false;
+          // A profile's own quota; an upload without a profile has only the owner-wide one.
           if (
             quota.maxOpenInProfile !== undefined &&
+            upload.profile !== null &&
             this.#openOf(upload.owner, upload.profile) >= quota.maxOpenInProfile
           ) {
             return false;
