@@ -65,7 +65,7 @@ export class HttpApiClient implements ApiClient {
 
   async create(body: CreateUploadBody, signal?: AbortSignal, options: CreateOptions = {}): Promise<Upload> {
     // One key for this logical create, chosen before the retries so each of them carries it.
-    const key = options.idempotencyKey ?? globalThis.crypto.randomUUID();
+    const key = options.idempotencyKey ?? randomKey();
     const res = await this.callWithHeaders('POST', '/v1/uploads', uploadEnvelope, body, signal, {
       'idempotency-key': key,
     });
@@ -192,6 +192,15 @@ export class HttpApiClient implements ApiClient {
     }
     return { data: parsed.data as z.output<S>, status: res.status, headers: res.headers };
   }
+}
+
+/**
+ * 128 random bits as hex. getRandomValues, not randomUUID: browsers offer randomUUID only in secure
+ * contexts, and a page served over plain http (a LAN test server) must still be able to create.
+ */
+function randomKey(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** A parsed answer with what its HTTP envelope said. */
