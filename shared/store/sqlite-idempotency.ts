@@ -21,7 +21,7 @@ export function claimKey(db: DatabaseSync, c: IdempotencyClaim, now: string): Id
        VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)
        ON CONFLICT (owner, key) DO UPDATE SET
          fingerprint = excluded.fingerprint, claim = excluded.claim,
-         lease_until = excluded.lease_until, expires_at = excluded.expires_at
+         lease_until = excluded.lease_until, expires_at = excluded.expires_at, status = NULL, body = NULL
        WHERE expires_at <= ? OR (status IS NULL AND lease_until <= ?)`,
     )
     .run(c.owner, c.key, c.fingerprint, c.claim, c.leaseUntil, c.expiresAt, now, now);

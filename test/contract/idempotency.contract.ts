@@ -52,7 +52,12 @@ export function idempotencyContract(store: () => UploadStore): void {
     await store().claimIdempotencyKey(first, at(1));
     await store().create(anUpload(), undefined, { ...first, response: { status: 201, body: '{"a":1}' } });
     expect((await store().claimIdempotencyKey(claimOf(), at(86_399)))?.response).not.toBeNull();
-    expect(await store().claimIdempotencyKey(claimOf({ expiresAt: at(2 * 86_400) }), at(86_400))).toBeNull();
+    const renewed = claimOf({ leaseUntil: at(86_460), expiresAt: at(2 * 86_400) });
+    expect(await store().claimIdempotencyKey(renewed, at(86_400))).toBeNull();
+    // The renewed key is unfinished again, and takes its own request's answer.
+    expect(await store().claimIdempotencyKey(claimOf(), at(86_401))).toMatchObject({ response: null });
+    await store().create(anUpload(), undefined, { ...renewed, response: { status: 201, body: '{"b":2}' } });
+    expect((await store().claimIdempotencyKey(claimOf(), at(86_402)))?.response?.body).toBe('{"b":2}');
 
     const crashed = claimOf({ key: 'key-2' });
     await store().claimIdempotencyKey(crashed, at(1));
