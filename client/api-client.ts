@@ -41,6 +41,12 @@ export interface UploadWithParts {
   parts: RecordedPart[];
 }
 
+/** Options of {@link ApiClient.create}. */
+export interface CreateOptions {
+  /** 1–255 printable ASCII characters; reuse it to make a create you repeat yourself idempotent too. */
+  idempotencyKey?: string;
+}
+
 /**
  * Typed calls to the upload API, one method per route (`docs/API.md`; `/v1/openapi.json`). Every
  * call retries what its error code calls retryable (network errors, 503s… see `retryable` on
@@ -50,8 +56,13 @@ export interface UploadWithParts {
  * {@link createApiClient}; {@link upload} and {@link createUpload} drive these calls for you.
  */
 export interface ApiClient {
-  /** `POST /v1/uploads`: a new upload session (a 0-byte file comes back already `completed`). */
-  create(body: CreateUploadBody, signal?: AbortSignal): Promise<Upload>;
+  /**
+   * `POST /v1/uploads`: a new upload session (a 0-byte file comes back already `completed`). Sent
+   * with an `Idempotency-Key` — `options.idempotencyKey`, else a random one per call — that every
+   * retry of this call reuses, so a retry after a lost answer gets the same session back instead
+   * of opening (and counting against the quota) another one; `IDEMPOTENCY_KEY_IN_USE` is retried.
+   */
+  create(body: CreateUploadBody, signal?: AbortSignal, options?: CreateOptions): Promise<Upload>;
   /** `GET /v1/uploads/{id}`: the session and its recorded parts, ascending. */
   get(id: string, signal?: AbortSignal): Promise<UploadWithParts>;
   /**

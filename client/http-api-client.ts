@@ -1,6 +1,7 @@
 import type * as z from 'zod/mini';
 import type {
   ApiClient,
+  CreateOptions,
   CreateUploadBody,
   PartRecordBody,
   PartUrlOptions,
@@ -70,8 +71,13 @@ export class HttpApiClient implements ApiClient {
     this.opts = settings;
   }
 
-  async create(body: CreateUploadBody, signal?: AbortSignal): Promise<Upload> {
-    return (await this.call('POST', '/v1/uploads', uploadEnvelope, body, signal)).upload;
+  async create(body: CreateUploadBody, signal?: AbortSignal, options: CreateOptions = {}): Promise<Upload> {
+    // One key for this logical create, chosen before the retries so each of them carries it.
+    const key = options.idempotencyKey ?? randomKey();
+    const res = await this.callWithHeaders('POST', '/v1/uploads', uploadEnvelope, body, signal, {
+      'idempotency-key': key,
+    });
+    return res.data.upload;
   }
 
   async get(id: string, signal?: AbortSignal): Promise<UploadWithParts> {
@@ -140,17 +146,18 @@ export class HttpApiClient implements ApiClient {
     schema: S | null,
     body: unknown,
     signal: AbortSignal | undefined,
+    extra: Record<string, string> = {},
   ): Promise<Answer<z.output<S>>> {
     let refreshedAfter401 = false;
     return withRetry(
       async () => {
         try {
-          return await this.once(method, path, schema, body, signal);
+          return await this.once(method, path, schema, body, signal, extra);
         } catch (e) {
           // A token that expired mid-upload: ask for a fresh one once, then give up.
           if (e instanceof UploadClientError && e.status === 401 && this.opts.getToken && !refreshedAfter401) {
             refreshedAfter401 = true;
-            return this.once(method, path, schema, body, signal);
+            return this.once(method, path, schema, body, signal, extra);
           }
           throw e;
         }
@@ -166,9 +173,10 @@ export class HttpApiClient implements ApiClient {
     schema: S | null,
     body: unknown,
     signal: AbortSignal | undefined,
+    extra: Record<string, string> = {},
   ): Promise<Answer<z.output<S>>> {
     const token = this.opts.getToken ? await this.opts.getToken() : this.opts.token;
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...extra };
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
@@ -199,6 +207,15 @@ export class HttpApiClient implements ApiClient {
     }
     return { data: parsed.data as z.output<S>, status: res.status, headers: res.headers };
   }
+}
+
+/**
+ * 128 random bits as hex. getRandomValues, not randomUUID: browsers offer randomUUID only in secure
+ * contexts, and a page served over plain http (a LAN test server) must still be able to create.
+ */
+function randomKey(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** A parsed answer with what its HTTP envelope said. */

@@ -15,6 +15,7 @@ import { createUpload } from './upload-task.ts';
 export {
   type ApiClient,
   createApiClient,
+  type CreateOptions as CreateCallOptions,
   type CreateUploadBody,
   type PartRecordBody,
   type PartUrlOptions,

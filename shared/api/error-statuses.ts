@@ -19,6 +19,8 @@ export const ERROR_STATUSES = {
   CONTENT_TYPE_NOT_ALLOWED: [415],
   TOO_MANY_OPEN_UPLOADS: [429],
   CONTENT_MISMATCH: [409],
+  IDEMPOTENCY_KEY_IN_USE: [409],
+  IDEMPOTENCY_KEY_REUSED: [422],
   INTERNAL: [500],
   // 502: COS or STS answered and refused (or answered garbage); 503: unreachable after retries.
   STORAGE_UNAVAILABLE: [502, 503],

@@ -1,5 +1,5 @@
 import { contentTypeNotAllowed, tooManyOpenUploads, validationFailed } from '../errors.ts';
-import type { UploadRecord } from '../ports.ts';
+import type { IdempotencyFinish, UploadRecord } from '../ports.ts';
 import type { CoreDeps } from './deps.ts';
 import { objectKey } from './keys.ts';
 import { storageClassIssue } from './object-headers.ts';
@@ -39,7 +39,17 @@ export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
  * and no URL or key outlives the upload (docs/API.md, "Single uploads are one-part multipart uploads").
  * A 0-byte file has nothing to send: the server writes it and the upload is born completed.
  */
-export async function createUpload(deps: CoreDeps, owner: string, input: CreateUploadInput): Promise<UploadRecord> {
+export interface CreateOptions {
+  /** An Idempotency-Key's response, written with the upload (idempotency.ts). */
+  seal?: (record: UploadRecord) => IdempotencyFinish;
+}
+
+export async function createUpload(
+  deps: CoreDeps,
+  owner: string,
+  input: CreateUploadInput,
+  opts: CreateOptions = {},
+): Promise<UploadRecord> {
   const limits = effectiveLimits(deps, input.profile);
   const contentType = input.contentType ?? DEFAULT_CONTENT_TYPE;
   if (!contentTypeAllowedIn(contentType, deps.limits.allowedContentTypes, limits)) {
@@ -113,14 +123,24 @@ export async function createUpload(deps: CoreDeps, owner: string, input: CreateU
       ? { ...fields, strategy: 'multipart', cosUploadId }
       : { ...fields, strategy: 'single', cosUploadId };
   // The quota again, in the write: creates that raced past the first count lose here.
-  const quota = { maxOpenPerOwner: limits.maxOpenUploadsPerOwner, maxOpenInProfile: limits.maxOpenInProfile };
-  if (!(await deps.store.create(record, quota))) {
+  const abandon = async () => {
     // Its COS upload is abandoned; if this abort fails, the sweep's orphan pass removes it.
-    if (cosUploadId) {
-      await deps.storage.abortMultipart(key, cosUploadId).catch((e: unknown) => {
-        deps.log.warn('abort after a refused create failed', { key, error: e instanceof Error ? e.name : 'unknown' });
-      });
-    }
+    if (!cosUploadId) return;
+    await deps.storage.abortMultipart(key, cosUploadId).catch((e: unknown) => {
+      deps.log.warn('abort after a refused create failed', { key, error: e instanceof Error ? e.name : 'unknown' });
+    });
+  };
+  const quota = { maxOpenPerOwner: limits.maxOpenUploadsPerOwner, maxOpenInProfile: limits.maxOpenInProfile };
+  let inserted: boolean;
+  try {
+    inserted = await deps.store.create(record, quota, opts.seal?.(record));
+  } catch (e) {
+    // Nothing was inserted (an Idempotency-Key claim that lapsed, the store unavailable).
+    await abandon();
+    throw e;
+  }
+  if (!inserted) {
+    await abandon();
     const inProfile = limits.profile !== null && limits.maxOpenInProfile !== undefined;
     throw tooManyOpenUploads(
       limits.maxOpenUploadsPerOwner,

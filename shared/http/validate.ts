@@ -13,7 +13,7 @@ export function parseWith<T>(schema: z.ZodMiniType<T>, value: unknown, where: 'b
   );
 }
 
-const ORIGINS: readonly unknown[] = ['body', 'params', 'query'];
+const ORIGINS: readonly unknown[] = ['body', 'params', 'query', 'headers'];
 
 /**
  * A use case's VALIDATION_FAILED names fields relative to its input (`['partNumbers']`); the

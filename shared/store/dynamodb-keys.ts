@@ -5,6 +5,8 @@ import { UPLOAD_STATES, type UploadState } from '../ports.ts';
  *
  *   pk = UPLOAD#<id>   sk = META          the upload item
  *   pk = UPLOAD#<id>   sk = PARTS#<c>     part-ledger chunk c: parts 100c+1 .. 100c+100
+ *   pk = QUOTA#<owner> sk = ALL | PROFILE#<name>   quota counters (dynamodb-quota.ts)
+ *   pk = IDEM#<owner>  sk = KEY#<key>      an Idempotency-Key's claim and response (dynamodb-idempotency.ts)
  *
  * Index keys live only on the META item (chunks are in no index, so recording parts never
  * writes an index):

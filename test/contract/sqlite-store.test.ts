@@ -112,6 +112,31 @@ describe('SqliteUploadStore specifics', () => {
     await store.close();
   });
 
+  it('reclaims an expired key the purge did not reach yet as unfinished (its old answer dropped)', async () => {
+    const store = new SqliteUploadStore({ path: ':memory:' });
+    const claim = (key: string, c: string, expiresAt: string) => ({
+      owner: 'o',
+      key,
+      fingerprint: 'f',
+      claim: c,
+      leaseUntil: at(1),
+      expiresAt,
+    });
+    // 101 finished keys expiring before the target: one claim purges only 100 of them.
+    for (let i = 0; i <= 101; i++) {
+      const c = claim(`k${i}`, `c${i}`, at(100 + i));
+      await store.claimIdempotencyKey(c, at(0));
+      await store.create(anUpload(), undefined, { ...c, response: { status: 201, body: `{"i":${i}}` } });
+    }
+    const fresh = claim('k101', 'new', at(90_000));
+    expect(await store.claimIdempotencyKey(fresh, at(1_000))).toBeNull();
+    await store.create(anUpload(), undefined, { ...fresh, response: { status: 201, body: '{"new":1}' } });
+    expect((await store.claimIdempotencyKey(claim('k101', 'x', at(90_000)), at(1_001)))?.response?.body).toBe(
+      '{"new":1}',
+    );
+    await store.close();
+  });
+
   it('leaves every other SQLite error as it is (a bug, an opaque 500)', async () => {
     const store = new SqliteUploadStore({ path: ':memory:' });
     await store.close();
