@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../client/upload.ts';
+import { storageUnavailable } from '../../shared/errors.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import type { CompleteBatchResponse, CreateBatchResponse, CreateUploadResponse } from '../../shared/api/schemas.ts';
 import { type Answer, apiClient, bytesOf, crcOf, expectError, putPart, settled } from '../helpers/api-client.ts';
@@ -152,6 +153,44 @@ for (const kind of ['sqlite', 'dynamodb'] as const) {
       expect(after.uploads.length - before.uploads.length).toBe(20);
       expect(after.objects.length - before.objects.length).toBe(1);
     }, 60_000);
+
+    it('at most 8 COS Initiates in flight; one that COS fails fails its item alone (STORAGE_UNAVAILABLE)', async () => {
+      const api = await as('bounded');
+      const storage = stack.deps.storage;
+      const original = storage.initiateMultipart.bind(storage);
+      let inFlight = 0;
+      let most = 0;
+      storage.initiateMultipart = async (key, opts) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        try {
+          await new Promise((r) => setTimeout(r, 20));
+          if (key.endsWith('/fail.bin')) throw storageUnavailable('injected');
+          return await original(key, opts);
+        } finally {
+          inFlight--;
+        }
+      };
+      try {
+        const items = Array.from({ length: 40 }, (_, i) => ({
+          fileName: i === 3 ? 'fail.bin' : `c${i}.bin`,
+          size: 10,
+        }));
+        const res = await createBatch(api, items);
+        expect(res.status).toBe(200);
+        const codes = res.body.results.map((r) => (isError(r) ? r.error.code : r.upload.state));
+        expect(codes).toEqual(items.map((_, i) => (i === 3 ? 'STORAGE_UNAVAILABLE' : 'open')));
+        // A 5xx item says no more than its route would (no details).
+        expect(res.body.results[3]).toEqual({
+          error: { code: 'STORAGE_UNAVAILABLE', message: 'injected', details: {} },
+        });
+        // Bounded, and still concurrent (lanes drift apart on their store reads, so not always exactly 8).
+        expect(most).toBeLessThanOrEqual(8);
+        expect(most).toBeGreaterThan(1);
+      } finally {
+        storage.initiateMultipart = original;
+      }
+    });
 
     it('per-item errors keep their order and name fields relative to the item; a bad envelope is a 400', async () => {
       const api = await as('errors');
