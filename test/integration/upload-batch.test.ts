@@ -17,6 +17,7 @@ import { startTestStack, type TestStack } from '../helpers/test-stack.ts';
  */
 
 const QUOTA = 120;
+const MiB = 1024 * 1024;
 type Api = ReturnType<typeof apiClient>;
 type CreateItem = CreateBatchResponse['results'][number];
 type CompleteItem = CompleteBatchResponse['results'][number];
@@ -345,6 +346,38 @@ for (const kind of ['sqlite', 'dynamodb'] as const) {
       const again = await api.create({ fileName: 'o.bin', size: file.length, crc64: crcOf(file), dedupe: true });
       expect(again.status).toBe(201);
       expect(again.body.upload.id).not.toBe(first.id);
+    });
+
+    it('presign on a multipart create gives every part its own length; unknown size gets full parts, bounded by maxSize', async () => {
+      const api = await as('multi');
+      const file = bytesOf(2 * MiB + 5, 11);
+      const r = await api.create({ fileName: 'm.bin', size: file.length, crc64: crcOf(file), presign: 3 });
+      expect(r.status).toBe(201);
+      const { upload, urls } = r.body as CreateUploadResponse;
+      expect(upload.partCount).toBe(3);
+      expect(urls!.map((u) => u.partNumber)).toEqual([1, 2, 3]);
+      const parts = [];
+      for (const u of urls!) {
+        const put = await putPart(u, file.subarray((u.partNumber - 1) * MiB, u.partNumber * MiB));
+        expect(put.status, put.text).toBe(200);
+        parts.push({ partNumber: u.partNumber, etag: put.etag! });
+      }
+      // A part of another length is refused by COS: the signature binds it.
+      expect((await putPart(urls![2]!, file.subarray(0, MiB))).status).toBe(403);
+      expect((await api.complete(upload.id, { parts })).status).toBe(200);
+      expectError(await api.create({ fileName: 'm.bin', size: file.length, presign: 4 }), 400, 'VALIDATION_FAILED');
+
+      const unknown = await api.create({ fileName: 'stream.bin', maxSize: 3 * MiB, presign: 3 });
+      expect(unknown.status).toBe(201);
+      const streamed = (unknown.body as CreateUploadResponse).urls!;
+      expect(streamed).toHaveLength(3);
+      expect((await putPart(streamed[0]!, bytesOf(MiB, 1))).status).toBe(200);
+      const beyond = await api.create({ fileName: 'stream.bin', maxSize: 3 * MiB, presign: 4 });
+      expectError(beyond, 400, 'VALIDATION_FAILED');
+      expect(
+        (beyond.body as unknown as { error: { details: { issues: { path: string[] }[] } } }).error.details.issues[0]!
+          .path,
+      ).toEqual(['body', 'presign']);
     });
 
     it('one small file is 2 API calls (create with presign, complete) and 1 PUT, through the client SDK', async () => {
