@@ -40,6 +40,13 @@ describeUploadStoreContract('dynamodb (DynamoDB Local)', async () => {
   const store = new DynamoDbUploadStore({ client: newClient(), table });
   return {
     store,
+    async counter(owner, profile) {
+      const key = { pk: `QUOTA#${owner}`, sk: profile === null ? 'ALL' : `PROFILE#${profile}` };
+      const out = await DynamoDBDocumentClient.from(client).send(
+        new GetCommand({ TableName: table, Key: key, ConsistentRead: true }),
+      );
+      return typeof out.Item?.open === 'number' ? out.Item.open : 0;
+    },
     async close() {
       await store.close();
       await client.send(new DeleteTableCommand({ TableName: table }));

@@ -193,6 +193,42 @@ for (const kind of ['sqlite', 'dynamodb'] as const) {
       }
     });
 
+    it('Idempotency-Key on a batch: sent again it replays every item and creates nothing; a changed item is refused alone', async () => {
+      const token = await stack.token('keyed');
+      const send = async (uploads: unknown[], key: string) => {
+        const res = await fetch(`${stack.apiUrl}/v1/uploads/batch`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key },
+          body: JSON.stringify({ uploads }),
+        });
+        return {
+          status: res.status,
+          replayed: res.headers.get('idempotent-replayed'),
+          body: (await res.json()) as CreateBatchResponse,
+        };
+      };
+      const uploads = Array.from({ length: 5 }, (_, i) => ({ fileName: `k${i}.bin`, size: 10, presign: 1 }));
+      const first = await send(uploads, 'batch-key-1');
+      expect(first.status).toBe(200);
+      expect(first.replayed).toBeNull();
+      const ids = first.body.results.map((r) => created(r).upload.id);
+      const before = await cosListing();
+      const again = await send(uploads, 'batch-key-1');
+      expect(again.replayed).toBe('true');
+      expect(again.body).toEqual(first.body);
+      expect(await cosListing()).toEqual(before);
+      expect(await stack.deps.store.countOpenByOwner('keyed')).toBe(5);
+      // Another body under the same key: the changed item alone is refused, the rest replay.
+      const changed = uploads.map((u, i) => (i === 2 ? { ...u, size: 11 } : u));
+      const third = await send(changed, 'batch-key-1');
+      expect(third.replayed).toBeNull();
+      const codes = third.body.results.map((r) => (isError(r) ? r.error.code : r.upload.id));
+      expect(codes).toEqual(ids.map((id, i) => (i === 2 ? 'IDEMPOTENCY_KEY_REUSED' : id)));
+      // Another key is another batch.
+      const other = await send(uploads, 'batch-key-2');
+      expect(other.body.results.map((r) => created(r).upload.id).some((id) => ids.includes(id))).toBe(false);
+    });
+
     it('per-item errors keep their order and name fields relative to the item; a bad envelope is a 400', async () => {
       const api = await as('errors');
       const res = await createBatch(api, [
