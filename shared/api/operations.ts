@@ -238,6 +238,16 @@ export const OPERATIONS: readonly Operation[] = [
     success: { 200: ok(a.sweepResponse) },
     errors: ['STORAGE_UNAVAILABLE', 'STORE_UNAVAILABLE'],
   },
+  {
+    operationId: 'adminQuotaRepair',
+    method: 'post',
+    path: '/v1/admin/quota-repair',
+    summary: "Recompute an owner's quota counters from its uploads (admin)",
+    auth: 'admin',
+    body: a.quotaRepairBody,
+    success: { 200: ok(a.quotaRepairResponse) },
+    errors: ['STORE_UNAVAILABLE'],
+  },
 ];
 
 /**

@@ -173,4 +173,30 @@ describe.each(['sqlite', 'dynamodb'] as const)('create on %s', (kind) => {
     expect((await post(token, { fileName: 'a', size: 1 }, 'x'.repeat(255))).status).toBe(201);
     expect(await openOf('idem-e')).toHaveLength(1);
   });
+
+  it.runIf(kind === 'dynamodb')('POST /v1/admin/quota-repair sets a corrupted counter back to the truth', async () => {
+    const token = await stack.token('repaired');
+    const api = apiClient(stack.apiUrl, token);
+    expect((await api.create({ fileName: 'a', size: 1 })).status).toBe(201);
+    const client = (stack.deps.store as unknown as { client: import('@aws-sdk/client-dynamodb').DynamoDBClient })
+      .client;
+    const { DynamoDBDocumentClient, PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    await DynamoDBDocumentClient.from(client).send(
+      new PutCommand({
+        TableName: 'idempotency',
+        Item: { pk: 'QUOTA#repaired', sk: 'ALL', open: QUOTA, changedAt: '2020-01-01T00:00:00.000Z' },
+      }),
+    );
+    expectError(await api.create({ fileName: 'b', size: 1 }), 429, 'TOO_MANY_OPEN_UPLOADS');
+    const admin = apiClient(stack.apiUrl, await stack.token('root', { admin: true }));
+    const r = await admin.call('POST', '/v1/admin/quota-repair', { owner: 'repaired' });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({
+      owner: 'repaired',
+      open: 1,
+      corrected: [{ profile: null, was: QUOTA, now: 1 }],
+      skipped: [],
+    });
+    expect((await api.create({ fileName: 'b', size: 1 })).status).toBe(201);
+  });
 });
