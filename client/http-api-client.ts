@@ -1,7 +1,10 @@
 import type * as z from 'zod/mini';
 import type {
   ApiClient,
+  CompleteBatchResult,
+  CreateAnswer,
   CreateOptions,
+  CreateBatchResult,
   CreateUploadBody,
   PartRecordBody,
   PartUrlOptions,
@@ -12,6 +15,9 @@ import { type CompleteAnswer, type CompleteOptions, parseRetryAfter, waitForComp
 import { describe, isAbortError, UploadClientError } from './errors.ts';
 import { type RetryPolicy, retryPolicy, withRetry } from './retry.ts';
 import {
+  completeBatchEnvelope,
+  createBatchEnvelope,
+  createEnvelope,
   errorEnvelope,
   partUrlsEnvelope,
   recordedEnvelope,
@@ -78,6 +84,42 @@ export class HttpApiClient implements ApiClient {
       'idempotency-key': key,
     });
     return res.data.upload;
+  }
+
+  async createWithUrls(
+    body: CreateUploadBody,
+    signal?: AbortSignal,
+    options: CreateOptions = {},
+  ): Promise<CreateAnswer> {
+    const key = options.idempotencyKey ?? globalThis.crypto.randomUUID();
+    const res = await this.callWithHeaders('POST', '/v1/uploads', createEnvelope, body, signal, {
+      'idempotency-key': key,
+    });
+    return res.data;
+  }
+
+  async createBatch(
+    bodies: readonly CreateUploadBody[],
+    signal?: AbortSignal,
+    options: CreateOptions = {},
+  ): Promise<CreateBatchResult[]> {
+    // As create: one key for this batch, reused by its retries (the server keys item i as `<key>#<i>`).
+    const key = options.idempotencyKey ?? globalThis.crypto.randomUUID();
+    const res = await this.callWithHeaders(
+      'POST',
+      '/v1/uploads/batch',
+      createBatchEnvelope,
+      { uploads: bodies },
+      signal,
+      {
+        'idempotency-key': key,
+      },
+    );
+    return res.data.results;
+  }
+
+  async completeBatch(ids: readonly string[], signal?: AbortSignal): Promise<CompleteBatchResult[]> {
+    return (await this.call('POST', '/v1/uploads/batch-complete', completeBatchEnvelope, { ids }, signal)).results;
   }
 
   async get(id: string, signal?: AbortSignal): Promise<UploadWithParts> {

@@ -14,7 +14,11 @@ import { createUpload } from './upload-task.ts';
 
 export {
   type ApiClient,
+  type BatchItemError,
+  type CompleteBatchResult,
   createApiClient,
+  type CreateAnswer,
+  type CreateBatchResult,
   type CreateOptions as CreateCallOptions,
   type CreateUploadBody,
   type PartRecordBody,

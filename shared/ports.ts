@@ -144,6 +144,12 @@ export interface ListFilter {
   cursor?: string;
 }
 
+/** What dedupe looks uploads up by: the completed object's size and CRC64 (decimal). */
+export interface ContentKey {
+  size: number;
+  crc64: string;
+}
+
 /** The quota a create is inserted under (see UploadStore.create). */
 export interface OpenQuota {
   maxOpenPerOwner: number;
@@ -233,6 +239,12 @@ export interface UploadStore {
   listParts(id: string): Promise<PartRecord[]>;
   /** Open uploads of one owner (with `profile`: of that profile only), as the quota counts them. */
   countOpenByOwner(owner: string, profile?: string): Promise<number>;
+  /**
+   * Completed uploads of `owner` whose size and crc64 are exactly these, newest (by createdAt)
+   * first, at most `limit`: dedupe's lookup, one indexed read (never a scan). The rule (same
+   * fileName and profile, the object still in COS) is the core's (core/dedupe.ts).
+   */
+  findCompletedByContent(owner: string, content: ContentKey, limit: number): Promise<UploadRecord[]>;
   /**
    * Recomputes the owner's quota counters from the uploads themselves (docs/API.md, "The quota
    * counters"). SQLite counts rows, so there is nothing to repair; DynamoDB's counters are

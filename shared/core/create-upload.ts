@@ -2,8 +2,9 @@ import { contentTypeNotAllowed, tooManyOpenUploads, validationFailed } from '../
 import type { IdempotencyFinish, UploadRecord } from '../ports.ts';
 import type { CoreDeps } from './deps.ts';
 import { objectKey } from './keys.ts';
+import type { Limits } from './limits.ts';
 import { storageClassIssue } from './object-headers.ts';
-import { planUpload } from './plan.ts';
+import { maxPartNumber, type Plan, planUpload } from './plan.ts';
 import { contentTypeAllowedIn, type EffectiveLimits, resolveLimits } from './profiles.ts';
 import { quoteEtag } from './verify-parts.ts';
 
@@ -27,9 +28,46 @@ export interface CreateUploadInput {
   expires?: string;
   /** An upload profile of UPLOAD_PROFILES; its limits replace the global ones it overrides. */
   profile?: string;
+  /** Part URLs the answer carries (create-session.ts); checked against the plan here, before COS. */
+  presign?: number;
+  /** Look for a completed upload of the same file first (create-session.ts); needs size and crc64. */
+  dedupe?: boolean;
 }
 
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+
+/**
+ * Every rule of create's input that needs the limits, with no I/O: bad input is refused before
+ * any lookup or COS call (create-session.ts runs it before a dedupe lookup too).
+ */
+export function checkCreateInput(
+  input: CreateUploadInput,
+  globalLimits: Limits,
+): { limits: EffectiveLimits; contentType: string; plan: Plan; storageClass: string } {
+  const limits = resolveLimits(globalLimits, input.profile);
+  if (!limits) throw validationFailed([{ path: ['profile'], message: `unknown upload profile ${input.profile}` }]);
+  const contentType = input.contentType ?? DEFAULT_CONTENT_TYPE;
+  if (!contentTypeAllowedIn(contentType, globalLimits.allowedContentTypes, limits)) {
+    throw contentTypeNotAllowed(contentType);
+  }
+  const plan = planUpload(input, limits);
+  // Without one, the profile's default, else STANDARD when allowed, else the first allowed class.
+  const storageClass = input.storageClass ?? limits.defaultStorageClass;
+  const classProblem = storageClassIssue(storageClass, limits.allowedStorageClasses);
+  if (classProblem) throw validationFailed([{ path: ['storageClass'], message: classProblem }]);
+  if (plan.size === 0 && input.crc64 !== undefined && input.crc64 !== EMPTY_CRC64) {
+    throw validationFailed([{ path: ['crc64'], message: 'a 0-byte file has CRC64 0' }]);
+  }
+  // Unknown size: parts 1..presign of full partSize, as part-urls signs them without finalPartSize.
+  const parts = maxPartNumber(plan);
+  if ((input.presign ?? 0) > parts) {
+    throw validationFailed([{ path: ['presign'], message: `must be at most ${parts} (the plan's parts)` }]);
+  }
+  if (input.dedupe && (input.size === undefined || input.crc64 === undefined)) {
+    throw validationFailed([{ path: ['dedupe'], message: 'dedupe needs size and crc64' }]);
+  }
+  return { limits, contentType, plan, storageClass };
+}
 
 /**
  * Plans the upload, enforces type and quota, and initiates the COS multipart upload before the
@@ -50,16 +88,7 @@ export async function createUpload(
   input: CreateUploadInput,
   opts: CreateOptions = {},
 ): Promise<UploadRecord> {
-  const limits = effectiveLimits(deps, input.profile);
-  const contentType = input.contentType ?? DEFAULT_CONTENT_TYPE;
-  if (!contentTypeAllowedIn(contentType, deps.limits.allowedContentTypes, limits)) {
-    throw contentTypeNotAllowed(contentType);
-  }
-  const plan = planUpload(input, limits);
-  // Without one, the profile's default, else STANDARD when allowed, else the first allowed class.
-  const storageClass = input.storageClass ?? limits.defaultStorageClass;
-  const classProblem = storageClassIssue(storageClass, limits.allowedStorageClasses);
-  if (classProblem) throw validationFailed([{ path: ['storageClass'], message: classProblem }]);
+  const { limits, contentType, plan, storageClass } = checkCreateInput(input, deps.limits);
 
   // A first look, so an owner over quota costs no COS call; the write below checks again.
   const open = await deps.store.countOpenByOwner(owner);
@@ -79,9 +108,6 @@ export async function createUpload(
   };
   const headers = { contentType, metadata, ...objectHeaders };
   const location = deps.storage.objectUrl(key);
-  if (plan.size === 0 && input.crc64 !== undefined && input.crc64 !== EMPTY_CRC64) {
-    throw validationFailed([{ path: ['crc64'], message: 'a 0-byte file has CRC64 0' }]);
-  }
   // A 0-byte file has nothing to send: the server writes it, and the upload is born completed.
   const empty = plan.size === 0 ? await deps.storage.putObject(key, new Uint8Array(0), headers) : null;
   const cosUploadId = empty ? null : await deps.storage.initiateMultipart(key, headers);
@@ -155,10 +181,4 @@ export async function createUpload(
     profile: limits.profile,
   });
   return record;
-}
-
-function effectiveLimits(deps: CoreDeps, profile: string | undefined): EffectiveLimits {
-  const limits = resolveLimits(deps.limits, profile);
-  if (!limits) throw validationFailed([{ path: ['profile'], message: `unknown upload profile ${profile}` }]);
-  return limits;
 }

@@ -39,15 +39,44 @@ export async function partUrls(deps: CoreDeps, upload: UploadRecord, input: Part
   const now = deps.clock.now();
   assertOpen(upload, now);
   const asked = input.parts ?? (input.partNumbers ?? []).map((partNumber) => ({ partNumber, md5: undefined }));
-  const numbers = asked.map((p) => p.partNumber);
-  const plan = await fixSizeIfFinal(deps, upload, numbers, input.finalPartSize, now);
+  const plan = await fixSizeIfFinal(
+    deps,
+    upload,
+    asked.map((p) => p.partNumber),
+    input.finalPartSize,
+    now,
+  );
 
+  const urls = signPartUrls(deps, upload, plan, asked, now, {
+    trafficLimit: input.trafficLimit,
+    path: input.parts ? 'parts' : 'partNumbers',
+  });
+
+  // Asking for URLs is activity: a client still fetching URLs is not stale.
+  if (!plan.touched && !(await deps.store.touch(upload.id, now.toISOString()))) await lostRace(deps, upload.id);
+  return urls;
+}
+
+/**
+ * The URLs themselves, for an open upload under `plan` (its size may just have been fixed): each
+ * binds its part's exact length (and MD5 when given, and the traffic limit TRAFFIC_LIMIT_BPS
+ * forces) and none outlives the upload. No write: the caller counts the activity (part-urls
+ * touches the upload; create, which calls this for `presign`, just stamped it).
+ */
+export function signPartUrls(
+  deps: Pick<CoreDeps, 'storage' | 'limits'>,
+  upload: UploadRecord,
+  plan: Pick<EffectivePlan, 'size' | 'partSize' | 'partCount' | 'maxSize'>,
+  asked: readonly { partNumber: number; md5?: string | undefined }[],
+  now: Date,
+  opts: { trafficLimit?: number | undefined; path?: 'parts' | 'partNumbers' } = {},
+): PartUrl[] {
   const limit = maxPartNumber(plan);
   const outOfPlan = asked.flatMap((p, i) => (p.partNumber > limit ? [{ n: p.partNumber, i }] : []));
   if (outOfPlan.length > 0) {
     throw validationFailed(
       outOfPlan.slice(0, 20).map(({ n, i }) => ({
-        path: input.parts ? ['parts', i, 'partNumber'] : ['partNumbers'],
+        path: opts.path === 'parts' ? ['parts', i, 'partNumber'] : ['partNumbers'],
         message: `part ${n} is beyond the plan's ${limit} parts`,
       })),
     );
@@ -59,7 +88,7 @@ export async function partUrls(deps: CoreDeps, upload: UploadRecord, input: Part
   // No URL outlives its upload: an upload with less than a second left is not open any more.
   const expires = Math.min(deps.limits.urlExpiresSeconds, secondsLeft(upload, now));
   if (expires < 1) throw uploadNotOpen('expired', 'upload expires in less than a second');
-  const trafficLimit = effectiveTrafficLimit(input.trafficLimit, deps.limits.trafficLimitBps);
+  const trafficLimit = effectiveTrafficLimit(opts.trafficLimit, deps.limits.trafficLimitBps);
   const signed = deps.storage.presignUploadParts(
     upload.key,
     upload.cosUploadId,
@@ -72,11 +101,7 @@ export async function partUrls(deps: CoreDeps, upload: UploadRecord, input: Part
     now,
     expires,
   );
-  const urls = signed.map((s, i): PartUrl => ({ partNumber: numbers[i]!, ...s, method: 'PUT' }));
-
-  // Asking for URLs is activity: a client still fetching URLs is not stale.
-  if (!plan.touched && !(await deps.store.touch(upload.id, now.toISOString()))) await lostRace(deps, upload.id);
-  return urls;
+  return signed.map((s, i): PartUrl => ({ partNumber: asked[i]!.partNumber, ...s, method: 'PUT' }));
 }
 
 interface EffectivePlan {

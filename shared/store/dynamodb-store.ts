@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { idempotencyKeyInUse, storeUnavailable } from '../errors.ts';
 import type {
+  ContentKey,
   IdempotencyClaim,
   IdempotencyFinish,
   IdempotencyRecord,
@@ -27,14 +28,14 @@ import {
 } from './dynamodb-conditions.ts';
 import { claimKey, finishAction, releaseKey } from './dynamodb-idempotency.ts';
 import { fromItem, toItem } from './dynamodb-item.ts';
-import { activityIndexStale, META, timeSk, uploadPk } from './dynamodb-keys.ts';
+import { activityIndexStale, contentOwnerPrefix, contentPk, INDEX, META, timeSk, uploadPk } from './dynamodb-keys.ts';
 import { listExpired, listInactive, listUploads } from './dynamodb-listings.ts';
 import { readParts, writeParts } from './dynamodb-part-ledger.ts';
 import { counterChange, countersOf, readCount, repairCounters } from './dynamodb-quota.ts';
 import { logRetries, type StoreLog } from './dynamodb-retry-log.ts';
 import { type BatchGetRetry, TableClient, type TransactItem } from './dynamodb-table-client.ts';
 import { type TransitionUpdate, transitionUpdate } from './dynamodb-transition.ts';
-import { assertPartNumbers } from './validate.ts';
+import { assertLimit, assertPartNumbers } from './validate.ts';
 
 export { ensureTable } from './dynamodb-table.ts';
 export type { StoreLog } from './dynamodb-retry-log.ts';
@@ -252,6 +253,19 @@ export class DynamoDbUploadStore implements UploadStore {
 
   releaseIdempotencyKey(owner: string, key: string, claim: string): Promise<void> {
     return releaseKey(this.#db, owner, key, claim);
+  }
+
+  /** One Query of byContent: the content's partition, this owner's prefix, newest first. */
+  async findCompletedByContent(owner: string, content: ContentKey, limit: number): Promise<UploadRecord[]> {
+    assertLimit(limit);
+    const out = await this.#db.query({
+      IndexName: INDEX.byContent,
+      KeyConditionExpression: 'gsi5pk = :pk AND begins_with(gsi5sk, :owner)',
+      ExpressionAttributeValues: { ':pk': contentPk(content.size, content.crc64), ':owner': contentOwnerPrefix(owner) },
+      ScanIndexForward: false,
+      Limit: limit,
+    });
+    return out.items.map(fromItem).filter((u) => u.owner === owner && u.state === 'completed');
   }
 
   list(filter: ListFilter): Promise<Page<UploadRecord>> {

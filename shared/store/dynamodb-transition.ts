@@ -8,7 +8,7 @@ import {
   isInFromStates,
   isLeaseFree,
 } from './dynamodb-conditions.ts';
-import { META, openPk, statePk, TERMINAL_STATES, ttlAfter, uploadPk } from './dynamodb-keys.ts';
+import { contentPk, META, openPk, statePk, TERMINAL_STATES, ttlAfter, uploadPk } from './dynamodb-keys.ts';
 import { patchFields } from './patch-fields.ts';
 
 export interface TransitionUpdate {
@@ -66,6 +66,17 @@ export function transitionUpdate(
     sets.push('#gsi1pk = :openPk', '#gsi2pk = :openPk');
   } else {
     removes.push('#gsi1pk', '#gsi2pk');
+  }
+  // byContent (dedupe) holds completed uploads only; the completing write carries size and CRC64.
+  const size = t.set?.size;
+  const crc64 = t.set?.crc64;
+  if (t.to !== 'completed') {
+    names['#gsi5pk'] = 'gsi5pk';
+    removes.push('#gsi5pk');
+  } else if (typeof size === 'number' && typeof crc64 === 'string') {
+    names['#gsi5pk'] = 'gsi5pk';
+    values[':contentPk'] = contentPk(size, crc64);
+    sets.push('#gsi5pk = :contentPk');
   }
   names['#ttl'] = 'ttl';
   if (TERMINAL_STATES.includes(t.to)) {

@@ -89,4 +89,8 @@ export const sqliteMigrations: readonly string[] = [
   -- the quota per profile
   CREATE INDEX uploads_owner_profile_state ON uploads (owner, profile, state);
   `,
+  // Dedupe: an owner's completed uploads by content, newest first (core/dedupe.ts).
+  `
+  CREATE INDEX uploads_owner_content ON uploads (owner, size, crc64, created_at, id) WHERE state = 'completed';
+  `,
 ];

@@ -4,6 +4,7 @@ import { DatabaseSync, type SQLInputValue, type SQLOutputValue } from 'node:sqli
 import { storeUnavailable } from '../errors.ts';
 import * as z from '../zod.ts';
 import type {
+  ContentKey,
   IdempotencyClaim,
   IdempotencyFinish,
   IdempotencyRecord,
@@ -260,6 +261,20 @@ export class SqliteUploadStore implements UploadStore {
   /** The quota counts rows, so it is always the truth: nothing to correct. */
   async repairOpenCounts(owner: string): Promise<OpenCountRepair> {
     return { owner, open: await this.countOpenByOwner(owner), corrected: [], skipped: [] };
+  }
+
+  async findCompletedByContent(owner: string, content: ContentKey, limit: number): Promise<UploadRecord[]> {
+    return this.#guard(() => {
+      assertLimit(limit);
+      // Served by the partial index uploads_owner_content (sqlite-migrations.ts).
+      const rows: Row[] = this.#db
+        .prepare(
+          `SELECT * FROM uploads WHERE owner = ? AND state = 'completed' AND size = ? AND crc64 = ?
+           ORDER BY created_at DESC, id DESC LIMIT ?`,
+        )
+        .all(owner, content.size, content.crc64, limit);
+      return rows.map(fromRow);
+    });
   }
 
   async list(filter: ListFilter): Promise<Page<UploadRecord>> {

@@ -139,6 +139,7 @@ describe('DynamoDB throttling and server errors', () => {
       store.touch(u.id, at(1)),
       store.listParts(u.id),
       store.countOpenByOwner(u.owner),
+      store.findCompletedByContent(u.owner, { size: 1, crc64: '1' }, 10),
       store.list({ limit: 10 }),
       store.listOpenInactiveSince(at(10), 10),
       store.listOpenExpired(at(10), 10),

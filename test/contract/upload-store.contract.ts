@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, it } from 'vitest';
 import type { UploadStore } from '../../shared/ports.ts';
 import { concurrencyContract } from './concurrency.contract.ts';
+import { contentContract } from './content.contract.ts';
 import type { StoreUnderTest } from './fixtures.ts';
 import { idempotencyContract } from './idempotency.contract.ts';
 import { listingsContract } from './listings.contract.ts';
@@ -34,6 +35,7 @@ export function describeUploadStoreContract(name: string, make: () => Promise<St
     describe('listings', () => listingsContract(store));
     describe('concurrency', () => concurrencyContract(store));
     describe('profile quota', () => profileQuotaContract(store));
+    describe('lookup by content (dedupe)', () => contentContract(store));
     describe('idempotency keys', () => idempotencyContract(store));
     describe('quota', () =>
       quotaContract(() => {
