@@ -52,7 +52,31 @@ export const createUploadBody = z.strictObject({
     ),
   ),
   crc64: z.optional(crc64),
+  mode: z.optional(z.literal('append')),
 });
+
+/**
+ * POST /v1/uploads/compose: create's fields minus what a compose cannot have (its size is the sum of
+ * the ranges, its parts the server's, its CRC64 the sources'), so fields added to create (object
+ * headers, profile) apply to a compose too. Presign, dedupe and the like, once create has them,
+ * belong in this omit list as well.
+ */
+export const composeSourceEntry = z.strictObject({
+  uploadId,
+  range: z.optional(
+    z
+      .strictObject({ start: byteCount, end: byteCount })
+      .check(z.refine((r) => r.start <= r.end, 'start must not be after end (both inclusive)')),
+  ),
+});
+
+export const composeBody = z.strictObject({
+  ...z.omit(createUploadBody, { size: true, maxSize: true, partSize: true, crc64: true, mode: true }).shape,
+  sources: z.array(composeSourceEntry).check(z.minLength(1), z.maxLength(1000)),
+});
+
+/** POST /v1/uploads/{id}/append-url */
+export const appendUrlBody = z.strictObject({ position: byteCount, size: byteCount });
 
 export const partUrlsBody = z.strictObject({
   partNumbers: z.array(partNumber).check(
@@ -160,6 +184,14 @@ export const partUrlsResponse = z.object({
   ),
 });
 export type PartUrlsResponse = z.output<typeof partUrlsResponse>;
+
+export const appendUrlResponse = z.object({
+  method: z.literal('POST'),
+  url: z.url(),
+  headers: z.record(z.string(), z.string()),
+  expiresAt: iso,
+});
+export type AppendUrlResponse = z.output<typeof appendUrlResponse>;
 
 export const recordPartsResponse = z.object({ recorded: int() });
 export type RecordPartsResponse = z.output<typeof recordPartsResponse>;

@@ -4,6 +4,8 @@ import type { CompletedObject, PartRecord, StoredPart, UploadRecord } from '../p
 import { sleepOn, type WorkerTuning, workerTuning } from './completion-lease.ts';
 import { expectedObjectCrc64, ledgerFor, NO_PROBLEMS, storedError } from './completion-rules.ts';
 import type { CoreDeps } from './deps.ts';
+import { appendStagingKey } from './keys.ts';
+import { isServerBuilt, sendServerParts } from './server-parts.ts';
 import { quoteEtag, verifyUploadParts } from './verify-parts.ts';
 
 /** What one worker run did; `pending` = handed back (the merge is still running, or COS kept failing). */
@@ -62,6 +64,7 @@ export async function runCompletion(deps: CoreDeps, uploadId: string): Promise<C
 
 async function drive(run: Run): Promise<CompletionOutcome> {
   const { deps, upload: u } = run;
+  if (isServerBuilt(u) && u.cosUploadId) return driveServerBuilt(run, u.cosUploadId);
   const ledger = await deps.store.listParts(u.id);
   // An upload from before single PUTs were one-part multipart uploads: its object is the proof.
   if (!u.cosUploadId) return awaitObject(run, ledger);
@@ -75,15 +78,85 @@ async function drive(run: Run): Promise<CompletionOutcome> {
   const parts = ledgerFor(u, ledger, stored);
   const verified = verifyUploadParts(u, parts, stored);
   if (!verified.ok) return reopen(run, partsInvalid(verified.details));
+  return assemble(run, u.cosUploadId, verified.value.parts, parts, {
+    expectedCrc64: verified.value.expectedCrc64,
+    size: verified.value.size,
+    partCount: verified.value.partCount,
+  });
+}
 
+/**
+ * An upload whose parts the server writes (a compose, an append upload being sealed; see
+ * server-parts.ts): send what COS does not list yet, then assemble. A source COS cannot read (gone,
+ * shorter than recorded, not ours) hands the upload back to `open` with the reason.
+ */
+async function driveServerBuilt(run: Run, cosUploadId: string): Promise<CompletionOutcome> {
+  const { deps, upload: u } = run;
+  if (u.size === 0) return sealEmpty(run, cosUploadId);
+  let stored: StoredPart[];
+  try {
+    stored = await deps.storage.listParts(u.key, cosUploadId);
+  } catch (e) {
+    if (isStorageRejection(e, 'NoSuchUpload')) return awaitObject(run, []);
+    throw e;
+  }
+  let parts;
+  try {
+    parts = await sendServerParts(deps, { ...u, cosUploadId }, stored, run.deadline);
+  } catch (e) {
+    if (isStorageRejection(e, 'NoSuchUpload')) return awaitObject(run, []);
+    if (isStorageRejection(e, 'NoSuchKey', 'AccessDenied', 'Other')) {
+      return reopen(run, partsInvalid({ ...NO_PROBLEMS, storage: e.details.reason }, 'a source could not be copied'));
+    }
+    throw e;
+  }
+  if (parts === null) return handBack(run, null);
+  return assemble(run, cosUploadId, parts, [], {
+    expectedCrc64: u.strategy === 'append' ? await stagingCrc64(run) : u.crc64,
+    size: u.size ?? 0,
+    partCount: parts.length,
+  });
+}
+
+/**
+ * What a sealed append upload's object must hash to: the declared CRC64, else the staging object's
+ * own while it is still exactly the sealed length (bytes appended after complete make it longer, and
+ * a prefix's CRC64 cannot be had from COS: then the object completes unverified).
+ */
+async function stagingCrc64(run: Run): Promise<string | null> {
+  const { deps, upload: u } = run;
+  if (u.crc64) return u.crc64;
+  const head = await deps.storage.headObject(appendStagingKey(u.key));
+  return head && head.size === u.size ? head.crc64 : null;
+}
+
+/** Nothing was appended: the object is empty, which needs no part (COS has no 0-part Complete). */
+async function sealEmpty(run: Run, cosUploadId: string): Promise<CompletionOutcome> {
+  const { deps, upload: u } = run;
+  const put = await deps.storage.putObject(u.key, new Uint8Array(0), {
+    contentType: u.contentType,
+    metadata: u.metadata,
+  });
+  await deps.storage.abortMultipart(u.key, cosUploadId);
+  return settle(run, u.crc64, { etag: put.etag, crc64: put.crc64, size: 0, partCount: 1 });
+}
+
+async function assemble(
+  run: Run,
+  cosUploadId: string,
+  list: readonly { partNumber: number; etag: string }[],
+  ledger: readonly PartRecord[],
+  plan: { expectedCrc64: string | null; size: number; partCount: number },
+): Promise<CompletionOutcome> {
+  const { deps, upload: u } = run;
   let done: CompletedObject;
   try {
-    done = await deps.storage.completeMultipart(u.key, u.cosUploadId, verified.value.parts, {
+    done = await deps.storage.completeMultipart(u.key, cosUploadId, list, {
       timeoutMs: Math.max(1_000, run.deadline - deps.clock.now().getTime()),
     });
   } catch (e) {
     // The merge went through on an attempt whose answer was lost, or is still running: HEAD decides.
-    if (isStorageRejection(e, 'NoSuchUpload')) return awaitObject(run, parts);
+    if (isStorageRejection(e, 'NoSuchUpload')) return awaitObject(run, ledger);
     if (isStorageRejection(e, 'InvalidPart', 'InvalidPartOrder', 'EntityTooSmall')) {
       return reopen(run, partsInvalid({ ...NO_PROBLEMS, storage: e.details.reason }, 'COS refused the parts'));
     }
@@ -91,12 +164,7 @@ async function drive(run: Run): Promise<CompletionOutcome> {
   }
   // COS sends the object's CRC64 only when every part had one (436/43320); HEAD may still have it.
   const crc64 = done.crc64 ?? (await deps.storage.headObject(u.key))?.crc64 ?? null;
-  return settle(run, verified.value.expectedCrc64, {
-    etag: done.etag,
-    crc64,
-    size: verified.value.size,
-    partCount: verified.value.partCount,
-  });
+  return settle(run, plan.expectedCrc64, { etag: done.etag, crc64, size: plan.size, partCount: plan.partCount });
 }
 
 /**
@@ -150,6 +218,8 @@ async function finish(
   r: { etag: string; crc64: string | null; crc64Verified: boolean; size: number; partCount: number },
 ): Promise<CompletionOutcome> {
   const { deps, upload: u } = run;
+  // The staging object goes before the upload shows completed, so no completed append upload keeps one.
+  if (u.strategy === 'append') await deps.storage.deleteObject(appendStagingKey(u.key));
   const at = deps.clock.now().toISOString();
   const done = await deps.store.transition(u.id, {
     from: ['completing'],

@@ -3,7 +3,7 @@ import type { UploadRecord } from '../ports.ts';
 import { contentTypeAllowed } from './content-type.ts';
 import type { CoreDeps } from './deps.ts';
 import { objectKey } from './keys.ts';
-import { planUpload } from './plan.ts';
+import { planAppend, planUpload } from './plan.ts';
 import { quoteEtag } from './verify-parts.ts';
 
 /** CRC-64/XZ of no bytes. */
@@ -17,6 +17,8 @@ export interface CreateUploadInput {
   partSize?: number;
   metadata?: Record<string, string>;
   crc64?: string;
+  /** `append`: bytes appended over time through append-url (docs/API.md, "Append uploads"). */
+  mode?: 'append';
 }
 
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
@@ -33,7 +35,10 @@ export async function createUpload(deps: CoreDeps, owner: string, input: CreateU
   const { limits } = deps;
   const contentType = input.contentType ?? DEFAULT_CONTENT_TYPE;
   if (!contentTypeAllowed(contentType, limits.allowedContentTypes)) throw contentTypeNotAllowed(contentType);
-  const plan = planUpload(input, limits);
+  if (input.mode === 'append' && input.size !== undefined) {
+    throw validationFailed([{ path: ['size'], message: 'an append upload has no size: omit it (maxSize bounds it)' }]);
+  }
+  const plan = input.mode === 'append' ? planAppend(input, limits) : planUpload(input, limits);
 
   // A first look, so an owner over quota costs no COS call; the write below checks again.
   const open = await deps.store.countOpenByOwner(owner);
@@ -86,11 +91,13 @@ export async function createUpload(deps: CoreDeps, owner: string, input: CreateU
     contentEncoding: null,
     contentLanguage: null,
     expires: null,
+    composeSources: null,
   };
   // A 0-byte file is always `single` (the plan says so), so a multipart upload has its COS id.
+  // An append upload's COS multipart upload is on the final key: complete copies the staging object into it.
   const record: UploadRecord =
-    plan.strategy === 'multipart' && cosUploadId !== null
-      ? { ...fields, strategy: 'multipart', cosUploadId }
+    plan.strategy !== 'single' && cosUploadId !== null
+      ? { ...fields, strategy: plan.strategy, cosUploadId }
       : { ...fields, strategy: 'single', cosUploadId };
   // The quota again, in the write: creates that raced past the first count lose here.
   if (!(await deps.store.create(record, { maxOpenPerOwner: limits.maxOpenUploadsPerOwner }))) {

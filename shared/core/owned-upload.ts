@@ -1,4 +1,4 @@
-import { notFound, uploadNotOpen } from '../errors.ts';
+import { notFound, uploadNotOpen, validationFailed } from '../errors.ts';
 import type { UploadRecord } from '../ports.ts';
 import type { CoreDeps } from './deps.ts';
 import { effectiveState } from './upload-view.ts';
@@ -30,4 +30,15 @@ export const loadForWriting = (deps: Pick<CoreDeps, 'store'>, caller: Caller, id
 export function assertOpen(upload: UploadRecord, now: Date): void {
   const state = effectiveState(upload, now);
   if (state !== 'open') throw uploadNotOpen(state);
+}
+
+/**
+ * Part URLs, the part ledger and temporary keys are for uploads whose client sends parts. An append
+ * upload takes its bytes through append-url, and a part of its own multipart upload is the server's
+ * to write when it seals: 400, nothing changes.
+ */
+export function assertTakesParts(upload: UploadRecord): void {
+  if (upload.strategy === 'append') {
+    throw validationFailed([{ path: ['id'], message: 'an append upload takes its bytes through append-url' }]);
+  }
 }

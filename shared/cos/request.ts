@@ -88,6 +88,8 @@ export interface CosRequest {
   /** Signed too; only content-type and x-cos-* are expected here. */
   headers?: Record<string, string>;
   body?: string | Uint8Array<ArrayBuffer>;
+  /** A 2xx body is read as bytes (`CosAnswer.bytes`, GET Object), not text. */
+  binary?: boolean;
   /** Statuses handed to `read` instead of being errors, e.g. 404 for HEAD. */
   passStatuses?: readonly number[];
   timeouts?: Partial<Pick<RetryOptions, 'attemptTimeoutMs' | 'budgetMs'>>;
@@ -97,6 +99,8 @@ export interface CosAnswer {
   status: number;
   headers: Headers;
   body: string;
+  /** The 2xx body of a `binary` request. */
+  bytes?: Uint8Array;
 }
 
 /** The signature window; a minute back tolerates clock skew between us and COS. */
@@ -188,14 +192,20 @@ async function attemptOnce(ctx: CosClientContext, req: CosRequest, timeoutMs: nu
 
   let res: Response;
   let body: string;
+  let bytes: Uint8Array | undefined;
   try {
     res = await ctx.fetch(url, { method: req.method, headers: sent, body: req.body, signal, redirect: 'manual' });
-    body = await res.text();
+    if (req.binary && res.status >= 200 && res.status < 300) {
+      bytes = new Uint8Array(await res.arrayBuffer());
+      body = '';
+    } else {
+      body = await res.text();
+    }
   } catch (e) {
     throw new CosNetworkError(signal.aborted, e);
   }
   if ((res.status >= 200 && res.status < 300) || req.passStatuses?.includes(res.status)) {
-    return { status: res.status, headers: res.headers, body };
+    return { status: res.status, headers: res.headers, body, ...(bytes ? { bytes } : {}) };
   }
   throw errorFromAnswer(res.status, res.headers, body);
 }

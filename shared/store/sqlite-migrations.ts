@@ -70,4 +70,8 @@ export const sqliteMigrations: readonly string[] = [
   ALTER TABLE uploads ADD COLUMN content_language TEXT;
   ALTER TABLE uploads ADD COLUMN expires TEXT;
   `,
+  // Compose: the source ranges the completion worker copies as parts (JSON); null otherwise.
+  `
+  ALTER TABLE uploads ADD COLUMN compose_sources TEXT;
+  `,
 ];

@@ -25,13 +25,15 @@ const CODES = new Set([
   'UPLOAD_TOO_LARGE',
   'CONTENT_TYPE_NOT_ALLOWED',
   'TOO_MANY_OPEN_UPLOADS',
+  'UPLOAD_NOT_COMPLETED',
+  'APPEND_POSITION_MISMATCH',
 ]);
 const MiB = 1024 * 1024;
 
 let testStack: TestStack | undefined;
 let stack: LocalStack;
 let tokens: string[];
-let ids: { open: string; single: string; bob: string };
+let ids: { open: string; single: string; bob: string; append: string; done: string };
 
 const ctx = { getRemainingTimeInMillis: () => 29_000 } as Context;
 type Handler = (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProxyResult>;
@@ -80,7 +82,9 @@ beforeAll(async () => {
   const single = (await a.create({ fileName: 's.bin', size: 10 })).body.upload;
   const bob = (await apiClient(stack.apiUrl, await stack.token('bob')).create({ fileName: 'b.bin', size: 10 })).body
     .upload;
-  ids = { open: open.id, single: single.id, bob: bob.id };
+  const append = (await a.create({ fileName: 'a.log', mode: 'append' })).body.upload;
+  const done = (await a.create({ fileName: 'empty.bin', size: 0 })).body.upload;
+  ids = { open: open.id, single: single.id, bob: bob.id, append: append.id, done: done.id };
 });
 
 afterAll(() => testStack?.stop());
@@ -146,6 +150,7 @@ const createBody = fc.record(
     partSize: maybe(hostileNumber),
     metadata: maybe(fc.oneof(fc.dictionary(hostileString, field, { maxKeys: 12 }), field)),
     crc64: maybe(fc.oneof(hostileString, hostileNumber.map(String))),
+    mode: maybe(fc.oneof(fc.constant('append'), field)),
     extra: maybe(field),
   },
   { requiredKeys: [] },
@@ -200,6 +205,8 @@ const idArb = () =>
       ids.open,
       ids.single,
       ids.bob,
+      ids.append,
+      ids.done,
       'upl_00000000000000000000000000',
       'upl_',
       '..%2F..%2Fetc',
@@ -225,6 +232,49 @@ interface RouteCase {
 const CASES: RouteCase[] = [
   { fn: 'create-upload', method: 'POST', path: '/v1/uploads', body: () => createBody },
   { fn: 'get-upload', method: 'GET', path: '/v1/uploads/{id}' },
+  {
+    fn: 'compose-upload',
+    method: 'POST',
+    path: '/v1/uploads/compose',
+    body: () =>
+      fc.record(
+        {
+          fileName: fc.oneof(hostileString, field),
+          sources: fc.oneof(
+            fc.array(
+              fc.record(
+                {
+                  uploadId: fc.oneof(idArb(), field),
+                  range: maybe(fc.oneof(fc.record({ start: hostileNumber, end: hostileNumber }), field)),
+                  extra: maybe(field),
+                },
+                { requiredKeys: ['uploadId'] },
+              ),
+              { maxLength: 4 },
+            ),
+            fc.constant(Array.from({ length: 1001 }, () => ({ uploadId: ids.done }))),
+            field,
+          ),
+          contentType: maybe(fc.oneof(hostileString, fc.constantFrom('image/png', 'text/html'))),
+          metadata: maybe(fc.oneof(fc.dictionary(hostileString, field, { maxKeys: 12 }), field)),
+          size: maybe(hostileNumber),
+          extra: maybe(field),
+        },
+        { requiredKeys: [] },
+      ),
+  },
+  {
+    fn: 'append-url',
+    method: 'POST',
+    path: '/v1/uploads/{id}/append-url',
+    body: () =>
+      fc.record(
+        { position: fc.oneof(hostileNumber, field), size: fc.oneof(hostileNumber, field), extra: maybe(field) },
+        {
+          requiredKeys: [],
+        },
+      ),
+  },
   {
     fn: 'part-urls',
     method: 'POST',
@@ -396,6 +446,7 @@ describe('malformed paths over HTTP (the local API server)', () => {
       ['POST', '/v1/uploads/{id}/complete'],
       ['POST', '/v1/uploads/{id}/credentials'],
       ['POST', '/v1/uploads/{id}/download-url'],
+      ['POST', '/v1/uploads/{id}/append-url'],
       ['DELETE', '/v1/admin/uploads/{id}'],
       ['GET', '/v1/%ZZ'],
     ] as const;
