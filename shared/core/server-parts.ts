@@ -81,13 +81,17 @@ export async function sendServerParts(
     etags.set(p.partNumber, sent.etag);
   };
   let next = 0;
+  let failure: { error: unknown } | null = null;
+  // On the first failure the lanes stop taking parts, and the worker hears of it only once every
+  // copy in flight has ended: nothing of this run keeps writing after it returns.
   const lane = async (): Promise<void> => {
-    while (next < todo.length && !outOfTime) {
+    while (next < todo.length && !outOfTime && !failure) {
       if (deps.clock.now().getTime() > deadline) outOfTime = true;
-      else await send(todo[next++]!);
+      else await send(todo[next++]!).catch((error: unknown) => void (failure ??= { error }));
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, todo.length) }, lane));
+  if (failure) throw (failure as { error: unknown }).error;
   if (outOfTime) return null;
   return planned.map((p) => ({ partNumber: p.partNumber, etag: etags.get(p.partNumber)! }));
 }

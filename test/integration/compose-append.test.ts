@@ -1,7 +1,11 @@
 import type COS from 'cos-nodejs-sdk-v5';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.ts';
+import { composeUpload } from '../../shared/core/compose-upload.ts';
+import { runCompletion } from '../../shared/core/completion-worker.ts';
+import type { CoreDeps } from '../../shared/core/deps.ts';
 import { appendStagingKey } from '../../shared/core/keys.ts';
+import type { ObjectStorage } from '../../shared/ports.ts';
 import {
   type Answer,
   apiClient,
@@ -252,5 +256,54 @@ describe('append uploads', () => {
     }
     expect(await exists(appendStagingKey(stale.key))).toBe(false);
     expect((await alice.get(stale.id)).body.upload.state).toBe('aborted');
+  });
+});
+
+describe('a compose whose worker dies half way', () => {
+  it('is finished by the next worker, which copies only the parts COS does not list yet', async () => {
+    const sources = [await completedMultipart(alice, 21), await completedMultipart(alice, 22)];
+    const small = bytesOf(1000, 23);
+    const last = await completedSingle(alice, small);
+    const copied: number[][] = [[], []];
+    let run = 0;
+    const offset = { ms: 0 };
+    // The stack's own store and COS client; no trigger (the runs below are the workers), no wait.
+    const deps = (crashOn: number | null): CoreDeps => ({
+      ...stack.deps,
+      limits: { ...stack.deps.limits, completeWaitSeconds: 0 },
+      completions: { started: () => undefined },
+      clock: { now: () => new Date(Date.now() + offset.ms) },
+      storage: new Proxy(stack.deps.storage, {
+        get(target, name) {
+          if (name === 'uploadPartCopy') {
+            return async (...args: Parameters<ObjectStorage['uploadPartCopy']>) => {
+              copied[run]!.push(args[2]);
+              // A crash (not a COS answer): the worker keeps its lease, as a killed process would.
+              if (args[2] === crashOn) throw new Error('worker killed');
+              return target.uploadPartCopy(...args);
+            };
+          }
+          const v: unknown = Reflect.get(target, name);
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      }),
+    });
+    const started = await composeUpload(deps(null), 'alice', {
+      fileName: 'resumed.bin',
+      sources: [{ uploadId: sources[0]!.up.id }, { uploadId: sources[1]!.up.id }, { uploadId: last.id }],
+    });
+    expect(started.done).toBe(false);
+    const id = started.upload.id;
+    await expect(runCompletion(deps(2), id)).rejects.toThrow('worker killed');
+    expect((await alice.get(id)).body.upload.state).toBe('completing');
+    // Its lease runs out; the next worker takes over.
+    run = 1;
+    offset.ms = 2 * H;
+    expect(await runCompletion(deps(null), id)).toBe('completed');
+    expect(copied[0]!.sort()).toEqual([1, 2, 3]);
+    expect(copied[1]).toEqual([2]);
+    const up = (await alice.get(id)).body.upload;
+    expect((await objectBytes(up.key)).equals(Buffer.concat([sources[0]!.file, sources[1]!.file, small]))).toBe(true);
+    expect(up.crc64Verified).toBe(true);
   });
 });
