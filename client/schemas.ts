@@ -10,7 +10,7 @@ const state = z.enum(['open', 'completing', 'completed', 'aborted', 'expired']);
 export const uploadSchema = z.looseObject({
   id: z.string(),
   state,
-  strategy: z.enum(['single', 'multipart']),
+  strategy: z.enum(['single', 'multipart', 'append']),
   bucket: z.string(),
   region: z.string(),
   key: z.string(),
@@ -70,6 +70,14 @@ export const partUrlsEnvelope = z.looseObject({
       expiresAt: z.string(),
     }),
   ),
+});
+
+/** append-url: one presigned APPEND Object. */
+export const appendUrlEnvelope = z.looseObject({
+  method: z.literal('POST'),
+  url: z.string(),
+  headers: z.record(z.string(), z.string()),
+  expiresAt: z.string(),
 });
 
 /** `{ recorded }`: record parts. */

@@ -14,6 +14,10 @@ export interface CliArgs {
   concurrency?: number;
   partSize?: number;
   contentType?: string;
+  /** `--append`: an append upload of a growing file (or `-`, stdin); see cli/append.ts. */
+  append: boolean;
+  /** `--idle-seconds`: with `--append`, a file unchanged this long is finished (default 5). */
+  idleSeconds: number;
   /** `--help`: print the usage and exit 0. */
   help: boolean;
 }
@@ -24,6 +28,8 @@ export const USAGE = `usage: npm run upload -- <file> [--api URL] [--token T] [-
   --api       API base URL, without /v1 (default $UPLOADS_API_URL)
   --token     bearer token (default $UPLOADS_TOKEN, kept out of ps and history)
   --resume    continue this upload id (default: what an interrupted run saved)
+  --append    append upload of a growing <file> (done once unchanged for
+              --idle-seconds, default 5) or of stdin (<file> = -, done at EOF)
 Progress and errors go to stderr; the completed upload (id, key, etag, crc64…)
 is printed as JSON on stdout. Ctrl-C stops and keeps the upload: run the same
 command again to resume.`;
@@ -46,7 +52,7 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
     throw usageError((e as Error).message);
   }
   const { values, positionals } = parsed;
-  if (values.help) return { file: '', api: '', token: '', help: true };
+  if (values.help) return { file: '', api: '', token: '', help: true, append: false, idleSeconds: 5 };
   if (positionals.length !== 1) throw usageError('expected exactly one file to upload');
   const api = values.api ?? env.UPLOADS_API_URL;
   const token = values.token ?? env.UPLOADS_TOKEN;
@@ -61,6 +67,8 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
     concurrency: positiveInt('concurrency', values.concurrency),
     partSize: positiveInt('part-size', values['part-size']),
     contentType: values['content-type'],
+    append: values.append === true,
+    idleSeconds: positiveInt('idle-seconds', values['idle-seconds']) ?? 5,
     help: false,
   };
 }
@@ -76,6 +84,8 @@ const parse = (args: string[]) =>
       concurrency: { type: 'string' },
       'part-size': { type: 'string' },
       'content-type': { type: 'string' },
+      append: { type: 'boolean' },
+      'idle-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -1,6 +1,11 @@
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type COS from 'cos-nodejs-sdk-v5';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.ts';
+import { runCli } from '../../client/cli/run.ts';
+import { appendUpload } from '../../client/upload.ts';
 import { composeUpload } from '../../shared/core/compose-upload.ts';
 import { runCompletion } from '../../shared/core/completion-worker.ts';
 import type { CoreDeps } from '../../shared/core/deps.ts';
@@ -305,5 +310,72 @@ describe('a compose whose worker dies half way', () => {
     const up = (await alice.get(id)).body.upload;
     expect((await objectBytes(up.key)).equals(Buffer.concat([sources[0]!.file, sources[1]!.file, small]))).toBe(true);
     expect(up.crc64Verified).toBe(true);
+  });
+});
+
+describe('the client SDK', () => {
+  it('appendUpload sends a growing source piece by piece and completes it', async () => {
+    const pieces = pieceSizes(12, 5).map((n, i) => bytesOf(Math.min(n, 300_000), 300 + i));
+    const seen: number[] = [];
+    async function* growing() {
+      for (const p of pieces) {
+        await new Promise((r) => setTimeout(r, 5));
+        yield p;
+      }
+    }
+    const done = await appendUpload(growing(), {
+      baseUrl: stack.apiUrl,
+      token: await stack.token('alice'),
+      fileName: 'log.txt',
+      contentType: 'text/plain',
+      onAppended: (n) => seen.push(n),
+    });
+    const all = Buffer.concat(pieces);
+    expect(done).toMatchObject({ state: 'completed', strategy: 'append', size: all.length, crc64: crcOf(all) });
+    expect(seen.at(-1)).toBe(all.length);
+    expect((await objectBytes(done.key)).equals(all)).toBe(true);
+  });
+});
+
+describe('npm run upload -- --append', () => {
+  const run = async (argv: string[], stdin?: AsyncIterable<Uint8Array>) => {
+    let out = '';
+    let err = '';
+    const code = await runCli([...argv, '--api', stack.apiUrl, '--token', await stack.token('alice')], {
+      env: {},
+      stdout: (s) => (out += s),
+      stderr: (s) => (err += s),
+      stderrIsTty: false,
+      interrupt: new AbortController().signal,
+      stdin,
+    });
+    expect(code, err).toBe(0);
+    return JSON.parse(out) as { key: string; size: number };
+  };
+
+  it('reads stdin to EOF', async () => {
+    const chunks = Array.from({ length: 40 }, (_, i) => bytesOf(64 * 1024, 500 + i));
+    const done = await run(
+      ['--append', '-'],
+      (async function* () {
+        yield* chunks;
+      })(),
+    );
+    expect((await objectBytes(done.key)).equals(Buffer.concat(chunks))).toBe(true);
+  });
+
+  it('follows a growing file until it stops growing for --idle-seconds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'append-cli-'));
+    const path = join(dir, 'rec.log');
+    writeFileSync(path, bytesOf(1000, 1));
+    const later = bytesOf(70_000, 2);
+    const grow = setTimeout(() => appendFileSync(path, later), 400);
+    try {
+      const done = await run(['--append', path, '--idle-seconds', '1']);
+      expect((await objectBytes(done.key)).equals(Buffer.concat([bytesOf(1000, 1), later]))).toBe(true);
+    } finally {
+      clearTimeout(grow);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
