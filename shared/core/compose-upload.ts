@@ -1,4 +1,11 @@
-import { contentTypeNotAllowed, notFound, tooManyOpenUploads, UploadError, validationFailed } from '../errors.ts';
+import {
+  contentTypeNotAllowed,
+  isUploadError,
+  notFound,
+  tooManyOpenUploads,
+  UploadError,
+  validationFailed,
+} from '../errors.ts';
 import type { ComposeSource, UploadRecord } from '../ports.ts';
 import { type CompleteResult, completeUpload } from './complete-upload.ts';
 import { planCompose } from './compose-plan.ts';
@@ -89,7 +96,13 @@ export async function composeUpload(deps: CoreDeps, owner: string, input: Compos
     parts: plan.parts.length,
     size: plan.size,
   });
-  return completeUpload(deps, record);
+  try {
+    return await completeUpload(deps, record);
+  } catch (e) {
+    // The upload exists now: a copy that failed says which one, so the caller can complete it again or delete it.
+    if (isUploadError(e)) throw new UploadError(e.status, e.code, e.message, { ...e.details, uploadId: id });
+    throw e;
+  }
 }
 
 /** The sources as the worker will copy them, checked in order (the first problem answers). */

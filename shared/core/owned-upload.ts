@@ -34,11 +34,15 @@ export function assertOpen(upload: UploadRecord, now: Date): void {
 
 /**
  * Part URLs, the part ledger and temporary keys are for uploads whose client sends parts. An append
- * upload takes its bytes through append-url, and a part of its own multipart upload is the server's
- * to write when it seals: 400, nothing changes.
+ * upload takes its bytes through append-url, and a compose's parts are copies the server makes
+ * (a compose back to `open` after a failed copy must not take a client's bytes in their place):
+ * 400, nothing changes.
  */
 export function assertTakesParts(upload: UploadRecord): void {
   if (upload.strategy === 'append') {
     throw validationFailed([{ path: ['id'], message: 'an append upload takes its bytes through append-url' }]);
+  }
+  if (upload.composeSources !== null) {
+    throw validationFailed([{ path: ['id'], message: "a compose's parts are copied by the server" }]);
   }
 }

@@ -147,6 +147,28 @@ describe.each(['sqlite', 'dynamodb'] as const)('with the %s store', (backend) =>
       expect(after.length).toBe(before.length);
     });
 
+    it('a source gone from COS: 409 PARTS_INVALID, the compose stays open, takes no client parts, and can be aborted', async () => {
+      const a = await completedMultipart(alice, 31);
+      const gone = await completedSingle(alice, bytesOf(2000, 32));
+      await new Promise((resolve, reject) =>
+        cos.deleteObject({ Bucket: stack.bucket, Region: stack.region, Key: gone.key }, (e) =>
+          e ? reject(e) : resolve(null),
+        ),
+      );
+      const r = await compose(alice, {
+        fileName: 'broken.bin',
+        sources: [{ uploadId: a.up.id }, { uploadId: gone.id }],
+      });
+      expectError(r, 409, 'PARTS_INVALID');
+      // The error names the compose it created, which stays open with the same error.
+      const id = (r.body as unknown as { error: { details: { uploadId: string } } }).error.details.uploadId;
+      const broken = (await alice.get(id)).body.upload;
+      expect(broken).toMatchObject({ state: 'open', fileName: 'broken.bin' });
+      expect(broken.lastError?.code).toBe('PARTS_INVALID');
+      expectError(await alice.partUrls(broken.id, { partNumbers: [2] }), 400, 'VALIDATION_FAILED');
+      expect((await alice.abort(broken.id)).status).toBe(204);
+    });
+
     it('a 512 KiB source that is not last is 400 naming it; a source not completed is 409', async () => {
       const a = await completedMultipart(alice, 6);
       const small = await completedSingle(alice, bytesOf(512 * 1024, 7));
