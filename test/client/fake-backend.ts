@@ -262,6 +262,14 @@ export class FakeBackend {
       crc64Verified: null,
       location: `https://b-1250000000.cos.ap-guangzhou.myqcloud.com/${encodeURI(key)}`,
       lastError: null,
+      // The object headers every upload object carries since they were added to the record.
+      profile: null,
+      storageClass: 'STANDARD',
+      cacheControl: null,
+      contentDisposition: null,
+      contentEncoding: null,
+      contentLanguage: null,
+      expires: null,
     };
     const s: State = { upload, ledger: new Map(), cos: new Map(), assemblies: 0, assembly: null };
     this.uploads.set(id, s);
