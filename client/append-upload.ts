@@ -1,6 +1,6 @@
 import { buildApiClient } from './http-api-client.ts';
 import type { ApiClient } from './api-client.ts';
-import { describe, isAbortError, throwIfStopped, UploadClientError } from './errors.ts';
+import { describe, isAbortError, stoppedError, throwIfStopped, UploadClientError } from './errors.ts';
 import type { ApiClientOptions, Upload } from './types.ts';
 
 /** Options of {@link appendUpload}. */
@@ -78,6 +78,8 @@ async function appendPiece(
   const end = position + piece.length;
   let last: unknown;
   for (let attempt = 1; attempt <= PIECE_ATTEMPTS; attempt++) {
+    // A short, growing pause before a retry: COS answered 5xx or the network dropped the piece.
+    if (attempt > 1) await pause(250 * 2 ** (attempt - 2), signal);
     let url;
     try {
       url = await api.appendUrl(id, position, piece.length, signal);
@@ -110,4 +112,21 @@ async function appendPiece(
     }
   }
   throw last;
+}
+
+/** Waits `ms`, or rejects with `STOPPED` when `signal` fires first. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      signal?.removeEventListener('abort', stop);
+      resolve();
+    }
+    function stop() {
+      clearTimeout(t);
+      reject(stoppedError(signal?.reason));
+    }
+    if (signal?.aborted) stop();
+    else signal?.addEventListener('abort', stop, { once: true });
+  });
 }
