@@ -2,7 +2,7 @@ import type * as z from 'zod/mini';
 import type { createUploadBody } from '../shared/api/schemas.ts';
 import type { CompleteOptions } from './complete-wait.ts';
 import { buildApiClient } from './http-api-client.ts';
-import type { ApiClientOptions, PartUrl, RecordedPart, Upload, UploadLastError } from './types.ts';
+import type { ApiClientOptions, AppendUrl, PartUrl, RecordedPart, Upload, UploadLastError } from './types.ts';
 
 /** Body of `POST /v1/uploads`: what the server's own schema accepts (a type only; nothing is bundled). */
 export type CreateUploadBody = z.input<typeof createUploadBody>;
@@ -135,6 +135,12 @@ export interface ApiClient {
    * `PARTS_INVALID` with its details, `error.upload` set).
    */
   complete(id: string, signal?: AbortSignal, options?: CompleteOptions): Promise<Upload>;
+  /**
+   * `POST /v1/uploads/{id}/append-url`: a presigned APPEND Object for `size` bytes at `position`
+   * (an upload created with `mode: "append"`). A position that is not the bytes appended so far
+   * rejects with 409 `APPEND_POSITION_MISMATCH`, `details.actual` saying where the next piece goes.
+   */
+  appendUrl(id: string, position: number, size: number, signal?: AbortSignal): Promise<AppendUrl>;
   /** `DELETE /v1/uploads/{id}`; idempotent. A `completing` upload is refused (409 `UPLOAD_NOT_OPEN`). */
   abort(id: string, signal?: AbortSignal): Promise<void>;
 }

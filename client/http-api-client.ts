@@ -15,6 +15,7 @@ import { type CompleteAnswer, type CompleteOptions, parseRetryAfter, waitForComp
 import { describe, isAbortError, UploadClientError } from './errors.ts';
 import { type RetryPolicy, retryPolicy, withRetry } from './retry.ts';
 import {
+  appendUrlEnvelope,
   completeBatchEnvelope,
   createBatchEnvelope,
   createEnvelope,
@@ -25,7 +26,7 @@ import {
   uploadWithPartsEnvelope,
 } from './schemas.ts';
 import type { Seams } from './seams.ts';
-import type { ApiClientOptions, FetchLike, PartUrl, Upload } from './types.ts';
+import type { ApiClientOptions, AppendUrl, FetchLike, PartUrl, Upload } from './types.ts';
 import { resolveBaseUrl, validateApiClientOptions } from './validate-options.ts';
 
 /** What {@link HttpApiClient} runs on, resolved from the public options and the test seams. */
@@ -161,6 +162,10 @@ export class HttpApiClient implements ApiClient {
       signal,
       options,
     );
+  }
+
+  async appendUrl(id: string, position: number, size: number, signal?: AbortSignal): Promise<AppendUrl> {
+    return this.call('POST', this.path(id, 'append-url'), appendUrlEnvelope, { position, size }, signal);
   }
 
   async abort(id: string, signal?: AbortSignal): Promise<void> {

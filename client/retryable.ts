@@ -57,6 +57,8 @@ export const RETRY_RULES = {
   NOT_FOUND: false,
   UPLOAD_NOT_OPEN: false,
   UPLOAD_NOT_COMPLETED: false,
+  // Asking again at the same position fails again: the client must append at `details.actual`.
+  APPEND_POSITION_MISMATCH: false,
   UPLOAD_TOO_LARGE: false,
   CONTENT_TYPE_NOT_ALLOWED: false,
   ETAG_MISSING: false,

@@ -10,7 +10,7 @@ const state = z.enum(['open', 'completing', 'completed', 'aborted', 'expired']);
 export const uploadSchema = z.looseObject({
   id: z.string(),
   state,
-  strategy: z.enum(['single', 'multipart']),
+  strategy: z.enum(['single', 'multipart', 'append']),
   bucket: z.string(),
   region: z.string(),
   key: z.string(),
@@ -93,6 +93,14 @@ export const createBatchEnvelope = z.looseObject({ results: z.array(z.union([ite
 
 /** `POST /v1/uploads/batch-complete`: one result per id, in order. */
 export const completeBatchEnvelope = z.looseObject({ results: z.array(z.union([itemError, uploadEnvelope])) });
+
+/** append-url: one presigned APPEND Object. */
+export const appendUrlEnvelope = z.looseObject({
+  method: z.literal('POST'),
+  url: z.string(),
+  headers: z.record(z.string(), z.string()),
+  expiresAt: z.string(),
+});
 
 /** `{ recorded }`: record parts. */
 export const recordedEnvelope = z.looseObject({ recorded: z.number() });

@@ -24,8 +24,11 @@ export interface Upload {
   id: string;
   /** Where the upload stands; see {@link UploadState}. */
   state: UploadState;
-  /** `single`: one part, for small files; `multipart`: `partCount` parts of `partSize`. */
-  strategy: 'single' | 'multipart';
+  /**
+   * `single`: one part, for small files; `multipart`: `partCount` parts of `partSize`; `append`:
+   * pieces appended over time ({@link appendUpload}).
+   */
+  strategy: 'single' | 'multipart' | 'append';
   /** The COS bucket, `name-appid`. */
   bucket: string;
   /** The COS region, e.g. `ap-guangzhou`. */
@@ -118,6 +121,18 @@ export interface PartUrl {
   /** Always `PUT`. */
   method: 'PUT';
   /** The presigned COS URL. */
+  url: string;
+  /** Headers the signature binds; sent exactly as listed. */
+  headers: Record<string, string>;
+  /** ISO-8601 UTC; the URL is refused (403) after it. */
+  expiresAt: string;
+}
+
+/** A presigned APPEND Object (`POST /v1/uploads/{id}/append-url`): POST the piece to `url`. */
+export interface AppendUrl {
+  /** Always `POST`. */
+  method: 'POST';
+  /** The presigned COS URL; it binds the position and the piece's exact length. */
   url: string;
   /** Headers the signature binds; sent exactly as listed. */
   headers: Record<string, string>;

@@ -26,12 +26,14 @@ export {
   type PartWithMd5,
   type UploadWithParts,
 } from './api-client.ts';
+export { appendUpload, type AppendUploadOptions } from './append-upload.ts';
 export type { CompleteOptions } from './complete-wait.ts';
 export { type ClientErrorCode, isAbortError, UploadClientError, type UploadErrorCode } from './errors.ts';
 export { contentMd5 } from './md5.ts';
 export { blobSource, bytesSource, toSource, type UploadInput, type UploadSource } from './sources.ts';
 export type {
   ApiClientOptions,
+  AppendUrl,
   FetchLike,
   PartUrl,
   RecordedPart,

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'UPLOAD_NOT_OPEN'
   | 'UPLOAD_NOT_COMPLETED'
+  | 'APPEND_POSITION_MISMATCH'
   | 'PARTS_INVALID'
   | 'UPLOAD_TOO_LARGE'
   | 'CONTENT_TYPE_NOT_ALLOWED'
@@ -68,6 +69,16 @@ export const uploadNotOpen = (state: string, message = `upload is ${state}`) =>
 export const uploadNotCompleted = (state: string) =>
   new UploadError(409, 'UPLOAD_NOT_COMPLETED', `upload is ${state}: only a completed upload can be downloaded`, {
     state,
+  });
+
+/**
+ * An append URL asked for at a position the server knows is not the staging object's length
+ * (APPEND Object would answer PositionNotEqualToLength, 436/7741): `actual` is where to append.
+ */
+export const appendPositionMismatch = (expected: number, actual: number) =>
+  new UploadError(409, 'APPEND_POSITION_MISMATCH', `the append upload is ${actual} bytes long, not ${expected}`, {
+    expected,
+    actual,
   });
 
 export interface PartsInvalidDetails {

@@ -8,7 +8,7 @@ import type { TemporaryKeyGrant } from './core/temporary-key-grant.ts';
 /** Every state an upload can be in, once (schemas, stores and indexes read this list). */
 export const UPLOAD_STATES = ['open', 'completing', 'completed', 'aborted', 'expired'] as const;
 export type UploadState = (typeof UPLOAD_STATES)[number];
-export const STRATEGIES = ['single', 'multipart'] as const;
+export const STRATEGIES = ['single', 'multipart', 'append'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 /** What every upload has, whatever its strategy. */
@@ -57,6 +57,22 @@ interface UploadFields {
   contentLanguage: string | null;
   /** An HTTP date, sent as `Expires`. */
   expires: string | null;
+  /**
+   * A compose (docs/API.md, `POST /v1/uploads/compose`): the byte ranges of the owner's completed
+   * uploads that become this object, in order. The completion worker copies them as parts; null
+   * for every upload a client sends bytes to.
+   */
+  composeSources: ComposeSource[] | null;
+}
+
+/** One source of a compose: bytes [start, end] (inclusive) of a completed upload's object. */
+export interface ComposeSource {
+  uploadId: string;
+  key: string;
+  start: number;
+  end: number;
+  /** The source's CRC64 when the range is the whole object (else unknown: a range's CRC64 is not). */
+  crc64: string | null;
 }
 
 /** Parts from the client, assembled by COS: the server always holds the COS multipart UploadId. */
@@ -75,8 +91,18 @@ export interface SingleUploadRecord extends UploadFields {
   cosUploadId: string | null;
 }
 
+/**
+ * Bytes produced over time, appended in pieces of any size to a staging object (APPEND Object,
+ * 436/7741; the staging key is `appendStagingKey(key)`). The COS multipart upload on the final key
+ * is initiated at create with the object headers; complete copies the staging object into it.
+ */
+export interface AppendUploadRecord extends UploadFields {
+  strategy: 'append';
+  cosUploadId: string;
+}
+
 /** An upload session, discriminated on `strategy` (parsed once, by the store's schema). */
-export type UploadRecord = MultipartUploadRecord | SingleUploadRecord;
+export type UploadRecord = MultipartUploadRecord | SingleUploadRecord | AppendUploadRecord;
 
 /** An error as the upload object shows it (`lastError`): the contract's error body, stored. */
 export interface StoredError {
@@ -324,7 +350,7 @@ export interface MultipartUploadListing {
 }
 
 export interface PresignedRequest {
-  method: 'PUT' | 'GET';
+  method: 'PUT' | 'GET' | 'POST';
   url: string;
   /** Headers the client must send exactly (the signature binds them). */
   headers: Record<string, string>;
@@ -371,6 +397,33 @@ export interface ObjectStorage {
    * `response-content-disposition`, so COS answers with it (GET Object, 436/7753).
    */
   presignGetObject(key: string, opts: { now: Date; expiresSeconds: number; disposition?: string }): PresignedRequest;
+  /**
+   * Upload Part - Copy (436/8287): part `partNumber` becomes bytes [start, end] of the object at
+   * `source.key` in this bucket. Copying the same part number again replaces it (idempotent).
+   */
+  uploadPartCopy(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    source: { key: string; start: number; end: number },
+  ): Promise<{ etag: string; crc64: string | null }>;
+  /** Upload Part of bytes the server holds (sealing an append upload relays the staging object). */
+  uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Uint8Array,
+  ): Promise<{ etag: string; crc64: string | null }>;
+  /** GET Object of bytes [start, end] (inclusive; 436/7753 Range). */
+  getObjectRange(key: string, start: number, end: number): Promise<Uint8Array>;
+  /**
+   * A presigned APPEND Object (436/7741) at `position`, binding `contentLength`: COS refuses the
+   * body at any other position or of any other length.
+   */
+  presignAppendObject(
+    key: string,
+    opts: { position: number; contentLength: number; now: Date; expiresSeconds: number },
+  ): PresignedRequest;
   /** Many parts of one upload at once (part-urls asks for up to 1,000): inputs checked once, one signing window. */
   presignUploadParts(
     key: string,

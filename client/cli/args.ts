@@ -20,6 +20,10 @@ export interface CliArgs {
   md5: boolean;
   /** `--limit-rate`, converted to the API's bits/s. */
   trafficLimit?: number;
+  /** `--append`: an append upload of a growing file (or `-`, stdin); see cli/append.ts. */
+  append: boolean;
+  /** `--idle-seconds`: with `--append`, a file unchanged this long is finished (default 5). */
+  idleSeconds: number;
   /** `--help`: print the usage and exit 0. */
   help: boolean;
 }
@@ -52,6 +56,8 @@ export const USAGE = `usage: npm run upload -- <file> [--api URL] [--token T] [-
   --md5       bind each part's MD5: COS refuses bytes changed on the way
   --limit-rate  cap each part PUT, in BYTES per second as curl's --limit-rate:
               a number with K, M or G (x1024), 100K to 100M (COS's range)
+  --append    append upload of a growing <file> (done once unchanged for
+              --idle-seconds, default 5) or of stdin (<file> = -, done at EOF)
 Progress and errors go to stderr; the completed upload (id, key, etag, crc64…)
 is printed as JSON on stdout. Ctrl-C stops and keeps the upload: run the same
 command again to resume.`;
@@ -89,7 +95,8 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
     throw usageError((e as Error).message);
   }
   const { values, positionals } = parsed;
-  if (values.help) return { file: '', api: '', token: '', objectHeaders: {}, md5: false, help: true };
+  if (values.help)
+    return { file: '', api: '', token: '', objectHeaders: {}, md5: false, help: true, append: false, idleSeconds: 5 };
   if (positionals.length !== 1) throw usageError('expected exactly one file to upload');
   const api = values.api ?? env.UPLOADS_API_URL;
   const token = values.token ?? env.UPLOADS_TOKEN;
@@ -112,6 +119,8 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
     ),
     md5: values.md5 === true,
     trafficLimit: values['limit-rate'] === undefined ? undefined : limitRateBits(values['limit-rate']),
+    append: values.append === true,
+    idleSeconds: positiveInt('idle-seconds', values['idle-seconds']) ?? 5,
     help: false,
   };
 }
@@ -135,6 +144,8 @@ const parse = (args: string[]) =>
       expires: { type: 'string' },
       md5: { type: 'boolean' },
       'limit-rate': { type: 'string' },
+      append: { type: 'boolean' },
+      'idle-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -2,6 +2,7 @@ import { UploadClientError } from '../errors.ts';
 import { fileSource } from '../node-source.ts';
 import type { Upload } from '../types.ts';
 import { createUpload } from '../upload-task.ts';
+import { runAppend } from './append.ts';
 import { parseCliArgs, USAGE } from './args.ts';
 import { ProgressBar } from './progress-bar.ts';
 import { checkApi, formatDelay, retryReason } from './reach.ts';
@@ -21,6 +22,8 @@ export interface CliIo {
   columns?: () => number | undefined;
   /** Fires on the first Ctrl-C (or SIGTERM): the upload stops with `STOPPED` and is kept. */
   interrupt: AbortSignal;
+  /** What `--append -` reads (default: process.stdin). */
+  stdin?: AsyncIterable<Uint8Array>;
 }
 
 /** Exit codes: 0 done, 1 upload failed (or the API unreachable), 2 bad usage, 130 interrupted (resumable). */
@@ -36,6 +39,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   if (args.help) {
     io.stdout(`${USAGE}\n`);
     return 0;
+  }
+  if (args.append) {
+    try {
+      const { id, bucket, region, key, etag, crc64, size, location } = await runAppend(args, io);
+      io.stdout(`${JSON.stringify({ id, bucket, region, key, etag, crc64, size, location })}\n`);
+      return 0;
+    } catch (e) {
+      io.stderr(`${JSON.stringify(toError(e).toJSON())}\n`);
+      return toError(e).code === 'INVALID_OPTIONS' ? 2 : 1;
+    }
   }
   let bar: ProgressBar | null = null;
   try {

@@ -2,8 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ADMIN_PATH, handleAdmin } from './admin.ts';
 import { applyFault, type FaultEffect } from './apply-fault.ts';
 import { authenticate } from './auth.ts';
-import { authorize } from './authorize.ts';
+import { authorize, authorizeCopySource } from './authorize.ts';
+import { appendObject } from './append.ts';
 import { complete } from './complete.ts';
+import { copySourceOf, putObjectCopy, uploadPartCopy } from './copy.ts';
 import type { EmulatorContext, RequestInfo } from './context.ts';
 import { corsForRequest, preflight } from './cors.ts';
 import { CosError, isCosError } from './cos-error.ts';
@@ -72,7 +74,16 @@ export async function dispatch(req: IncomingMessage, res: ServerResponse, ctx: E
       findToken: (t) => ctx.store.getToken(t),
     });
     authorize(principal, cosOp, req, ctx, info);
+    // A copy reads another object: the key needs read on it too (436/8287, 436/10881).
+    const source = cosOp === 'UploadPartCopy' || cosOp === 'PutObjectCopy' ? copySourceOf(req, ctx) : null;
+    if (source) authorizeCopySource(principal, req, ctx, source);
     switch (cosOp) {
+      case 'UploadPartCopy':
+        return await uploadPartCopy(req, res, ctx, info, source!);
+      case 'PutObjectCopy':
+        return await putObjectCopy(req, res, ctx, info, source!);
+      case 'AppendObject':
+        return await appendObject(req, res, ctx, info);
       case 'PutObject':
         return await putObject(req, res, ctx, info);
       case 'HeadObject':

@@ -11,6 +11,9 @@ export type CosOp =
   | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload'
   | 'ListMultipartUploads'
+  | 'UploadPartCopy'
+  | 'PutObjectCopy'
+  | 'AppendObject'
   | 'GetFederationToken'
   | 'AssumeRole';
 
@@ -25,6 +28,9 @@ export const COS_OPS: readonly CosOp[] = [
   'CompleteMultipartUpload',
   'AbortMultipartUpload',
   'ListMultipartUploads',
+  'UploadPartCopy',
+  'PutObjectCopy',
+  'AppendObject',
   'GetFederationToken',
   'AssumeRole',
 ];

@@ -19,6 +19,12 @@ export interface ObjectRow {
   headers: Record<string, string>;
   storageClass: string;
   lastModified: number;
+  /**
+   * Made by APPEND Object (436/7741): COS calls it `appendable` (x-cos-object-type) and only such
+   * an object takes more appends; any other write makes it `normal` again. Its bytes are a manifest
+   * of the appended pieces, like a completed multipart object's.
+   */
+  appendable?: boolean;
 }
 
 export interface UploadRow {
@@ -75,6 +81,7 @@ export const toObject = (r: Row): ObjectRow => ({
   headers: json(r, 'headers'),
   storageClass: str(r, 'storage_class'),
   lastModified: num(r, 'last_modified'),
+  appendable: num(r, 'appendable') === 1,
 });
 export const toSegment = (r: Row): SegmentRow => ({ blob: str(r, 'blob'), pos: num(r, 'pos'), size: num(r, 'size') });
 export const toUpload = (r: Row): UploadRow => ({
@@ -107,13 +114,18 @@ export const toToken = (r: Row): TokenRow => ({
 /** Data dirs created before objects could be manifests lack the column; every old object is a blob. */
 export const MIGRATIONS: readonly { table: string; column: string; ddl: string }[] = [
   { table: 'objects', column: 'parts', ddl: 'ALTER TABLE objects ADD COLUMN parts INTEGER NOT NULL DEFAULT 0' },
+  {
+    table: 'objects',
+    column: 'appendable',
+    ddl: 'ALTER TABLE objects ADD COLUMN appendable INTEGER NOT NULL DEFAULT 0',
+  },
 ];
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS objects (
   bucket TEXT NOT NULL, key TEXT NOT NULL, blob TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
   crc64 TEXT NOT NULL, headers TEXT NOT NULL, storage_class TEXT NOT NULL, last_modified INTEGER NOT NULL,
-  parts INTEGER NOT NULL DEFAULT 0,
+  parts INTEGER NOT NULL DEFAULT 0, appendable INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (bucket, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS segments (
   manifest TEXT NOT NULL, seq INTEGER NOT NULL, blob TEXT NOT NULL, pos INTEGER NOT NULL, size INTEGER NOT NULL,

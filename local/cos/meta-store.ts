@@ -18,6 +18,28 @@ import {
 
 export type { ObjectRow, PartRow, SegmentRow, TokenRow, UploadRow };
 
+export interface AppendInput {
+  bucket: string;
+  key: string;
+  position: number;
+  piece: { blob: string; size: number; crc64: string };
+  /** The object may not grow past this (5 GiB for appendable objects, 436/7741). */
+  maxBytes: number;
+  /** The manifest id if this append creates the object. */
+  newManifest: string;
+  /** Headers and class a first append stores; later appends keep the object's (436/7741). */
+  headers: Record<string, string>;
+  storageClass: string;
+  etag: (previous: string | null) => string;
+  combine: (previousCrc64: string) => string;
+  now: number;
+}
+
+export type AppendResult =
+  | { ok: true; object: ObjectRow }
+  | { ok: false; code: 'ObjectNotAppendable' }
+  | { ok: false; code: 'PositionNotEqualToLength' | 'EntityTooLarge'; length: number };
+
 /** Completion's commit: the blob files it made garbage, or why nothing was committed. */
 export type CommitResult = { ok: true; garbage: string[] } | { ok: false; code: 'NoSuchUpload' | 'InvalidPart' };
 
@@ -75,7 +97,7 @@ export class MetaStore {
 
   private writeObject(o: ObjectRow): void {
     this.q(
-      'INSERT OR REPLACE INTO objects (bucket, key, blob, parts, size, etag, crc64, headers, storage_class, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT OR REPLACE INTO objects (bucket, key, blob, parts, size, etag, crc64, headers, storage_class, last_modified, appendable) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ).run(
       o.bucket,
       o.key,
@@ -87,6 +109,7 @@ export class MetaStore {
       JSON.stringify(o.headers),
       o.storageClass,
       o.lastModified,
+      o.appendable ? 1 : 0,
     );
   }
 
@@ -106,6 +129,45 @@ export class MetaStore {
       const old = this.getObject(o.bucket, o.key);
       this.writeObject(o);
       return old ? this.release(old) : [];
+    });
+  }
+
+  /**
+   * APPEND Object's commit (436/7741), atomically: at `position` 0 with no object, a new appendable
+   * object of one piece; else the piece is added at the end, only while the object is appendable
+   * and exactly `position` bytes long. The piece's file becomes a segment of the object's manifest.
+   */
+  appendObject(a: AppendInput): AppendResult {
+    return this.tx((): AppendResult => {
+      const old = this.getObject(a.bucket, a.key);
+      if (old && !old.appendable) return { ok: false, code: 'ObjectNotAppendable' };
+      const length = old?.size ?? 0;
+      if (length !== a.position) return { ok: false, code: 'PositionNotEqualToLength', length };
+      if (length + a.piece.size > a.maxBytes) return { ok: false, code: 'EntityTooLarge', length };
+      const manifest = old?.blob ?? a.newManifest;
+      const seq = old?.parts ?? 0;
+      this.q('INSERT INTO segments (manifest, seq, blob, pos, size) VALUES (?, ?, ?, ?, ?)').run(
+        manifest,
+        seq,
+        a.piece.blob,
+        length,
+        a.piece.size,
+      );
+      const o: ObjectRow = {
+        bucket: a.bucket,
+        key: a.key,
+        blob: manifest,
+        parts: seq + 1,
+        size: length + a.piece.size,
+        etag: a.etag(old?.etag ?? null),
+        crc64: old ? a.combine(old.crc64) : a.piece.crc64,
+        headers: old?.headers ?? a.headers,
+        storageClass: old?.storageClass ?? a.storageClass,
+        lastModified: a.now,
+        appendable: true,
+      };
+      this.writeObject(o);
+      return { ok: true, object: o };
     });
   }
 

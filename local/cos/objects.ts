@@ -178,6 +178,8 @@ function objectHeaders(o: ObjectRow, info: RequestInfo): Record<string, string> 
     ...o.headers,
   };
   if (o.storageClass !== 'STANDARD') h['x-cos-storage-class'] = o.storageClass;
+  // 436/7741: HEAD and GET tell an appendable object by x-cos-object-type.
+  if (o.appendable) h['x-cos-object-type'] = 'appendable';
   return h;
 }
 

@@ -68,8 +68,9 @@ export function resolveOp(req: IncomingMessage, t: CosTarget): CosOp {
   };
   switch (req.method) {
     case 'PUT':
-      if (copy) throw new CosError(501, 'NotImplemented', 'Copy operations are not emulated.');
-      return needKey(q.has('partNumber') || q.has('uploadId') ? 'UploadPart' : 'PutObject');
+      // A copy is the same PUT with x-cos-copy-source: Upload Part - Copy (436/8287) or PUT Object - Copy (436/10881).
+      if (q.has('partNumber') || q.has('uploadId')) return needKey(copy ? 'UploadPartCopy' : 'UploadPart');
+      return needKey(copy ? 'PutObjectCopy' : 'PutObject');
     case 'GET':
       if (!t.key) {
         if (q.has('uploads')) return 'ListMultipartUploads';
@@ -83,6 +84,7 @@ export function resolveOp(req: IncomingMessage, t: CosTarget): CosOp {
     case 'POST':
       if (q.has('uploads')) return needKey('InitiateMultipartUpload');
       if (q.has('uploadId')) return needKey('CompleteMultipartUpload');
+      if (q.has('append')) return needKey('AppendObject');
       throw new CosError(501, 'NotImplemented', 'POST Object (form upload) is not emulated.');
     default:
       throw new CosError(405, 'MethodNotAllowed', `The specified method ${req.method ?? ''} is not allowed.`);

@@ -89,7 +89,38 @@ export const createUploadBody = z.strictObject({
   presign: z.optional(int().check(z.gte(0), z.lte(MAX_PRESIGN))),
   // Answer with this owner's completed upload of the same file instead (needs size and crc64).
   dedupe: z.optional(z.boolean()),
+  mode: z.optional(z.literal('append')),
 });
+
+/**
+ * POST /v1/uploads/compose: create's fields minus what a compose cannot have (its size is the sum of
+ * the ranges, its parts the server's, its CRC64 the sources'), so fields added to create (object
+ * headers, profile) apply to a compose too.
+ */
+export const composeSourceEntry = z.strictObject({
+  uploadId,
+  range: z.optional(
+    z
+      .strictObject({ start: byteCount, end: byteCount })
+      .check(z.refine((r) => r.start <= r.end, 'start must not be after end (both inclusive)')),
+  ),
+});
+
+export const composeBody = z.strictObject({
+  ...z.omit(createUploadBody, {
+    size: true,
+    maxSize: true,
+    partSize: true,
+    crc64: true,
+    mode: true,
+    presign: true,
+    dedupe: true,
+  }).shape,
+  sources: z.array(composeSourceEntry).check(z.minLength(1), z.maxLength(1000)),
+});
+
+/** POST /v1/uploads/{id}/append-url */
+export const appendUrlBody = z.strictObject({ position: byteCount, size: byteCount });
 
 /** Items a batch route takes at once (docs/API.md, "Many files at once"). */
 export const MAX_BATCH_ITEMS = 100;
@@ -274,6 +305,14 @@ export type GetUploadResponse = z.output<typeof getUploadResponse>;
 
 export const partUrlsResponse = z.object({ urls: partUrlList });
 export type PartUrlsResponse = z.output<typeof partUrlsResponse>;
+
+export const appendUrlResponse = z.object({
+  method: z.literal('POST'),
+  url: z.url(),
+  headers: z.record(z.string(), z.string()),
+  expiresAt: iso,
+});
+export type AppendUrlResponse = z.output<typeof appendUrlResponse>;
 
 export const recordPartsResponse = z.object({ recorded: int() });
 export type RecordPartsResponse = z.output<typeof recordPartsResponse>;

@@ -1,6 +1,7 @@
 import { uploadNotOpen } from '../errors.ts';
 import type { UploadRecord, UploadState } from '../ports.ts';
 import type { CoreDeps } from './deps.ts';
+import { appendStagingKey } from './keys.ts';
 import { afterLostWrite } from './lost-race.ts';
 
 /** States from which an abort (user, admin or sweep) may end an upload. */
@@ -37,9 +38,11 @@ export async function abortUpload(
 
 /**
  * Every upload is a COS multipart upload, so an ended one leaves no object: aborting the COS upload
- * is all. Only a single PUT from before that rule (no cosUploadId) may have left an object.
+ * is all — and for an append upload, deleting its staging object. Only a single PUT from before
+ * that rule (no cosUploadId) may have left an object.
  */
 export async function cleanCos(deps: Pick<CoreDeps, 'storage'>, upload: UploadRecord): Promise<void> {
+  if (upload.strategy === 'append') await deps.storage.deleteObject(appendStagingKey(upload.key));
   if (upload.cosUploadId) await deps.storage.abortMultipart(upload.key, upload.cosUploadId);
   else if (upload.strategy === 'single') await deps.storage.deleteObject(upload.key);
 }

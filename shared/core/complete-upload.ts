@@ -2,6 +2,7 @@ import { isStorageRejection, partsInvalid, uploadNotOpen } from '../errors.ts';
 import type { UploadPatch, UploadRecord } from '../ports.ts';
 import { isOrphanedCompletion, sleepOn } from './completion-lease.ts';
 import { errorFromStored, ledgerFor, NO_PROBLEMS } from './completion-rules.ts';
+import { appendStagingKey } from './keys.ts';
 import { afterLostWrite } from './lost-race.ts';
 import type { CoreDeps } from './deps.ts';
 import { assertOpen } from './owned-upload.ts';
@@ -79,6 +80,9 @@ async function startAssembly(deps: CoreDeps, u: UploadRecord): Promise<UploadRec
 }
 
 async function verifyBeforeAssembly(deps: CoreDeps, u: UploadRecord): Promise<Pick<UploadPatch, 'size' | 'partCount'>> {
+  // A compose's parts are the server's to copy (the worker does, server-parts.ts): nothing to check here.
+  if (u.composeSources) return {};
+  if (u.strategy === 'append') return verifyAppended(deps, u);
   if (!u.cosUploadId) {
     // A single PUT from before single uploads were one-part multipart uploads: its object is the part.
     const head = await deps.storage.headObject(u.key);
@@ -102,6 +106,27 @@ async function verifyBeforeAssembly(deps: CoreDeps, u: UploadRecord): Promise<Pi
     throw partsInvalid(result.details);
   }
   return { size: result.value.size, partCount: result.value.partCount };
+}
+
+/**
+ * Seals an append upload at the staging object's length now: that is the size, and a declared CRC64
+ * must be the staging object's. Bytes appended after this are not part of the upload: the worker
+ * copies exactly these.
+ */
+async function verifyAppended(deps: CoreDeps, u: UploadRecord): Promise<Pick<UploadPatch, 'size' | 'partCount'>> {
+  const head = await deps.storage.headObject(appendStagingKey(u.key));
+  const size = head?.size ?? 0;
+  if (size > u.maxSize) {
+    throw partsInvalid({ ...NO_PROBLEMS, wrongSize: [{ partNumber: 0, expected: u.maxSize, actual: size }] });
+  }
+  const actual = head ? head.crc64 : '0';
+  if (u.crc64 && actual && actual !== u.crc64) {
+    throw partsInvalid(
+      { ...NO_PROBLEMS, crc64Mismatch: { expected: u.crc64, actual } },
+      'the appended bytes do not match the declared CRC64',
+    );
+  }
+  return { size, partCount: Math.max(1, Math.ceil(size / u.partSize)) };
 }
 
 /** A dead worker's upload (lease run out, or never claimed) goes to a new worker; a live one is left alone. */

@@ -1,17 +1,22 @@
-import { contentTypeNotAllowed, tooManyOpenUploads, validationFailed } from '../errors.ts';
+import { tooManyOpenUploads, validationFailed } from '../errors.ts';
 import type { IdempotencyFinish, UploadRecord } from '../ports.ts';
 import type { CoreDeps } from './deps.ts';
-import { objectKey } from './keys.ts';
 import type { Limits } from './limits.ts';
-import { storageClassIssue } from './object-headers.ts';
-import { maxPartNumber, type Plan, planUpload } from './plan.ts';
-import { contentTypeAllowedIn, type EffectiveLimits, resolveLimits } from './profiles.ts';
+import {
+  DEFAULT_CONTENT_TYPE,
+  newObjectKey,
+  type NewObjectInput,
+  newObjectRules,
+  type StoredObjectHeaders,
+} from './new-object.ts';
+import { maxPartNumber, type Plan, planAppend, planUpload } from './plan.ts';
+import type { EffectiveLimits } from './profiles.ts';
 import { quoteEtag } from './verify-parts.ts';
 
 /** CRC-64/XZ of no bytes. */
 const EMPTY_CRC64 = '0';
 
-export interface CreateUploadInput {
+export interface CreateUploadInput extends NewObjectInput {
   fileName: string;
   size?: number;
   maxSize?: number;
@@ -19,22 +24,15 @@ export interface CreateUploadInput {
   partSize?: number;
   metadata?: Record<string, string>;
   crc64?: string;
-  /** Object headers, set at Initiate (the schema checked their form; the allow-list is checked here). */
-  storageClass?: string;
-  cacheControl?: string;
-  contentDisposition?: string;
-  contentEncoding?: string;
-  contentLanguage?: string;
-  expires?: string;
-  /** An upload profile of UPLOAD_PROFILES; its limits replace the global ones it overrides. */
-  profile?: string;
   /** Part URLs the answer carries (create-session.ts); checked against the plan here, before COS. */
   presign?: number;
   /** Look for a completed upload of the same file first (create-session.ts); needs size and crc64. */
   dedupe?: boolean;
+  /** `append`: bytes appended over time through append-url (docs/API.md, "Append uploads"). */
+  mode?: 'append';
 }
 
-export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+export { DEFAULT_CONTENT_TYPE };
 
 /**
  * Every rule of create's input that needs the limits, with no I/O: bad input is refused before
@@ -43,18 +41,12 @@ export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 export function checkCreateInput(
   input: CreateUploadInput,
   globalLimits: Limits,
-): { limits: EffectiveLimits; contentType: string; plan: Plan; storageClass: string } {
-  const limits = resolveLimits(globalLimits, input.profile);
-  if (!limits) throw validationFailed([{ path: ['profile'], message: `unknown upload profile ${input.profile}` }]);
-  const contentType = input.contentType ?? DEFAULT_CONTENT_TYPE;
-  if (!contentTypeAllowedIn(contentType, globalLimits.allowedContentTypes, limits)) {
-    throw contentTypeNotAllowed(contentType);
+): { limits: EffectiveLimits; headers: StoredObjectHeaders; plan: Plan } {
+  const { limits, headers } = newObjectRules(input, globalLimits);
+  if (input.mode === 'append' && input.size !== undefined) {
+    throw validationFailed([{ path: ['size'], message: 'an append upload has no size: omit it (maxSize bounds it)' }]);
   }
-  const plan = planUpload(input, limits);
-  // Without one, the profile's default, else STANDARD when allowed, else the first allowed class.
-  const storageClass = input.storageClass ?? limits.defaultStorageClass;
-  const classProblem = storageClassIssue(storageClass, limits.allowedStorageClasses);
-  if (classProblem) throw validationFailed([{ path: ['storageClass'], message: classProblem }]);
+  const plan = input.mode === 'append' ? planAppend(input, limits) : planUpload(input, limits);
   if (plan.size === 0 && input.crc64 !== undefined && input.crc64 !== EMPTY_CRC64) {
     throw validationFailed([{ path: ['crc64'], message: 'a 0-byte file has CRC64 0' }]);
   }
@@ -63,10 +55,13 @@ export function checkCreateInput(
   if ((input.presign ?? 0) > parts) {
     throw validationFailed([{ path: ['presign'], message: `must be at most ${parts} (the plan's parts)` }]);
   }
+  if (input.mode === 'append' && (input.presign ?? 0) > 0) {
+    throw validationFailed([{ path: ['presign'], message: 'an append upload takes no part URLs (use append-url)' }]);
+  }
   if (input.dedupe && (input.size === undefined || input.crc64 === undefined)) {
     throw validationFailed([{ path: ['dedupe'], message: 'dedupe needs size and crc64' }]);
   }
-  return { limits, contentType, plan, storageClass };
+  return { limits, headers, plan };
 }
 
 /**
@@ -88,25 +83,15 @@ export async function createUpload(
   input: CreateUploadInput,
   opts: CreateOptions = {},
 ): Promise<UploadRecord> {
-  const { limits, contentType, plan, storageClass } = checkCreateInput(input, deps.limits);
+  const { limits, headers, plan } = checkCreateInput(input, deps.limits);
 
   // A first look, so an owner over quota costs no COS call; the write below checks again.
   const open = await deps.store.countOpenByOwner(owner);
   if (open >= limits.maxOpenUploadsPerOwner) throw tooManyOpenUploads(limits.maxOpenUploadsPerOwner);
 
   const id = deps.ids.uploadId();
-  const prefix = limits.keySegment === null ? limits.keyPrefix : `${limits.keyPrefix}${limits.keySegment}/`;
-  const key = objectKey(prefix, owner, id, input.fileName);
-  const metadata = input.metadata ?? {};
-  const objectHeaders = {
-    storageClass,
-    cacheControl: input.cacheControl ?? null,
-    contentDisposition: input.contentDisposition ?? null,
-    contentEncoding: input.contentEncoding ?? null,
-    contentLanguage: input.contentLanguage ?? null,
-    expires: input.expires ?? null,
-  };
-  const headers = { contentType, metadata, ...objectHeaders };
+  const key = newObjectKey(limits, owner, id, input.fileName);
+  const { contentType, metadata, ...objectHeaders } = headers;
   const location = deps.storage.objectUrl(key);
   // A 0-byte file has nothing to send: the server writes it, and the upload is born completed.
   const empty = plan.size === 0 ? await deps.storage.putObject(key, new Uint8Array(0), headers) : null;
@@ -142,11 +127,13 @@ export async function createUpload(
     leaseUntil: null,
     profile: limits.profile,
     ...objectHeaders,
+    composeSources: null,
   };
   // A 0-byte file is always `single` (the plan says so), so a multipart upload has its COS id.
+  // An append upload's COS multipart upload is on the final key: complete copies the staging object into it.
   const record: UploadRecord =
-    plan.strategy === 'multipart' && cosUploadId !== null
-      ? { ...fields, strategy: 'multipart', cosUploadId }
+    plan.strategy !== 'single' && cosUploadId !== null
+      ? { ...fields, strategy: plan.strategy, cosUploadId }
       : { ...fields, strategy: 'single', cosUploadId };
   // The quota again, in the write: creates that raced past the first count lose here.
   const abandon = async () => {

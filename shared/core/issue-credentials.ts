@@ -2,7 +2,7 @@ import { notConfigured, uploadNotOpen } from '../errors.ts';
 import { lostRace } from './lost-race.ts';
 import type { UploadRecord } from '../ports.ts';
 import type { StoreDeps } from './deps.ts';
-import { assertOpen } from './owned-upload.ts';
+import { assertOpen, assertTakesParts } from './owned-upload.ts';
 import { secondsLeft } from './part-urls.ts';
 import { grantedActions, temporaryKeyGrant } from './temporary-key-grant.ts';
 
@@ -31,6 +31,7 @@ export interface CredentialsGrant {
 export async function issueCredentials(deps: StoreDeps, upload: UploadRecord): Promise<CredentialsGrant> {
   const now = deps.clock.now();
   assertOpen(upload, now);
+  assertTakesParts(upload);
   if (!deps.issuer) throw notConfigured('issuing temporary credentials');
   if (!upload.cosUploadId)
     throw uploadNotOpen(upload.state, 'this upload predates temporary keys for single PUTs: create it again');

@@ -48,3 +48,10 @@ export function uploadIdFromKey(prefix: string, key: string): string | null {
 
 const OWNER_HASH = /^[0-9a-f]{16}$/;
 const UPLOAD_ID = /^upl_[0-9a-z]+$/;
+
+/**
+ * Where an append upload's bytes grow (APPEND Object, 436/7741) until complete copies them to the
+ * final key: next to it, under the same `<id>/` segment, so only this upload ever uses it and the
+ * sweep can tell whose it is (uploadIdFromKey).
+ */
+export const appendStagingKey = (key: string): string => `${key}.append`;

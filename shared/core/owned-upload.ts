@@ -1,4 +1,4 @@
-import { notFound, uploadNotOpen } from '../errors.ts';
+import { notFound, uploadNotOpen, validationFailed } from '../errors.ts';
 import type { UploadRecord } from '../ports.ts';
 import type { CoreDeps } from './deps.ts';
 import { effectiveState } from './upload-view.ts';
@@ -30,4 +30,19 @@ export const loadForWriting = (deps: Pick<CoreDeps, 'store'>, caller: Caller, id
 export function assertOpen(upload: UploadRecord, now: Date): void {
   const state = effectiveState(upload, now);
   if (state !== 'open') throw uploadNotOpen(state);
+}
+
+/**
+ * Part URLs, the part ledger and temporary keys are for uploads whose client sends parts. An append
+ * upload takes its bytes through append-url, and a compose's parts are copies the server makes
+ * (a compose back to `open` after a failed copy must not take a client's bytes in their place):
+ * 400, nothing changes.
+ */
+export function assertTakesParts(upload: UploadRecord): void {
+  if (upload.strategy === 'append') {
+    throw validationFailed([{ path: ['id'], message: 'an append upload takes its bytes through append-url' }]);
+  }
+  if (upload.composeSources !== null) {
+    throw validationFailed([{ path: ['id'], message: "a compose's parts are copied by the server" }]);
+  }
 }

@@ -2,7 +2,7 @@ import { uploadNotOpen, uploadTooLarge, validationFailed } from '../errors.ts';
 import type { PresignedRequest, UploadRecord } from '../ports.ts';
 import type { CoreDeps } from './deps.ts';
 import { afterLostWrite, lostRace } from './lost-race.ts';
-import { assertOpen } from './owned-upload.ts';
+import { assertOpen, assertTakesParts } from './owned-upload.ts';
 import { effectiveState } from './upload-view.ts';
 import { maxPartNumber, partLength } from './plan.ts';
 
@@ -38,6 +38,7 @@ export interface PartUrl extends PresignedRequest {
 export async function partUrls(deps: CoreDeps, upload: UploadRecord, input: PartUrlsInput): Promise<PartUrl[]> {
   const now = deps.clock.now();
   assertOpen(upload, now);
+  assertTakesParts(upload);
   const asked = input.parts ?? (input.partNumbers ?? []).map((partNumber) => ({ partNumber, md5: undefined }));
   const plan = await fixSizeIfFinal(
     deps,

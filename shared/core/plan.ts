@@ -80,3 +80,21 @@ export function partLength(p: Pick<Plan, 'size' | 'partSize' | 'partCount'>, n: 
   if (p.size === null || p.partCount === null) return null;
   return n < p.partCount ? p.partSize : p.size - (p.partCount - 1) * p.partSize;
 }
+
+/** APPEND Object's ceiling: an appendable object may not pass 5 GB (436/7741). */
+export const APPEND_MAX_BYTES = 5 * 1024 ** 3;
+
+/**
+ * An append session: no size, `maxSize` (default MAX_UPLOAD_BYTES, at most 5 GiB) bounds it. The
+ * part size is the server's (the client sends pieces of any size): it is how much the completion
+ * worker relays per part when sealing, so the client's wish is not taken.
+ */
+export function planAppend(req: { maxSize?: number }, limits: PlanLimits): Plan {
+  const ceiling = Math.min(limits.maxUploadBytes, APPEND_MAX_BYTES);
+  const maxSize = req.maxSize ?? ceiling;
+  if (maxSize > ceiling) {
+    throw uploadTooLarge(`maxSize ${maxSize} exceeds the append limit of ${ceiling} bytes`, { limit: ceiling });
+  }
+  const plan = planUpload({ maxSize }, limits);
+  return { ...plan, strategy: 'append' };
+}

@@ -2,7 +2,7 @@ import { validationFailed } from '../errors.ts';
 import { lostRace } from './lost-race.ts';
 import type { PartRecord, UploadRecord } from '../ports.ts';
 import type { StoreDeps } from './deps.ts';
-import { assertOpen } from './owned-upload.ts';
+import { assertOpen, assertTakesParts } from './owned-upload.ts';
 import { maxPartNumber } from './plan.ts';
 import { quoteEtag } from './verify-parts.ts';
 
@@ -17,6 +17,7 @@ export interface PartInput {
 export async function recordParts(deps: StoreDeps, upload: UploadRecord, parts: readonly PartInput[]): Promise<number> {
   const now = deps.clock.now();
   assertOpen(upload, now);
+  assertTakesParts(upload);
   const limit = maxPartNumber(upload);
   const beyond = parts.map((p, i) => ({ p, i })).filter(({ p }) => p.partNumber > limit);
   if (beyond.length > 0) {

@@ -23,6 +23,7 @@ import {
   objectHeaderFields,
 } from './input-checks.ts';
 import { Presigner } from './presign.ts';
+import { getObjectRange, uploadPart, uploadPartCopy } from './server-copies.ts';
 import { type CosClientContext, completeTimeouts, type RetryOptions, retryOptions, sendCos } from './request.ts';
 import {
   completeAnswerSchema,
@@ -271,6 +272,46 @@ export class CosObjectStorage implements ObjectStorage {
       // body and refuse a script that tries, so a client sending "exactly these headers" must not see it.
       return { ...signed, headers: sent };
     });
+  }
+
+  uploadPartCopy(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    source: { key: string; start: number; end: number },
+  ): Promise<{ etag: string; crc64: string | null }> {
+    return uploadPartCopy(this.#ctx, this, key, uploadId, partNumber, source);
+  }
+
+  uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Uint8Array,
+  ): Promise<{ etag: string; crc64: string | null }> {
+    return uploadPart(this.#ctx, key, uploadId, partNumber, body);
+  }
+
+  getObjectRange(key: string, start: number, end: number): Promise<Uint8Array> {
+    return getObjectRange(this.#ctx, key, start, end);
+  }
+
+  /** `?append&position=N` (436/7741), both signed, and the exact Content-Length bound (not listed, as for parts). */
+  presignAppendObject(
+    key: string,
+    opts: { position: number; contentLength: number; now: Date; expiresSeconds: number },
+  ): PresignedRequest {
+    checkKey(key);
+    checkPresign(opts.contentLength, opts.expiresSeconds);
+    checkPresign(opts.position, opts.expiresSeconds);
+    const signed = this.#presigner.presignPost({
+      key,
+      query: { append: '', position: opts.position },
+      headers: { 'Content-Length': String(opts.contentLength) },
+      now: this.#skewed(opts.now),
+      expiresSeconds: opts.expiresSeconds,
+    });
+    return { ...signed, headers: {} };
   }
 
   presignGetObject(key: string, opts: { now: Date; expiresSeconds: number; disposition?: string }): PresignedRequest {

@@ -93,7 +93,12 @@ export class Presigner {
     return this.#presign('GET', input);
   }
 
-  #presign(method: 'PUT' | 'GET', input: PresignInput): PresignedRequest {
+  /** A presigned POST: APPEND Object (`?append&position=N`, 436/7741). */
+  presignPost(input: PresignInput): PresignedRequest {
+    return this.#presign('POST', input);
+  }
+
+  #presign(method: 'PUT' | 'GET' | 'POST', input: PresignInput): PresignedRequest {
     const nowSeconds = Math.floor(input.now.getTime() / 1000);
     const w = this.#windowFor(nowSeconds - SKEW_SECONDS, nowSeconds + input.expiresSeconds);
     if (this.#object?.key !== input.key) {

@@ -88,6 +88,8 @@ export interface CosRequest {
   /** Signed too; only content-type and x-cos-* are expected here. */
   headers?: Record<string, string>;
   body?: string | Uint8Array<ArrayBuffer>;
+  /** A 2xx body is read as bytes (`CosAnswer.bytes`, GET Object), not text. */
+  binary?: boolean;
   /** Statuses handed to `read` instead of being errors, e.g. 404 for HEAD. */
   passStatuses?: readonly number[];
   /**
@@ -102,7 +104,7 @@ export interface CosAnswer {
   status: number;
   headers: Headers;
   body: string;
-  /** The 2xx body of a request with `maxBodyBytes`. */
+  /** The 2xx body of a request with `maxBodyBytes` or `binary`. */
   bytes?: Uint8Array;
 }
 
@@ -200,6 +202,7 @@ async function attemptOnce(ctx: CosClientContext, req: CosRequest, timeoutMs: nu
     res = await ctx.fetch(url, { method: req.method, headers: sent, body: req.body, signal, redirect: 'manual' });
     const ok = res.status >= 200 && res.status < 300;
     if (ok && req.maxBodyBytes !== undefined) bytes = await readCapped(res, req.maxBodyBytes);
+    else if (ok && req.binary) bytes = new Uint8Array(await res.arrayBuffer());
     else body = await res.text();
   } catch (e) {
     throw new CosNetworkError(signal.aborted, e);

@@ -103,3 +103,15 @@ export const completeAnswerSchema = z.union([
   mapped(completeMultipartUploadResultSchema, (r) => ({ ok: true as const, ...r })),
   mapped(errorSchema, (e) => ({ ok: false as const, error: e })),
 ]);
+
+/**
+ * Upload Part - Copy answers `<CopyPartResult>` (436/8287). A copy, like Complete, may fail after
+ * COS said 200 (436/10881): then the body is an `<Error>`.
+ */
+export const copyPartAnswerSchema = z.union([
+  mapped(z.object({ CopyPartResult: z.object({ ETag: required }) }), ({ CopyPartResult: r }) => ({
+    ok: true as const,
+    etag: r.ETag,
+  })),
+  mapped(errorSchema, (e) => ({ ok: false as const, error: e })),
+]);

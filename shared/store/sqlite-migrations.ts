@@ -93,4 +93,8 @@ export const sqliteMigrations: readonly string[] = [
   `
   CREATE INDEX uploads_owner_content ON uploads (owner, size, crc64, created_at, id) WHERE state = 'completed';
   `,
+  // Compose: the source ranges the completion worker copies as parts (JSON); null otherwise.
+  `
+  ALTER TABLE uploads ADD COLUMN compose_sources TEXT;
+  `,
 ];

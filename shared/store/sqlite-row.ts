@@ -39,6 +39,7 @@ export const columns = {
   contentEncoding: 'content_encoding',
   contentLanguage: 'content_language',
   expires: 'expires',
+  composeSources: 'compose_sources',
 } as const satisfies Record<keyof UploadRecord, string>;
 
 const fields = Object.keys(columns) as (keyof UploadRecord)[];
@@ -47,7 +48,7 @@ export const insertSql = `INSERT INTO uploads (${fields.map((f) => columns[f]).j
   VALUES (${fields.map(() => '?').join(', ')})`;
 
 /** JSON columns hold objects; SQLite has no boolean, so flags are 0/1. */
-const JSON_FIELDS: readonly (keyof UploadRecord)[] = ['metadata', 'lastError'];
+const JSON_FIELDS: readonly (keyof UploadRecord)[] = ['metadata', 'lastError', 'composeSources'];
 const BOOLEAN_FIELDS: readonly (keyof UploadRecord)[] = ['crc64Verified'];
 
 function toColumnValue(field: keyof UploadRecord, value: unknown): SQLInputValue {

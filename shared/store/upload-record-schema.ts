@@ -46,12 +46,24 @@ const uploadFields = {
   contentEncoding: added(z.string()),
   contentLanguage: added(z.string()),
   expires: added(z.string()),
+  composeSources: added(
+    z.array(
+      z.object({
+        uploadId: z.string(),
+        key: z.string(),
+        start: int().check(z.nonnegative()),
+        end: int().check(z.nonnegative()),
+        crc64: nullableString,
+      }),
+    ),
+  ),
 };
 
 /** The invariant is checked here, once: a multipart upload always has its COS UploadId. */
 export const uploadRecordSchema = z.discriminatedUnion('strategy', [
   z.object({ ...uploadFields, strategy: z.literal('multipart'), cosUploadId: z.string().check(z.minLength(1)) }),
   z.object({ ...uploadFields, strategy: z.literal('single'), cosUploadId: nullableString }),
+  z.object({ ...uploadFields, strategy: z.literal('append'), cosUploadId: z.string().check(z.minLength(1)) }),
 ]) satisfies z.ZodMiniType<UploadRecord>;
 
 export const partRecordSchema = z.object({

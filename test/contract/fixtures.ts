@@ -55,6 +55,7 @@ export function anUpload(over: Partial<UploadRecord> = {}): UploadRecord {
     contentEncoding: null,
     contentLanguage: null,
     expires: null,
+    composeSources: null,
     ...over,
   } as UploadRecord; // overrides may switch the strategy: the fixture does not second-guess the mix
 }

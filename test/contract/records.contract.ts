@@ -33,6 +33,23 @@ export function recordsContract(store: () => UploadStore): void {
     expect(await store().get(u.id)).toEqual(u);
   });
 
+  it('round-trips a compose (its sources) and an append upload', async () => {
+    const compose = anUpload({
+      state: 'completing',
+      size: 3 * 1024 ** 2,
+      partCount: 2,
+      composeSources: [
+        { uploadId: 'upl_a', key: 'u/h/upl_a/a.bin', start: 0, end: 2 * 1024 ** 2 - 1, crc64: '18446744073709551615' },
+        { uploadId: 'upl_b', key: 'u/h/upl_b/ü b.bin', start: 7, end: 1024 ** 2 + 6, crc64: null },
+      ],
+    });
+    const append = anUpload({ strategy: 'append', maxSize: 5 * 1024 ** 3 });
+    for (const u of [compose, append]) {
+      await store().create(u);
+      expect(await store().get(u.id)).toEqual(u);
+    }
+  });
+
   it('returns null for an unknown id', async () => {
     expect(await store().get('upl_unknown')).toBeNull();
   });

@@ -164,7 +164,10 @@ describe('bundled handlers in a fresh Node 24 process', () => {
       'abort-upload',
       'admin-abort-upload',
       'admin-sweep',
+      // HEADs the staging object.
+      'append-url',
       'complete-upload',
+      'compose-upload',
       'complete-worker',
       'create-upload',
       'download-url',

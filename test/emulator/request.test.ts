@@ -44,13 +44,14 @@ describe('resolveOp', () => {
     expect(op('DELETE', '/k?uploadId=u')).toBe('AbortMultipartUpload');
     expect(op('POST', '/k?uploads')).toBe('InitiateMultipartUpload');
     expect(op('POST', '/k?uploadId=u')).toBe('CompleteMultipartUpload');
+    expect(op('POST', '/k?append&position=0')).toBe('AppendObject');
+    expect(op('PUT', '/k', { 'x-cos-copy-source': 'b/k' })).toBe('PutObjectCopy');
+    expect(op('PUT', '/k?partNumber=1&uploadId=u', { 'x-cos-copy-source': 'b/k' })).toBe('UploadPartCopy');
   });
   it('refuses what is not emulated with COS errors', () => {
     expect(() => op('PATCH', '/k')).toThrow(expect.objectContaining({ status: 405 }));
     expect(() => op('GET', '/')).toThrow(expect.objectContaining({ status: 501 }));
-    expect(() => op('PUT', '/k', { 'x-cos-copy-source': 'b/k' })).toThrow(
-      expect.objectContaining({ code: 'NotImplemented' }),
-    );
+    expect(() => op('POST', '/k')).toThrow(expect.objectContaining({ code: 'NotImplemented' }));
     expect(() => op('PUT', '/')).toThrow(expect.objectContaining({ code: 'InvalidArgument' }));
   });
 });

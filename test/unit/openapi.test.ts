@@ -94,6 +94,7 @@ describe('ERROR_STATUSES', () => {
       e.notFound(),
       e.uploadNotOpen('aborted'),
       e.uploadNotCompleted('open'),
+      e.appendPositionMismatch(0, 1),
       e.partsInvalid({ missing: [1], wrongSize: [], etagMismatch: [] }),
       e.uploadTooLarge('too large'),
       e.contentTypeNotAllowed('text/html'),

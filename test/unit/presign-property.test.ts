@@ -187,4 +187,46 @@ describe('batch presigner property', () => {
       { numRuns: 200 },
     );
   });
+
+  it('signs APPEND Object URLs (POST ?append&position) exactly as COS.getAuthorization does', () => {
+    fc.assert(
+      fc.property(
+        endpoint,
+        objectKey,
+        fc.integer({ min: 0, max: 5 * 1024 ** 3 }),
+        fc.integer({ min: 0, max: 5 * 1024 ** 3 }),
+        instant,
+        (ep, key, position, contentLength, now) => {
+          const storage = new CosObjectStorage({
+            endpoint: ep,
+            bucket: 'unused',
+            region: 'unused',
+            secretId: 'AKIDappend',
+            secretKey: 'append-secret',
+            fetch: () => Promise.reject(new Error('presigning sends nothing')),
+          });
+          const p = storage.presignAppendObject(key, { position, contentLength, now, expiresSeconds: 600 });
+          expect(p.method).toBe('POST');
+          const url = new URL(p.url);
+          expect(url.search.startsWith('?append&position=')).toBe(true);
+          const q = Object.fromEntries(url.searchParams);
+          expect(q.position).toBe(String(position));
+          const nowSeconds = Math.floor(now.getTime() / 1000);
+          const sdk = sdkFields(
+            COS.getAuthorization({
+              SecretId: 'AKIDappend',
+              SecretKey: 'append-secret',
+              Method: 'POST',
+              Key: key,
+              Query: { append: '', position },
+              Headers: { 'Content-Length': contentLength, Host: url.host },
+              KeyTime: `${nowSeconds - 60};${nowSeconds + 600}`,
+            }),
+          );
+          expect(Object.fromEntries(Q_FIELDS.map((f) => [f, q[f]]))).toEqual(sdk);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
 });

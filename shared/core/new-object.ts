@@ -1,0 +1,82 @@
+import { contentTypeNotAllowed, validationFailed } from '../errors.ts';
+import type { ObjectHeaders, UploadRecord } from '../ports.ts';
+import { objectKey } from './keys.ts';
+import type { Limits } from './limits.ts';
+import { storageClassIssue } from './object-headers.ts';
+import { contentTypeAllowedIn, type EffectiveLimits, resolveLimits } from './profiles.ts';
+
+export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+
+/** What create and compose share: the object a new upload will make, and under which profile. */
+export interface NewObjectInput {
+  contentType?: string;
+  metadata?: Record<string, string>;
+  profile?: string;
+  storageClass?: string;
+  cacheControl?: string;
+  contentDisposition?: string;
+  contentEncoding?: string;
+  contentLanguage?: string;
+  expires?: string;
+}
+
+/** Every object header as the record stores it (null = not sent), so Initiate and the record agree. */
+export type StoredObjectHeaders = Required<ObjectHeaders> & { storageClass: string };
+
+export interface NewObject {
+  /** The global limits with the profile's overrides applied. */
+  limits: EffectiveLimits;
+  headers: StoredObjectHeaders;
+}
+
+/**
+ * The profile (unknown → 400), the content type against the global and the profile's allow-lists
+ * (415), the storage class against the profile's (400), and the headers the server will send at
+ * Initiate. No I/O: create and compose refuse bad input before any lookup or COS call.
+ */
+export function newObjectRules(input: NewObjectInput, globalLimits: Limits): NewObject {
+  const limits = resolveLimits(globalLimits, input.profile);
+  if (!limits) throw validationFailed([{ path: ['profile'], message: `unknown upload profile ${input.profile}` }]);
+  const contentType = input.contentType ?? DEFAULT_CONTENT_TYPE;
+  if (!contentTypeAllowedIn(contentType, globalLimits.allowedContentTypes, limits)) {
+    throw contentTypeNotAllowed(contentType);
+  }
+  // Without one, the profile's default, else STANDARD when allowed, else the first allowed class.
+  const storageClass = input.storageClass ?? limits.defaultStorageClass;
+  const classProblem = storageClassIssue(storageClass, limits.allowedStorageClasses);
+  if (classProblem) throw validationFailed([{ path: ['storageClass'], message: classProblem }]);
+  return {
+    limits,
+    headers: {
+      contentType,
+      metadata: input.metadata ?? {},
+      storageClass,
+      cacheControl: input.cacheControl ?? null,
+      contentDisposition: input.contentDisposition ?? null,
+      contentEncoding: input.contentEncoding ?? null,
+      contentLanguage: input.contentLanguage ?? null,
+      expires: input.expires ?? null,
+    },
+  };
+}
+
+/** The key of a new upload: under the profile's key segment when it has one (docs/API.md, profiles). */
+export function newObjectKey(limits: EffectiveLimits, owner: string, id: string, fileName: string): string {
+  const prefix = limits.keySegment === null ? limits.keyPrefix : `${limits.keyPrefix}${limits.keySegment}/`;
+  return objectKey(prefix, owner, id, fileName);
+}
+
+/**
+ * The headers an upload's object was promised at create, for every later write of it by the server
+ * (a fresh Initiate after a corrupt merge, an empty sealed append): the object never loses them.
+ */
+export const objectHeadersOf = (u: UploadRecord): StoredObjectHeaders => ({
+  contentType: u.contentType,
+  metadata: u.metadata,
+  storageClass: u.storageClass,
+  cacheControl: u.cacheControl,
+  contentDisposition: u.contentDisposition,
+  contentEncoding: u.contentEncoding,
+  contentLanguage: u.contentLanguage,
+  expires: u.expires,
+});
