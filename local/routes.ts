@@ -23,6 +23,8 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: 'POST', path: '/v1/admin/sweep', fn: 'admin-sweep' },
   { method: 'POST', path: '/v1/uploads/{id}/credentials', fn: 'credentials' },
   { method: 'POST', path: '/v1/uploads/{id}/download-url', fn: 'download-url' },
+  { method: 'GET', path: '/v1/admin/events', fn: 'admin-list-events' },
+  { method: 'POST', path: '/v1/admin/events/{id}/redeliver', fn: 'admin-redeliver-event' },
 ];
 
 export interface Matched {

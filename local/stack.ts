@@ -9,14 +9,18 @@ import { cosStorage } from '../shared/runtime/cos-storage.ts';
 import { installRuntime } from '../shared/runtime/current.ts';
 import { systemClock } from '../shared/runtime/ids.ts';
 import { createRuntime, type Runtime } from '../shared/runtime/runtime.ts';
+import { startWebhookPoller, type WebhookPoller } from '../shared/runtime/in-process-webhooks.ts';
 import { storeFrom } from '../shared/runtime/store-from.ts';
+import { webhookDeps, type WebhookTuning } from '../shared/runtime/webhook-deps.ts';
 import { configuredIssuer } from '../shared/sts/configured-issuer.ts';
 import { type StaticAsset, startApiServer } from './api-server.ts';
 import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_SECRET_ID, LOCAL_SECRET_KEY } from './cos/defaults.ts';
 import { type CosEmulator, startCosEmulator } from './cos/server.ts';
 import { LOCAL_JWT_SECRET, mintToken } from './dev-auth.ts';
+import { handler as deliverEvents } from '../functions/deliver-events.ts';
 import {
   type DynamoDbStreamTrigger,
+  EVENT_FILTERS,
   type StreamTriggerOptions,
   startDynamoDbStreamTrigger,
 } from './dynamodb-stream-trigger.ts';
@@ -43,6 +47,8 @@ export interface LocalStackOptions {
   worker?: Partial<WorkerTuning>;
   /** DynamoDB only: the stream trigger's handler and timing (tests crash a worker through it). */
   streamTrigger?: Pick<StreamTriggerOptions, 'handler' | 'pollMs' | 'retryDelayMs'>;
+  /** Webhooks: the attempt timeout and retry schedule in ms, how often the outbox is polled, and (DynamoDB) the events' stream handler. */
+  webhooks?: Partial<WebhookTuning> & { pollMs?: number; handler?: StreamTriggerOptions['handler'] };
 }
 
 export interface LocalStack {
@@ -59,6 +65,8 @@ export interface LocalStack {
   deps: CoreDeps;
   /** DynamoDB Local: what starts completion workers (null on SQLite, which runs them in-process). */
   streamTrigger: DynamoDbStreamTrigger | null;
+  /** With WEBHOOK_URL on DynamoDB Local: what feeds deliver-events from the stream. */
+  eventTrigger: DynamoDbStreamTrigger | null;
   token(sub: string, opts?: { admin?: boolean; expiresIn?: string }): Promise<string>;
   close(): Promise<void>;
 }
@@ -109,7 +117,15 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   // then owns every adapter; on SQLite it also runs completion workers in this process (no stream),
   // on DynamoDB the table's stream starts them, as in AWS (the trigger below).
   const issuer: CredentialIssuer = configuredIssuer(config, clock, log);
-  const runtime = createRuntime(config, { store, storage, issuer, clock, log, worker: opts.worker });
+  const runtime = createRuntime(config, {
+    store,
+    storage,
+    issuer,
+    clock,
+    log,
+    worker: opts.worker,
+    webhooks: opts.webhooks,
+  });
   installRuntime(runtime);
   const deps: CoreDeps = { ...(await runtime.coreDeps({ fn: 'local', requestId: 'local' })), issuer };
   const streamTrigger =
@@ -121,6 +137,30 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
           ...opts.streamTrigger,
         })
       : null;
+  // Webhooks: on SQLite the transitions write the outbox and this poller delivers it; on DynamoDB
+  // the stream feeds deliver-events (from the horizon: this poller keeps no checkpoint, the EVENT
+  // items de-duplicate) and the poller is the retry schedule (functions/deliver-due-events.ts).
+  const webhooks = webhookDeps(config, {
+    events: store.events,
+    clock,
+    log: log.child({ fn: 'deliver-events' }),
+    tuning: opts.webhooks,
+  });
+  const eventTrigger =
+    webhooks && config.UPLOADS_STORE === 'dynamodb' && config.DYNAMODB_ENDPOINT
+      ? await startDynamoDbStreamTrigger({
+          endpoint: config.DYNAMODB_ENDPOINT,
+          table: config.UPLOADS_TABLE,
+          log,
+          handler: opts.webhooks?.handler ?? deliverEvents,
+          filters: EVENT_FILTERS,
+          startAt: 'TRIM_HORIZON',
+          pollMs: opts.streamTrigger?.pollMs,
+        })
+      : null;
+  const poller: WebhookPoller | null = webhooks
+    ? startWebhookPoller(webhooks, { pollMs: opts.webhooks?.pollMs })
+    : null;
 
   const api = await startApiServer({
     port: opts.port ?? Number(base.PORT ?? 8787),
@@ -138,6 +178,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     runtime,
     deps,
     streamTrigger,
+    eventTrigger,
     token: (sub, t = {}) =>
       mintToken({
         secret: config.AUTH_JWT_SECRET ?? LOCAL_JWT_SECRET,
@@ -149,6 +190,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     close: async () => {
       await api.close();
       await streamTrigger?.close();
+      await eventTrigger?.close();
+      await poller?.close();
       installRuntime(undefined);
       await runtime.close();
       await emulator.close();

@@ -14,6 +14,7 @@ import {
   isUnexpired,
   sizeUnfixedOrSame,
 } from './dynamodb-conditions.ts';
+import { DynamoDbEventStore } from './dynamodb-events.ts';
 import { fromItem, toItem } from './dynamodb-item.ts';
 import {
   activityIndexStale,
@@ -60,6 +61,8 @@ export interface DynamoDbUploadStoreOptions {
 export class DynamoDbUploadStore implements UploadStore {
   readonly client: DynamoDBClient;
   readonly #db: TableClient;
+  /** The webhook outbox: EVENT items on the same table, written from its stream (dynamodb-events.ts). */
+  readonly events: DynamoDbEventStore;
   #closed = false;
 
   constructor(opts: DynamoDbUploadStoreOptions) {
@@ -67,6 +70,7 @@ export class DynamoDbUploadStore implements UploadStore {
     if (opts.log) logRetries(opts.client, opts.log);
     const doc = DynamoDBDocumentClient.from(opts.client, { marshallOptions: { removeUndefinedValues: true } });
     this.#db = new TableClient(doc, opts.table, { log: opts.log, batchGetRetry: opts.batchGetRetry });
+    this.events = new DynamoDbEventStore(this.#db);
   }
 
   /** Destroys the client (its sockets); safe to call twice. */

@@ -3,8 +3,19 @@ import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue } from 'node:sqlite';
 import { storeUnavailable } from '../errors.ts';
 import * as z from '../zod.ts';
-import type { ListFilter, Page, PartRecord, Transition, UploadRecord, UploadState, UploadStore } from '../ports.ts';
+import { eventTypeFor, newEvent } from '../core/webhook-events.ts';
+import type {
+  EventType,
+  ListFilter,
+  Page,
+  PartRecord,
+  Transition,
+  UploadRecord,
+  UploadState,
+  UploadStore,
+} from '../ports.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { eventValues, INSERT_EVENT_SQL, SqliteEventStore } from './sqlite-events.ts';
 import { sqliteMigrations } from './sqlite-migrations.ts';
 import { fromRow, insertSql, patchAssignments, toRowValues } from './sqlite-row.ts';
 import { assertLimit, assertPartNumbers } from './validate.ts';
@@ -34,6 +45,8 @@ export interface SqliteUploadStoreOptions {
   path: string;
   /** How long a statement waits for another connection's lock before STORE_UNAVAILABLE. Default 5 s. */
   busyTimeoutMs?: number;
+  /** Webhook events to record in the outbox with the state changes they report (none when absent). */
+  events?: readonly EventType[];
 }
 
 /**
@@ -44,8 +57,11 @@ export interface SqliteUploadStoreOptions {
  */
 export class SqliteUploadStore implements UploadStore {
   readonly #db: DatabaseSync;
+  readonly #recorded: readonly EventType[];
+  readonly events: SqliteEventStore;
 
   constructor(opts: SqliteUploadStoreOptions) {
+    this.#recorded = opts.events ?? [];
     const busyTimeoutMs = opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
     if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
       throw new TypeError(`busyTimeoutMs must be a non-negative integer, got ${busyTimeoutMs}`);
@@ -59,6 +75,7 @@ export class SqliteUploadStore implements UploadStore {
       this.#db.exec('PRAGMA synchronous = NORMAL');
       this.#db.exec('PRAGMA foreign_keys = ON');
       this.#migrate();
+      this.events = new SqliteEventStore(this.#db, (fn) => this.#guard(fn));
     } catch (e) {
       this.#db.close();
       throw translateSqliteError(e);
@@ -116,9 +133,16 @@ export class SqliteUploadStore implements UploadStore {
           }
           throw e;
         }
+        this.#recordEvent(upload);
         return true;
       }),
     );
+  }
+
+  /** The outbox row of the state `upload` just entered, in the caller's transaction (a no-op if not recorded). */
+  #recordEvent(upload: UploadRecord): void {
+    const type = eventTypeFor(upload.state, this.#recorded);
+    if (type) this.#db.prepare(INSERT_EVENT_SQL).run(...eventValues(newEvent(type, upload)));
   }
 
   #openOf(owner: string): number {
@@ -147,13 +171,23 @@ export class SqliteUploadStore implements UploadStore {
         where.push('(lease_until IS NULL OR lease_until < ?)');
         whereValues.push(t.leaseFreeAt);
       }
-      const row = this.#db
-        .prepare(
-          `UPDATE uploads SET state = ?, updated_at = ?${patch.sql.map((s) => `, ${s}`).join('')}
-           WHERE ${where.join(' AND ')} RETURNING *`,
-        )
-        .get(t.to, t.at, ...patch.values, ...whereValues);
-      return row ? fromRow(row) : null;
+      const update = () => {
+        const row = this.#db
+          .prepare(
+            `UPDATE uploads SET state = ?, updated_at = ?${patch.sql.map((s) => `, ${s}`).join('')}
+             WHERE ${where.join(' AND ')} RETURNING *`,
+          )
+          .get(t.to, t.at, ...patch.values, ...whereValues);
+        return row ? fromRow(row) : null;
+      };
+      // A state that reports an event: the row and its outbox row commit together or not at all,
+      // and a transition whose condition failed records nothing.
+      if (!eventTypeFor(t.to, this.#recorded)) return update();
+      return this.#inTransaction(() => {
+        const updated = update();
+        if (updated) this.#recordEvent(updated);
+        return updated;
+      });
     });
   }
 
@@ -278,7 +312,7 @@ export class SqliteUploadStore implements UploadStore {
 }
 
 /** The local runtime's store: `<dataDir>/uploads.sqlite`, creating the directory if needed. */
-export function openSqliteStore(dataDir: string): SqliteUploadStore {
+export function openSqliteStore(dataDir: string, events?: readonly EventType[]): SqliteUploadStore {
   mkdirSync(dataDir, { recursive: true });
-  return new SqliteUploadStore({ path: join(dataDir, 'uploads.sqlite') });
+  return new SqliteUploadStore({ path: join(dataDir, 'uploads.sqlite'), events });
 }
