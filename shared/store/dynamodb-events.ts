@@ -102,17 +102,23 @@ export class DynamoDbEventStore implements EventStore {
       values[`:${attr}`] = value;
       set.push(`#${attr} = :${attr}`);
     };
+    const drop = (...attrs: string[]) => {
+      for (const attr of attrs) {
+        names[`#${attr}`] = attr;
+        remove.push(`#${attr}`);
+      }
+    };
     for (const [k, v] of Object.entries(patch)) if (v !== undefined) put(k, v);
     if (set.length === 0) throw new TypeError('an event update needs at least one field');
     const state = patch.state ?? expected.state;
     if (patch.state) put('gsi4pk', statePk(state));
-    if (state !== 'pending' || patch.nextAttemptAt === null) remove.push('gsi2pk', 'gsi2sk');
+    if (state !== 'pending' || patch.nextAttemptAt === null) drop('gsi2pk', 'gsi2sk');
     else if (patch.nextAttemptAt) {
       put('gsi2pk', DUE_PK);
       put('gsi2sk', timeSk(patch.nextAttemptAt, id));
     }
     if (patch.state === 'delivered' && patch.deliveredAt) put('ttl', ttlAfter(patch.deliveredAt));
-    else if (patch.state) remove.push('ttl');
+    else if (patch.state) drop('ttl');
     try {
       const item = await this.#db.update({
         Key: eventKey(id),
