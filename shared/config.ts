@@ -146,7 +146,12 @@ function pathStyleProblem(endpoint: string): string | null {
 
 /** Events leave the network in the clear otherwise: https, except to a receiver on this machine. */
 function webhookUrlProblem(u: string): string | null {
-  const url = new URL(u);
+  let url: URL;
+  try {
+    url = new URL(u);
+  } catch {
+    return null; // the url() check already names it
+  }
   if (url.protocol === 'https:') return null;
   if (url.protocol === 'http:' && LOOPBACK_HOST.test(url.hostname)) return null;
   return 'must be https (http only on a loopback host)';

@@ -72,8 +72,10 @@ export const adminEventsQuery = z.strictObject({
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
 });
 
+/** `evt_<upload id>_<event>` (core/webhook-events.ts), checked loosely: an unknown one is a 404. */
+export const EVENT_ID_PATTERN = /^evt_[A-Za-z0-9_-]{1,200}$/;
 export const eventIdParams = z.strictObject({
-  id: z.string().check(z.regex(/^evt_[A-Za-z0-9_-]{1,200}$/, 'must be an event id (evt_...)')),
+  id: z.string().check(z.regex(EVENT_ID_PATTERN, 'must be an event id (evt_...)')),
 });
 
 export const adminEventObject = z.object({

@@ -279,6 +279,26 @@ const CASES: RouteCase[] = [
         { requiredKeys: [] },
       ),
   },
+  {
+    fn: 'admin-list-events',
+    method: 'GET',
+    path: '/v1/admin/events',
+    query: () =>
+      fc.record(
+        {
+          state: fc.oneof(hostileString, fc.constantFrom('pending', 'delivered', 'failed')),
+          limit: fc.oneof(hostileNumber.map(String), hostileString),
+          cursor: hostileString,
+        },
+        { requiredKeys: [] },
+      ),
+  },
+  {
+    fn: 'admin-redeliver-event',
+    method: 'POST',
+    path: '/v1/admin/events/{id}/redeliver',
+    body: () => fc.oneof(fc.constant(undefined), field),
+  },
   { fn: 'openapi', method: 'GET', path: '/v1/openapi.json' },
 ];
 
@@ -397,6 +417,7 @@ describe('malformed paths over HTTP (the local API server)', () => {
       ['POST', '/v1/uploads/{id}/credentials'],
       ['POST', '/v1/uploads/{id}/download-url'],
       ['DELETE', '/v1/admin/uploads/{id}'],
+      ['POST', '/v1/admin/events/{id}/redeliver'],
       ['GET', '/v1/%ZZ'],
     ] as const;
     for (const [method, path] of shapes) {

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.ts';
 import { apiClient } from '../helpers/api-client.ts';
@@ -24,6 +25,18 @@ interface AdminEvent {
   deliveredAt: string | null;
 }
 
+/** The admin CLI as an operator runs it: a separate Node 24 process talking HTTP to the local API. */
+function cli(apiUrl: string, token: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      './node_modules/.bin/node',
+      ['local/admin-cli.ts', ...args],
+      { env: { PATH: process.env.PATH, UPLOADS_API_URL: apiUrl, UPLOADS_TOKEN: token }, timeout: 30_000 },
+      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
 let receiver: WebhookReceiver;
 let db: { endpoint: string; stop(): Promise<void> } | undefined;
 
@@ -41,6 +54,7 @@ describe.each(['sqlite', 'dynamodb'] as const)('a receiver down past the max age
   let testStack: TestStack | undefined;
   let stack: LocalStack;
   let admin: ReturnType<typeof apiClient>;
+  let adminToken: string;
   let alice: ReturnType<typeof apiClient>;
 
   beforeAll(async () => {
@@ -57,7 +71,8 @@ describe.each(['sqlite', 'dynamodb'] as const)('a receiver down past the max age
     });
     stack = testStack.stack;
     alice = apiClient(stack.apiUrl, await stack.token('alice'));
-    admin = apiClient(stack.apiUrl, await stack.token('root', { admin: true }));
+    adminToken = await stack.token('root', { admin: true });
+    admin = apiClient(stack.apiUrl, adminToken);
   }, 60_000);
 
   afterAll(async () => {
@@ -100,10 +115,28 @@ describe.each(['sqlite', 'dynamodb'] as const)('a receiver down past the max age
     await new Promise((r) => setTimeout(r, 500));
     expect(receiver.deliveries.filter((d) => d.id === id).length).toBe(tries.length);
 
+    // The admin CLI lists it too (a table, or JSON).
+    const listed = await cli(stack.apiUrl, adminToken, ['events', '--state', 'failed', '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect((JSON.parse(listed.stdout) as { events: AdminEvent[] }).events.map((e) => e.id)).toContain(id);
+    const shown = await cli(stack.apiUrl, adminToken, ['events', '--state', 'failed']);
+    expect(shown.stdout.split('\n')[0]).toMatch(/^ID\s+TYPE\s+STATE\s+ATTEMPTS/);
+    expect(shown.stdout).toContain('HTTP 503');
+    const unknown = await cli(stack.apiUrl, adminToken, ['redeliver', 'evt_nope']);
+    expect(unknown.code).toBe(1);
+    expect(JSON.parse(unknown.stderr)).toMatchObject({ error: { code: 'NOT_FOUND' } });
+
     down = false;
-    const redelivered = await admin.call<{ event: AdminEvent }>('POST', `/v1/admin/events/${id}/redeliver`);
-    expect(redelivered.status).toBe(202);
-    expect(redelivered.body.event).toMatchObject({ id, state: 'pending', attempts: failed.attempts });
+    if (store === 'sqlite') {
+      // Through the CLI here, over HTTP on DynamoDB: the same route either way.
+      const run = await cli(stack.apiUrl, adminToken, ['redeliver', id]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual({ redelivered: id, state: 'pending' });
+    } else {
+      const redelivered = await admin.call<{ event: AdminEvent }>('POST', `/v1/admin/events/${id}/redeliver`);
+      expect(redelivered.status).toBe(202);
+      expect(redelivered.body.event).toMatchObject({ id, state: 'pending', attempts: failed.attempts });
+    }
     await receiver.waitFor((ds) => ds.some((d) => d.id === id && d.answered === 204));
     for (const until = Date.now() + 10_000; ; await new Promise((r) => setTimeout(r, 50))) {
       const e = await stack.deps.store.events.get(id);
