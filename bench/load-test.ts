@@ -186,7 +186,8 @@ const results = await Promise.all(
         return { n, done };
       },
       (e: unknown) => {
-        errors.push(String(e));
+        const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+        errors.push(`${String(e)}${cause ? ` (${cause.code ?? cause.message})` : ''}`);
         return null;
       },
     ),
