@@ -7,7 +7,7 @@ import {
   type Page,
   type WebhookEvent,
 } from '../ports.ts';
-import { isConditionFailure } from './dynamodb-conditions.ts';
+import { isConditionFailure, isEventAsRead, isNewEvent } from './dynamodb-conditions.ts';
 import { INDEX, timeSk, ttlAfter } from './dynamodb-keys.ts';
 import { mergedQuery } from './dynamodb-merged-query.ts';
 import type { Item, TableClient } from './dynamodb-table-client.ts';
@@ -72,9 +72,7 @@ export class DynamoDbEventStore implements EventStore {
             ? { gsi2pk: DUE_PK, gsi2sk: timeSk(e.nextAttemptAt, e.id) }
             : {}),
         },
-        // Races: two copies of one stream record (Lambda delivers at least once), or the stream's
-        // delivery and a retry of it: the first put wins, the second learns it is a copy.
-        ConditionExpression: 'attribute_not_exists(pk)',
+        ConditionExpression: isNewEvent,
       });
       return true;
     } catch (err) {
@@ -123,9 +121,7 @@ export class DynamoDbEventStore implements EventStore {
       const item = await this.#db.update({
         Key: eventKey(id),
         UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
-        // Races: two deliverers claiming one attempt (the stream's and the schedule's), or a
-        // delivery's result landing after an admin's redelivery: the write made on a stale read loses.
-        ConditionExpression: 'attribute_exists(pk) AND #state = :expState AND #attempts = :expAttempts',
+        ConditionExpression: isEventAsRead,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_NEW',
