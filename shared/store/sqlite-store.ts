@@ -133,15 +133,20 @@ export class SqliteUploadStore implements UploadStore {
           }
           throw e;
         }
-        this.#recordEvent(upload);
+        this.#recordEvent(upload, true);
         return true;
       }),
     );
   }
 
+  /** The event a write entering `state` reports: `upload.created` only for the insert (re-entering `open` is no creation). */
+  #eventOf(state: UploadState, inserting: boolean) {
+    return state === 'open' && !inserting ? null : eventTypeFor(state, this.#recorded);
+  }
+
   /** The outbox row of the state `upload` just entered, in the caller's transaction (a no-op if not recorded). */
-  #recordEvent(upload: UploadRecord): void {
-    const type = eventTypeFor(upload.state, this.#recorded);
+  #recordEvent(upload: UploadRecord, inserting: boolean): void {
+    const type = this.#eventOf(upload.state, inserting);
     if (type) this.#db.prepare(INSERT_EVENT_SQL).run(...eventValues(newEvent(type, upload)));
   }
 
@@ -182,10 +187,10 @@ export class SqliteUploadStore implements UploadStore {
       };
       // A state that reports an event: the row and its outbox row commit together or not at all,
       // and a transition whose condition failed records nothing.
-      if (!eventTypeFor(t.to, this.#recorded)) return update();
+      if (!this.#eventOf(t.to, false)) return update();
       return this.#inTransaction(() => {
         const updated = update();
-        if (updated) this.#recordEvent(updated);
+        if (updated) this.#recordEvent(updated, false);
         return updated;
       });
     });

@@ -35,6 +35,11 @@ describe('SQLite outbox rows, written with the state change', () => {
     const u = anUpload();
     await store.create(u);
     expect(await store.transition(u.id, { from: ['open'], to: 'completing', at: at(1) })).not.toBeNull();
+    // A worker handing the upload back re-enters open: that is no creation.
+    expect(await store.transition(u.id, { from: ['completing'], to: 'open', at: at(1) })).not.toBeNull();
+    await store.events.update(`evt_${u.id}_created`, { state: 'pending', attempts: 0 }, { state: 'delivered' });
+    expect((await store.events.get(`evt_${u.id}_created`))?.createdAt).toBe(u.updatedAt);
+    expect(await store.transition(u.id, { from: ['open'], to: 'completing', at: at(1) })).not.toBeNull();
     expect(await store.transition(u.id, { from: ['open'], to: 'aborted', at: at(2) })).toBeNull();
     expect(await store.transition('upl_unknown', { from: ['open'], to: 'aborted', at: at(2) })).toBeNull();
     const ids = (await store.events.list({ limit: 100 })).items.map((e) => e.id);
