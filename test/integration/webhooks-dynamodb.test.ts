@@ -94,7 +94,8 @@ describe('webhooks on DynamoDB (the stream is the outbox)', () => {
     await alice.abort(up.id);
     await receiver.waitFor(() => ofUpload(up.id).length >= 3, 30_000);
     const tries = ofUpload(up.id);
-    expect(tries.map((d) => d.answered)).toEqual([500, 500, 204]);
+    // The third attempt is the first answered 2xx (a fourth only if that answer came too late: at least once).
+    expect(tries.map((d) => d.answered).slice(0, 3)).toEqual([500, 500, 204]);
     expect(new Set(tries.map((d) => d.id))).toEqual(new Set([`evt_${up.id}_aborted`]));
   }, 60_000);
 
@@ -104,7 +105,7 @@ describe('webhooks on DynamoDB (the stream is the outbox)', () => {
     await alice.abort(up.id);
     await receiver.waitFor(() => ofUpload(up.id).length > 0, 30_000);
     await new Promise((r) => setTimeout(r, 300));
-    expect(ofUpload(up.id).map((d) => d.id)).toEqual([`evt_${up.id}_aborted`]);
+    expect(new Set(ofUpload(up.id).map((d) => d.id))).toEqual(new Set([`evt_${up.id}_aborted`]));
     expect(stack.eventTrigger!.stats.failed).toBeGreaterThan(0);
   }, 60_000);
 
@@ -119,6 +120,13 @@ describe('webhooks on DynamoDB (the stream is the outbox)', () => {
     await receiver.waitFor(() => ids.every((id) => ofUpload(id).length > 0), 60_000);
     await new Promise((r) => setTimeout(r, 500));
     const fresh = receiver.deliveries.slice(before);
-    expect(fresh.map((d) => d.id).sort()).toEqual(ids.map((id) => `evt_${id}_completed`).sort());
+    // One EVENT item per upload whatever the copies of its stream records; a receiver sees a copy
+    // only after an attempt that failed from the deliverer's side (its 400 ms timeout, under load).
+    expect(new Set(fresh.map((d) => d.id))).toEqual(new Set(ids.map((id) => `evt_${id}_completed`)));
+    for (const [id, copies] of Map.groupBy(fresh, (d) => d.id)) {
+      const e = await stack.deps.store.events.get(id);
+      expect(e?.attempts, id).toBeGreaterThanOrEqual(copies.length);
+      if (copies.length > 1) expect(e?.lastError, id).toMatch(/^no answer within/);
+    }
   }, 90_000);
 });

@@ -2,7 +2,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.ts';
 import { apiClient, bytesOf, putPart, readyMultipart, settled } from '../helpers/api-client.ts';
 import { startTestStack, type TestStack } from '../helpers/test-stack.ts';
-import { startWebhookReceiver, TEST_WEBHOOK_SECRET, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
+import {
+  type Delivery,
+  startWebhookReceiver,
+  TEST_WEBHOOK_SECRET,
+  type WebhookReceiver,
+} from '../helpers/webhook-receiver.ts';
 
 /**
  * Webhooks on SQLite, end to end: the API's transitions write the outbox, the stack's in-process
@@ -49,6 +54,17 @@ async function eventIn(id: string, state: string) {
   throw new Error(`event ${id} never became ${state}`);
 }
 
+async function expectCopiesOnlyAfterFailedAttempts(ds: readonly Delivery[]) {
+  const byId = Map.groupBy(ds, (d) => d.id);
+  for (const [id, copies] of byId) {
+    expect(new Set(copies.map((d) => JSON.stringify(d.payload))).size, id).toBe(1);
+    if (copies.length === 1) continue;
+    const e = await eventIn(id, 'delivered');
+    expect(e.attempts, id).toBeGreaterThanOrEqual(copies.length);
+    expect(e.lastError, id).toMatch(/^no answer within/);
+  }
+}
+
 const ofUpload = (id: string) => receiver.deliveries.filter((d) => d.payload.data.upload.id === id);
 
 describe('webhooks on SQLite', () => {
@@ -90,7 +106,8 @@ describe('webhooks on SQLite', () => {
     await alice.abort(up.id);
     await receiver.waitFor(() => ofUpload(up.id).filter((d) => d.payload.type === 'upload.aborted').length >= 3);
     const tries = ofUpload(up.id).filter((d) => d.payload.type === 'upload.aborted');
-    expect(tries.map((d) => d.answered)).toEqual([500, 500, 204]);
+    // The third attempt is the first answered 2xx (a fourth only if that answer came too late: at least once).
+    expect(tries.map((d) => d.answered).slice(0, 3)).toEqual([500, 500, 204]);
     expect(new Set(tries.map((d) => d.id))).toEqual(new Set([`evt_${up.id}_aborted`]));
     // The body is the same bytes every time; only the attempt's timestamp (and so the signature) moves.
     expect(new Set(tries.map((d) => JSON.stringify(d.payload))).size).toBe(1);
@@ -100,7 +117,9 @@ describe('webhooks on SQLite', () => {
       '/v1/admin/events?state=delivered&limit=1000',
     );
     const event = listed.body.events.find((e) => e.id === `evt_${up.id}_aborted`)!;
-    expect(event).toMatchObject({ state: 'delivered', attempts: 3, lastError: 'HTTP 500' });
+    expect(event.state).toBe('delivered');
+    expect(event.attempts).toBe(tries.length);
+    expect(event.lastError).toMatch(/^(HTTP 500|no answer within)/);
   });
 
   it('a receiver that hangs is timed out and the event retried', async () => {
@@ -109,7 +128,7 @@ describe('webhooks on SQLite', () => {
     await alice.abort(up.id);
     await receiver.waitFor(() => ofUpload(up.id).filter((d) => d.payload.type === 'upload.aborted').length >= 2);
     const tries = ofUpload(up.id).filter((d) => d.payload.type === 'upload.aborted');
-    expect(tries.map((d) => d.answered)).toEqual(['hang', 204]);
+    expect(tries.map((d) => d.answered).slice(0, 2)).toEqual(['hang', 204]);
     const event = await eventIn(`evt_${up.id}_aborted`, 'delivered');
     expect(event.lastError).toBe(`no answer within ${TIMEOUT_MS} ms`);
   });
@@ -173,11 +192,12 @@ describe('webhooks on SQLite', () => {
       120_000,
     );
     const fresh = receiver.deliveries.slice(before).filter((d) => d.payload.type === 'upload.completed');
-    const byId = new Map<string, number>();
-    for (const d of fresh) byId.set(d.id, (byId.get(d.id) ?? 0) + 1);
-    expect([...byId.entries()].filter(([, n]) => n !== 1)).toEqual([]);
-    expect(new Set(ids.map((id) => `evt_${id}_completed`))).toEqual(new Set(byId.keys()));
+    // De-duplicated by webhook-id, as a receiver does: exactly one event per upload.
+    expect(new Set(fresh.map((d) => d.id))).toEqual(new Set(ids.map((id) => `evt_${id}_completed`)));
     expect(fresh.filter((d) => d.payload.data.upload.state !== 'completed' || !d.payload.data.upload.etag)).toEqual([]);
+    // At least once: a copy arrives only when an attempt failed from the deliverer's side (this
+    // stack's 400 ms timeout, under the load of 200 uploads), and every copy is the same event.
+    await expectCopiesOnlyAfterFailedAttempts(fresh);
     expect(receiver.rejected).toEqual([]);
   }, 180_000);
 });
