@@ -6,7 +6,11 @@
  *
  *   npm run load                               # 200 uploads × 20 parts (≈ 4 GiB through loopback)
  *   npm run load -- --uploads 20 --parts 5     # a small run
+ *   npm run load -- --webhook                  # also with WEBHOOK_URL: a receiver in this process
+ *                                              # counts the events (complete's latency must not move)
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import COS from 'cos-nodejs-sdk-v5';
 import { LOCAL_SECRET_ID, LOCAL_SECRET_KEY } from '../local/cos/defaults.ts';
@@ -19,6 +23,7 @@ const { values } = parseArgs({
     uploads: { type: 'string', default: '200' },
     parts: { type: 'string', default: '20' },
     'part-concurrency': { type: 'string', default: '4' },
+    webhook: { type: 'boolean', default: false },
   },
 });
 const UPLOADS = Number(values.uploads);
@@ -90,7 +95,27 @@ drawProgress();
 const ticker = setInterval(drawProgress, tty ? 500 : 5000);
 ticker.unref();
 
+/** With --webhook: a receiver answering 204 at once, counting deliveries by webhook-id. */
+const hooks = new Map<string, number>();
+const receiver = values.webhook
+  ? await new Promise<ReturnType<typeof createServer>>((resolve) => {
+      const server = createServer((req, res) => {
+        const id = String(req.headers['webhook-id']);
+        hooks.set(id, (hooks.get(id) ?? 0) + 1);
+        req.resume().on('end', () => res.writeHead(204).end());
+      });
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    })
+  : null;
+const webhookEnv: Record<string, string> = receiver
+  ? {
+      WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`,
+      WEBHOOK_SECRET: `whsec_${Buffer.from('load-test-webhook-secret').toString('base64')}`,
+    }
+  : {};
+
 const stack = await stackProcess({
+  ...webhookEnv,
   MIN_PART_BYTES: String(MiB),
   DEFAULT_PART_BYTES: String(MiB),
   SINGLE_PUT_MAX_BYTES: String(MiB),
@@ -161,7 +186,8 @@ const results = await Promise.all(
         return { n, done };
       },
       (e: unknown) => {
-        errors.push(String(e));
+        const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+        errors.push(`${String(e)}${cause ? ` (${cause.code ?? cause.message})` : ''}`);
         return null;
       },
     ),
@@ -191,10 +217,15 @@ for (const r of results) {
     mismatched++;
   progress.verified++;
 }
+// Events are delivered after the fact: give the deliverer a moment to catch up before counting.
+for (const until = Date.now() + 30_000; receiver && hooks.size < UPLOADS - errors.length && Date.now() < until;) {
+  await new Promise((r) => setTimeout(r, 100));
+}
 drawProgress();
 clearInterval(ticker);
 if (tty) process.stderr.write('\n');
 await stack.stop();
+receiver?.close();
 
 const pct = (xs: readonly number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -212,6 +243,11 @@ process.stdout.write(
     notes: [
       `wall ${wallS.toFixed(1)} s, ${((UPLOADS * SIZE) / MiB / wallS).toFixed(0)} MiB/s into the local COS; errors: ${errors.length}; objects not byte-exact: ${mismatched}`,
       'API and emulator run in one child process (as `npm start`), the uploaders in this one; 2-core machine, loopback.',
+      ...(receiver
+        ? [
+            `webhooks on: ${hooks.size} events received for ${UPLOADS - errors.length} uploads, ${[...hooks.values()].filter((n) => n > 1).length} delivered more than once`,
+          ]
+        : ['webhooks off (WEBHOOK_URL unset)']),
     ],
   }),
 );

@@ -57,6 +57,10 @@ const DEPLOY_TIME = {
   ssm: 'resolved-from-ssm-at-deploy-time',
   ref: 'cos-uploads-table',
 };
+/** Stand-ins for params passed as `{{resolve:ssm:...}}`, where the variable has a required form. */
+const DEPLOY_TIME_PARAM: Record<string, string> = {
+  WEBHOOK_SECRET: `whsec_${Buffer.alloc(24).toString('base64')}`,
+};
 /** CloudWatch Logs' only retention values. */
 const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -109,7 +113,9 @@ export async function checkParams(root: string, args: readonly string[] = []): P
       const m = /^\$\{param:([A-Za-z0-9_]+)\}$/.exec(raw);
       if (m) {
         paramOf.set(variable, m[1]!);
-        env[variable] = values.get(m[1]!)?.value ?? '';
+        const value = values.get(m[1]!)?.value ?? '';
+        // A param given as an SSM dynamic reference (the webhook secret) is CloudFormation's to fill in.
+        env[variable] = value.includes('{{resolve:ssm:') ? (DEPLOY_TIME_PARAM[variable] ?? DEPLOY_TIME.ssm) : value;
       } else if (!raw.includes('${')) env[variable] = raw;
     }
   }

@@ -5,6 +5,8 @@
  *   npm run admin -- abort <id>
  *   npm run admin -- sweep [--dry-run] [--older-than 2h] [--cursor C]
  *   npm run admin -- quota-repair <owner>...
+ *   npm run admin -- events [--state failed] [--limit N] [--cursor C] [--all] [--json]
+ *   npm run admin -- redeliver <event id>
  *
  * Talks HTTP to `--api` (else UPLOADS_API_URL, else http://127.0.0.1:8787) with `--token` (else
  * UPLOADS_TOKEN: an admin token, e.g. `npm run token -- --admin`), as the upload CLI does. Exit
@@ -18,6 +20,8 @@ export const USAGE = `usage: npm run admin -- <command> [options] [--api URL] [-
   abort  <upload id>
   sweep  [--dry-run] [--older-than 2h] [--cursor C]
   quota-repair <owner>...   recount owners' quota counters from their uploads
+  events [--state pending|delivered|failed] [--limit N] [--cursor C] [--all] [--json]
+  redeliver <event id>
   --api     API base URL, no /v1 (default $UPLOADS_API_URL, else 127.0.0.1:8787)
   --token   an uploads:admin token (default $UPLOADS_TOKEN; npm run token -- --admin)
   --help    this text
@@ -112,17 +116,39 @@ function client(io: Ctx) {
   };
 }
 
-function table(rows: AdminUpload[]): string {
-  const cols: [string, (u: AdminUpload) => string][] = [
-    ['ID', (u) => u.id],
-    ['OWNER', (u) => u.owner],
-    ['STATE', (u) => u.state],
-    ['STRATEGY', (u) => u.strategy],
-    ['SIZE', (u) => (u.size === null ? '?' : String(u.size))],
-    ['CREATED', (u) => u.createdAt],
-    ['LAST ACTIVITY', (u) => u.lastActivityAt],
-    ['FILE', (u) => u.fileName],
-  ];
+interface AdminEvent {
+  id: string;
+  type: string;
+  uploadId: string;
+  state: string;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  createdAt: string;
+}
+
+const EVENT_COLUMNS: [string, (e: AdminEvent) => string][] = [
+  ['ID', (e) => e.id],
+  ['TYPE', (e) => e.type],
+  ['STATE', (e) => e.state],
+  ['ATTEMPTS', (e) => String(e.attempts)],
+  ['CREATED', (e) => e.createdAt],
+  ['NEXT ATTEMPT', (e) => e.nextAttemptAt ?? '-'],
+  ['LAST ERROR', (e) => e.lastError ?? '-'],
+];
+
+const UPLOAD_COLUMNS: [string, (u: AdminUpload) => string][] = [
+  ['ID', (u) => u.id],
+  ['OWNER', (u) => u.owner],
+  ['STATE', (u) => u.state],
+  ['STRATEGY', (u) => u.strategy],
+  ['SIZE', (u) => (u.size === null ? '?' : String(u.size))],
+  ['CREATED', (u) => u.createdAt],
+  ['LAST ACTIVITY', (u) => u.lastActivityAt],
+  ['FILE', (u) => u.fileName],
+];
+
+function table<T>(rows: T[], cols: [string, (r: T) => string][]): string {
   const cells = [cols.map(([h]) => h), ...rows.map((r) => cols.map(([, f]) => f(r).replace(/[\r\n\t]/g, ' ')))];
   const widths = cols.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
   return cells.map((c) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]!))).join('  ')).join('\n');
@@ -158,7 +184,7 @@ async function list(args: string[], io: Ctx): Promise<void> {
     io.out(`${JSON.stringify({ uploads, nextCursor: cursor }, null, 2)}\n`);
     return;
   }
-  io.out(`${table(uploads)}\n`);
+  io.out(`${table(uploads, UPLOAD_COLUMNS)}\n`);
   io.out(`${uploads.length} upload(s)${cursor ? `; more with --cursor ${cursor}` : ''}\n`);
 }
 
@@ -168,6 +194,48 @@ async function abort(args: string[], io: Ctx): Promise<void> {
   if (!id || extra.length > 0) throw new UsageError('abort needs exactly one upload id');
   await client(io)('DELETE', `/v1/admin/uploads/${encodeURIComponent(id)}`);
   io.out(`${JSON.stringify({ aborted: id })}\n`);
+}
+
+const EVENTS_OPTIONS = {
+  state: { type: 'string' },
+  limit: { type: 'string' },
+  cursor: { type: 'string' },
+  all: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+} as const;
+
+/** The webhook outbox (GET /v1/admin/events), as `list` shows uploads. */
+async function events(args: string[], io: Ctx): Promise<void> {
+  const { values } = parseCommand('events', args, EVENTS_OPTIONS);
+  const call = client(io);
+  const query = new URLSearchParams();
+  if (values.state) query.set('state', values.state);
+  if (values.limit) query.set('limit', values.limit);
+  let cursor = values.cursor ?? null;
+  const found: AdminEvent[] = [];
+  do {
+    if (cursor) query.set('cursor', cursor);
+    const page = await call<{ events: AdminEvent[]; nextCursor: string | null }>('GET', `/v1/admin/events?${query}`);
+    found.push(...page.events);
+    cursor = page.nextCursor;
+  } while (values.all && cursor);
+  if (values.json) {
+    io.out(`${JSON.stringify({ events: found, nextCursor: cursor }, null, 2)}\n`);
+    return;
+  }
+  io.out(`${table(found, EVENT_COLUMNS)}\n`);
+  io.out(`${found.length} event(s)${cursor ? `; more with --cursor ${cursor}` : ''}\n`);
+}
+
+async function redeliver(args: string[], io: Ctx): Promise<void> {
+  const { positionals } = parseCommand('redeliver', args, {}, true);
+  const [id, ...extra] = positionals;
+  if (!id || extra.length > 0) throw new UsageError('redeliver needs exactly one event id');
+  const answer = await client(io)<{ event: AdminEvent }>(
+    'POST',
+    `/v1/admin/events/${encodeURIComponent(id)}/redeliver`,
+  );
+  io.out(`${JSON.stringify({ redelivered: answer.event.id, state: answer.event.state })}\n`);
 }
 
 const SWEEP_OPTIONS = {
@@ -273,6 +341,8 @@ const COMMANDS: Record<string, (args: string[], io: Ctx) => Promise<void>> = {
   abort,
   sweep: sweepCmd,
   'quota-repair': quotaRepair,
+  events,
+  redeliver,
 };
 
 /** Runs one command; returns the exit code. */
@@ -286,7 +356,7 @@ export async function runAdminCli(argv: string[], io: Io): Promise<number> {
     const [name, ...args] = rest;
     const command = name && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (!command) {
-      io.err(`${name ? `unknown command '${name}': list, abort or sweep\n` : ''}${USAGE}\n`);
+      io.err(`${name ? `unknown command '${name}': list, abort, sweep, events or redeliver\n` : ''}${USAGE}\n`);
       return 2;
     }
     await command(args, { ...io, target });

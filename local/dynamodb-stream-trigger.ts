@@ -23,12 +23,15 @@ import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEven
 import { handler as completeWorker } from '../functions/complete-worker.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import completionFilter from '../shared/store/completion-stream-filter.json' with { type: 'json' };
+import eventFilters from '../shared/store/event-stream-filter.json' with { type: 'json' };
 import { type FilterPattern, matchesEventFilter } from './lambda-event-filter.ts';
 
 /** serverless.yml's complete-worker stream event uses the same numbers (test/deploy checks). */
 export const STREAM_BATCH_SIZE = 10;
 export const STREAM_MAX_RETRIES = 5;
 export const COMPLETION_FILTER: FilterPattern = completionFilter;
+/** deliver-events' filters (serverless.yml lists both, which Lambda ORs). */
+export const EVENT_FILTERS: readonly FilterPattern[] = [eventFilters.terminal, eventFilters.created];
 
 export type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse | void>;
 
@@ -38,6 +41,14 @@ export interface StreamTriggerOptions {
   table: string;
   /** Default: the complete-worker Lambda handler. */
   handler?: StreamHandler;
+  /** Records matching any of these reach the handler (Lambda ORs a mapping's patterns). Default: the completion filter. */
+  filters?: readonly FilterPattern[];
+  /**
+   * Where a fresh poller starts on the open shards. Default LATEST (serverless.yml's complete-worker).
+   * TRIM_HORIZON reads the 24 h the stream keeps: what a Lambda mapping's checkpoint gives across
+   * restarts, this poller (which keeps none) gets by reading again, for a handler that de-duplicates.
+   */
+  startAt?: 'LATEST' | 'TRIM_HORIZON';
   /** Wait between GetRecords calls on a shard that had nothing. Default 100 ms. */
   pollMs?: number;
   /** First retry after this, doubling each time. Default 200 ms. */
@@ -91,6 +102,7 @@ export async function startDynamoDbStreamTrigger(opts: StreamTriggerOptions): Pr
   const db = new DynamoDBClient(config);
   const streams = new DynamoDBStreamsClient(config);
   const handler: StreamHandler = opts.handler ?? completeWorker;
+  const filters = opts.filters ?? [COMPLETION_FILTER];
   const pollMs = opts.pollMs ?? 100;
   const retryDelayMs = opts.retryDelayMs ?? 200;
   const log = (opts.log ?? createLogger()).child({ component: 'stream-trigger', table: opts.table });
@@ -104,10 +116,11 @@ export async function startDynamoDbStreamTrigger(opts: StreamTriggerOptions): Pr
       throw new Error(`stream trigger: table ${opts.table} has no stream (ensureTable enables it)`);
     }
     streamArn = Table.LatestStreamArn;
-    // Closed shards hold only history; open ones are read from their end, as LATEST does.
+    // Closed shards hold only history (read only from TRIM_HORIZON); open ones from their end, as LATEST does.
     for (const s of await listShards(streams, streamArn)) {
       const closed = s.SequenceNumberRange?.EndingSequenceNumber !== undefined;
-      shards.set(s.ShardId!, reader(s, closed ? 'TRIM_HORIZON' : 'LATEST', closed));
+      const startAt = opts.startAt ?? 'LATEST';
+      shards.set(s.ShardId!, reader(s, closed ? 'TRIM_HORIZON' : startAt, closed && startAt === 'LATEST'));
     }
     // LATEST means "after the last record when the iterator is made": make them now, not at the first poll.
     for (const s of shards.values()) if (!s.done) s.iterator = await iteratorFor(streams, streamArn, s);
@@ -178,7 +191,7 @@ export async function startDynamoDbStreamTrigger(opts: StreamTriggerOptions): Pr
     const byKey = new Map<string, DynamoDBRecord[]>();
     for (const r of records) {
       const record = toLambdaRecord(r, streamArn);
-      if (!matchesEventFilter(COMPLETION_FILTER, record)) continue;
+      if (!filters.some((f) => matchesEventFilter(f, record))) continue;
       const key = JSON.stringify(record.dynamodb?.Keys ?? null);
       byKey.set(key, [...(byKey.get(key) ?? []), record]);
     }

@@ -28,6 +28,8 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: 'POST', path: '/v1/admin/quota-repair', fn: 'admin-quota-repair' },
   { method: 'POST', path: '/v1/uploads/{id}/credentials', fn: 'credentials' },
   { method: 'POST', path: '/v1/uploads/{id}/download-url', fn: 'download-url' },
+  { method: 'GET', path: '/v1/admin/events', fn: 'admin-list-events' },
+  { method: 'POST', path: '/v1/admin/events/{id}/redeliver', fn: 'admin-redeliver-event' },
 ];
 
 export interface Matched {

@@ -10,14 +10,18 @@ import { fileTypeDetector } from '../shared/content/file-type-detector.ts';
 import { installRuntime } from '../shared/runtime/current.ts';
 import { systemClock } from '../shared/runtime/ids.ts';
 import { createRuntime, type Runtime } from '../shared/runtime/runtime.ts';
+import { startWebhookPoller, type WebhookPoller } from '../shared/runtime/in-process-webhooks.ts';
 import { storeFrom } from '../shared/runtime/store-from.ts';
+import { webhookDeps, type WebhookTuning } from '../shared/runtime/webhook-deps.ts';
 import { configuredIssuer } from '../shared/sts/configured-issuer.ts';
 import { type StaticAsset, startApiServer } from './api-server.ts';
 import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_SECRET_ID, LOCAL_SECRET_KEY } from './cos/defaults.ts';
 import { type CosEmulator, startCosEmulator } from './cos/server.ts';
 import { LOCAL_JWT_SECRET, mintToken } from './dev-auth.ts';
+import { handler as deliverEvents } from '../functions/deliver-events.ts';
 import {
   type DynamoDbStreamTrigger,
+  EVENT_FILTERS,
   type StreamTriggerOptions,
   startDynamoDbStreamTrigger,
 } from './dynamodb-stream-trigger.ts';
@@ -44,6 +48,8 @@ export interface LocalStackOptions {
   worker?: Partial<WorkerTuning>;
   /** DynamoDB only: the stream trigger's handler and timing (tests crash a worker through it). */
   streamTrigger?: Pick<StreamTriggerOptions, 'handler' | 'pollMs' | 'retryDelayMs'>;
+  /** Webhooks: the attempt timeout and retry schedule in ms, how often the outbox is polled, and (DynamoDB) the events' stream handler. */
+  webhooks?: Partial<WebhookTuning> & { pollMs?: number; handler?: StreamTriggerOptions['handler'] };
 }
 
 export interface LocalStack {
@@ -60,6 +66,8 @@ export interface LocalStack {
   deps: CoreDeps;
   /** DynamoDB Local: what starts completion workers (null on SQLite, which runs them in-process). */
   streamTrigger: DynamoDbStreamTrigger | null;
+  /** With WEBHOOK_URL on DynamoDB Local: what feeds deliver-events from the stream. */
+  eventTrigger: DynamoDbStreamTrigger | null;
   token(sub: string, opts?: { admin?: boolean; expiresIn?: string }): Promise<string>;
   close(): Promise<void>;
 }
@@ -111,7 +119,16 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   // on DynamoDB the table's stream starts them, as in AWS (the trigger below).
   const issuer: CredentialIssuer = configuredIssuer(config, clock, log);
   const detector = fileTypeDetector();
-  const runtime = createRuntime(config, { store, storage, issuer, detector, clock, log, worker: opts.worker });
+  const runtime = createRuntime(config, {
+    store,
+    storage,
+    issuer,
+    detector,
+    clock,
+    log,
+    worker: opts.worker,
+    webhooks: opts.webhooks,
+  });
   installRuntime(runtime);
   const deps: CoreDeps = { ...(await runtime.coreDeps({ fn: 'local', requestId: 'local' })), issuer };
   const streamTrigger =
@@ -123,6 +140,30 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
           ...opts.streamTrigger,
         })
       : null;
+  // Webhooks: on SQLite the transitions write the outbox and this poller delivers it; on DynamoDB
+  // the stream feeds deliver-events (from the horizon: this poller keeps no checkpoint, the EVENT
+  // items de-duplicate) and the poller is the retry schedule (functions/deliver-due-events.ts).
+  const webhooks = webhookDeps(config, {
+    events: store.events,
+    clock,
+    log: log.child({ fn: 'deliver-events' }),
+    tuning: opts.webhooks,
+  });
+  const eventTrigger =
+    webhooks && config.UPLOADS_STORE === 'dynamodb' && config.DYNAMODB_ENDPOINT
+      ? await startDynamoDbStreamTrigger({
+          endpoint: config.DYNAMODB_ENDPOINT,
+          table: config.UPLOADS_TABLE,
+          log,
+          handler: opts.webhooks?.handler ?? deliverEvents,
+          filters: EVENT_FILTERS,
+          startAt: 'TRIM_HORIZON',
+          pollMs: opts.streamTrigger?.pollMs,
+        })
+      : null;
+  const poller: WebhookPoller | null = webhooks
+    ? startWebhookPoller(webhooks, { pollMs: opts.webhooks?.pollMs })
+    : null;
 
   const api = await startApiServer({
     port: opts.port ?? Number(base.PORT ?? 8787),
@@ -140,6 +181,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     runtime,
     deps,
     streamTrigger,
+    eventTrigger,
     token: (sub, t = {}) =>
       mintToken({
         secret: config.AUTH_JWT_SECRET ?? LOCAL_JWT_SECRET,
@@ -151,6 +193,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     close: async () => {
       await api.close();
       await streamTrigger?.close();
+      await eventTrigger?.close();
+      await poller?.close();
       installRuntime(undefined);
       await runtime.close();
       await emulator.close();

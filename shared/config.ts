@@ -9,6 +9,8 @@ import {
 import { COS_STORAGE_CLASSES, DEFAULT_STORAGE_CLASS } from './core/object-headers.ts';
 import { uploadProfilesVariable } from './config-profiles.ts';
 import { profileProblems } from './core/profiles.ts';
+import { DEFAULT_EVENT_TYPES } from './core/webhook-events.ts';
+import { EVENT_TYPES, type EventType } from './ports.ts';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -106,6 +108,34 @@ export const configSchema = z
       ),
       false,
     ),
+    // Webhooks (docs/webhooks.md): unset WEBHOOK_URL = no events are recorded or sent.
+    WEBHOOK_URL: z.optional(z.url()),
+    WEBHOOK_SECRET: z.optional(
+      z.string().check(
+        z.regex(/^whsec_(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'must be whsec_<base64>'),
+        z.refine((s) => s.length >= 'whsec_'.length + 24, 'must hold at least 16 bytes after whsec_'),
+      ),
+    ),
+    WEBHOOK_EVENTS: z._default(
+      z.pipe(
+        z.string(),
+        z.transform((s, ctx) => {
+          const names = s.split(',').map((n) => n.trim());
+          const unknown = names.filter((n) => !EVENT_TYPES.includes(n as EventType));
+          if (unknown.length > 0 || names.length === 0) {
+            ctx.issues.push({
+              code: 'custom',
+              input: s,
+              message: `must be a comma-separated list of ${EVENT_TYPES.join(', ')} (unknown: ${unknown.join(', ') || '(empty)'})`,
+            });
+          }
+          return [...new Set(names)] as EventType[];
+        }),
+      ),
+      [...DEFAULT_EVENT_TYPES],
+    ),
+    WEBHOOK_MAX_AGE_SECONDS: int(86_400, 60, 7 * 86_400),
+    WEBHOOK_RETRY_BASE_SECONDS: int(5, 1, 3600),
     LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
   })
   .check(
@@ -143,6 +173,11 @@ export const configSchema = z
           ctx.addIssue({ code: 'custom', path: ['UPLOAD_PROFILES', name, p.field], message: p.message });
         }
       }
+      const webhook = c.WEBHOOK_URL ? webhookUrlProblem(c.WEBHOOK_URL) : null;
+      if (webhook) ctx.addIssue({ code: 'custom', path: ['WEBHOOK_URL'], message: webhook });
+      if (c.WEBHOOK_URL && !c.WEBHOOK_SECRET) {
+        ctx.addIssue({ code: 'custom', path: ['WEBHOOK_SECRET'], message: 'is required with WEBHOOK_URL' });
+      }
       const pathStyle = c.COS_ENDPOINT ? pathStyleProblem(c.COS_ENDPOINT) : null;
       if (pathStyle) ctx.addIssue({ code: 'custom', path: ['COS_ENDPOINT'], message: pathStyle });
     }),
@@ -168,6 +203,23 @@ function pathStyleProblem(endpoint: string): string | null {
   if (url.pathname.replace(/\/+$/, '') === '' || LOOPBACK_HOST.test(url.hostname)) return null;
   return 'a path-style endpoint (with a path) works only on a loopback host: use the virtual-hosted https://<bucket>.cos.<region>.myqcloud.com';
 }
+
+/** Events leave the network in the clear otherwise: https, except to a receiver on this machine. */
+function webhookUrlProblem(u: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(u);
+  } catch {
+    return null; // the url() check already names it
+  }
+  if (url.protocol === 'https:') return null;
+  if (url.protocol === 'http:' && LOOPBACK_HOST.test(url.hostname)) return null;
+  return 'must be https (http only on a loopback host)';
+}
+
+/** The events this configuration records and sends: none without WEBHOOK_URL. */
+export const recordedEvents = (c: Pick<Config, 'WEBHOOK_URL' | 'WEBHOOK_EVENTS'>): readonly EventType[] =>
+  c.WEBHOOK_URL ? c.WEBHOOK_EVENTS : [];
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

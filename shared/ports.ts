@@ -293,6 +293,8 @@ export interface UploadStore {
   listOpenExpired(now: string, limit: number, cursor?: string): Promise<Page<UploadRecord>>;
   /** Releases the connection (SQLite's file, DynamoDB's client and sockets); idempotent, nothing is called after it. */
   close(): Promise<void>;
+  /** The webhook outbox in the same database (webhook-events.ts says which transitions record one). */
+  readonly events: EventStore;
 }
 
 export interface StoredPart {
@@ -481,4 +483,60 @@ export interface ContentDetector {
 export interface IdSource {
   /** `upl_` + ≥128 bits of randomness, URL-safe. */
   uploadId(): string;
+}
+
+/** Webhook events (docs/webhooks.md), in the order an upload can reach them. */
+export const EVENT_TYPES = ['upload.created', 'upload.completed', 'upload.aborted', 'upload.expired'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+export const EVENT_STATES = ['pending', 'delivered', 'failed'] as const;
+export type EventState = (typeof EVENT_STATES)[number];
+
+/** One event of the outbox: what was recorded with the state change, and how its delivery went. */
+export interface WebhookEvent {
+  /** The `webhook-id`: derived from the upload and the event type, so every retry (and every copy) has it. */
+  id: string;
+  type: EventType;
+  uploadId: string;
+  /** The upload as the state change wrote it (the body's `data.upload` is built from it). */
+  upload: UploadRecord;
+  state: EventState;
+  attempts: number;
+  /** When the next attempt is due (ISO); null once delivered or failed. */
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+/** Fields a delivery writes on an event. */
+export type EventPatch = Partial<
+  Pick<WebhookEvent, 'state' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'deliveredAt'>
+>;
+
+/**
+ * The outbox. It lives in the uploads' own database: on SQLite the upload store writes the row in
+ * the transition's transaction; on DynamoDB the delivery function writes it from the table's stream.
+ */
+export interface EventStore {
+  /** Inserts the event unless one with its id exists (false then): the de-duplication of stream copies. */
+  record(event: WebhookEvent): Promise<boolean>;
+  get(id: string): Promise<WebhookEvent | null>;
+  /**
+   * Conditional update: applied only while the event's state and attempt count are still `expected`,
+   * so two deliverers never both claim one attempt. The updated event, or null when it lost.
+   */
+  update(
+    id: string,
+    expected: { state: EventState; attempts: number },
+    patch: EventPatch,
+  ): Promise<WebhookEvent | null>;
+  /** Pending events with `nextAttemptAt <= now`, earliest first. */
+  listDue(now: string, limit: number): Promise<WebhookEvent[]>;
+  /** Admin listing, newest first. */
+  list(filter: { state?: EventState; limit: number; cursor?: string }): Promise<Page<WebhookEvent>>;
+}
+
+/** One POST of a signed event; throws (with a short reason) on anything but a 2xx in time. */
+export interface WebhookSender {
+  send(message: { id: string; timestamp: Date; body: string }): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../core/list-uploads.ts';
 import { parseSweepCursor } from '../core/sweep-cursor.ts';
 import * as z from '../zod.ts';
-import { UPLOAD_STATES } from '../ports.ts';
+import { EVENT_STATES, EVENT_TYPES, UPLOAD_STATES } from '../ports.ts';
 import { uploadObject } from './schemas.ts';
 
 /** The admin routes' shapes (docs/API.md, Admin), next to the public ones in schemas.ts. */
@@ -79,3 +79,36 @@ export const quotaRepairResponse = z.object({
   corrected: z.array(z.object({ profile: counterName, was: z.number(), now: z.number() })),
   skipped: z.array(z.object({ profile: counterName })),
 });
+
+/** GET /v1/admin/events (docs/API.md, Events): the webhook outbox, newest first. */
+export const adminEventsQuery = z.strictObject({
+  state: z.optional(z.enum(EVENT_STATES)),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(MAX_LIST_LIMIT)), DEFAULT_LIST_LIMIT),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
+});
+
+/** `evt_<upload id>_<event>` (core/webhook-events.ts), checked loosely: an unknown one is a 404. */
+export const EVENT_ID_PATTERN = /^evt_[A-Za-z0-9_-]{1,200}$/;
+export const eventIdParams = z.strictObject({
+  id: z.string().check(z.regex(EVENT_ID_PATTERN, 'must be an event id (evt_...)')),
+});
+
+export const adminEventObject = z.object({
+  id: z.string().check(z.describe('the webhook-id every attempt carries')),
+  type: z.enum(EVENT_TYPES),
+  uploadId: z.string(),
+  state: z.enum(EVENT_STATES),
+  attempts: z.number().check(z.int(), z.gte(0)),
+  nextAttemptAt: z.nullable(z.iso.datetime()),
+  lastError: z.nullable(z.string()),
+  createdAt: z.iso.datetime(),
+  deliveredAt: z.nullable(z.iso.datetime()),
+});
+export type AdminEvent = z.output<typeof adminEventObject>;
+
+export const adminEventsResponse = z.object({
+  events: z.array(adminEventObject),
+  nextCursor: z.nullable(z.string()),
+});
+
+export const redeliverResponse = z.object({ event: adminEventObject });

@@ -26,8 +26,8 @@ export interface Operation {
   summary: string;
   /** As the function's route() spec says; it decides 401 and 403. */
   auth: 'none' | 'user' | 'admin';
-  params?: typeof s.uploadIdParams;
-  query?: typeof a.adminListQuery;
+  params?: typeof s.uploadIdParams | typeof a.eventIdParams;
+  query?: typeof a.adminListQuery | typeof a.adminEventsQuery;
   /** What the function validates the body with (an optional schema: the body may be left out). */
   body?: z.ZodMiniType;
   success: Readonly<Record<number, SuccessResponse>>;
@@ -303,6 +303,26 @@ export const OPERATIONS: readonly Operation[] = [
     body: a.quotaRepairBody,
     success: { 200: ok(a.quotaRepairResponse) },
     errors: ['STORE_UNAVAILABLE'],
+  },
+  {
+    operationId: 'adminListEvents',
+    method: 'get',
+    path: '/v1/admin/events',
+    summary: 'List webhook events and their delivery (admin)',
+    auth: 'admin',
+    query: a.adminEventsQuery,
+    success: { 200: ok(a.adminEventsResponse) },
+    errors: ['STORE_UNAVAILABLE'],
+  },
+  {
+    operationId: 'adminRedeliverEvent',
+    method: 'post',
+    path: '/v1/admin/events/{id}/redeliver',
+    summary: 'Queue a webhook event again, due now (admin)',
+    auth: 'admin',
+    params: a.eventIdParams,
+    success: { 202: ok(a.redeliverResponse, 'queued: the deliverer sends it') },
+    errors: ['NOT_FOUND', 'STORE_UNAVAILABLE'],
   },
 ];
 

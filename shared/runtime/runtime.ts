@@ -17,6 +17,7 @@ import type {
 import { randomIds, systemClock } from './ids.ts';
 import { inProcessCompletions, type InProcessCompletions, streamTriggered } from './in-process-completions.ts';
 import { memoUntilFailure } from './memo-until-failure.ts';
+import type { WebhookTuning } from './webhook-deps.ts';
 
 /**
  * How the runtime gets an adapter: built on first use from the configuration. A Lambda entry passes
@@ -39,6 +40,8 @@ export interface RuntimeParts {
   /** Default: in-process workers for SQLite (no stream), nothing for DynamoDB (its stream starts them). */
   completions?: CompletionTrigger;
   worker?: Partial<WorkerTuning>;
+  /** Webhook delivery's timeout and schedule (tests shorten them; default: 10 s and the configuration). */
+  webhooks?: Partial<WebhookTuning>;
 }
 
 /** Who is asking: the function and its request (or Lambda invocation) id, on every log line. */
@@ -58,6 +61,7 @@ export interface Runtime {
   readonly limits: Limits;
   readonly clock: Clock;
   readonly log: Logger;
+  readonly webhookTuning: Partial<WebhookTuning> | undefined;
   /** Deps for a use case that never calls COS. */
   storeDeps(scope: Scope): Promise<StoreDeps>;
   /** Deps for one that does; a function without the COS loader gets a 500 that says so. */
@@ -207,6 +211,7 @@ function build(config: Config, parts: RuntimeParts, log: Logger, slots: Slots, o
     limits,
     clock,
     log,
+    webhookTuning: parts.webhooks,
     storeDeps: base,
     coreDeps,
     issuerDeps: async (scope) => {

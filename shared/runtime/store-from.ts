@@ -1,4 +1,4 @@
-import type { Config } from '../config.ts';
+import { type Config, recordedEvents } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { UploadStore } from '../ports.ts';
 
@@ -6,7 +6,7 @@ import type { UploadStore } from '../ports.ts';
 export async function storeFrom(c: Config, log?: Logger): Promise<UploadStore> {
   if (c.UPLOADS_STORE === 'sqlite') {
     const { openSqliteStore } = await import('../store/sqlite-store.ts');
-    return openSqliteStore(c.DATA_DIR);
+    return openSqliteStore(c.DATA_DIR, recordedEvents(c));
   }
   const { createDynamoDbStore, ensureTable } = await import('../store/dynamodb-store.ts');
   // The SDK's own retries, one line each (the request being served is on it: log-context.ts).

@@ -85,6 +85,20 @@ export const isKeyFree =
  */
 export const isOwnUnfinishedClaim = '#claim = :claim AND attribute_not_exists(#status)';
 
+/**
+ * A webhook event is recorded once: two copies of one stream record (Lambda delivers at least
+ * once), or the stream's delivery racing its own retry — the first put wins, the second learns
+ * it holds a copy and sends nothing.
+ */
+export const isNewEvent = 'attribute_not_exists(pk)';
+
+/**
+ * A webhook delivery writes only over what it read: two deliverers claiming one attempt (the
+ * stream's and the schedule's), or an attempt's result landing after an admin's redelivery — the
+ * write made on a stale read loses.
+ */
+export const isEventAsRead = 'attribute_exists(pk) AND #state = :expState AND #attempts = :expAttempts';
+
 export const all = (...parts: string[]) => parts.join(' AND ');
 
 export const conditionNames = { '#state': 'state', '#expiresAt': 'expiresAt' } as const;

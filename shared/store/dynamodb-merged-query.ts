@@ -26,6 +26,8 @@ export interface MergedQuery {
   filter?: { expression: string; names: Record<string, string>; values: Record<string, unknown> };
   limit: number;
   cursor?: string;
+  /** The table key of the item an index entry names (default: the upload's META item). */
+  tableKey?: (id: string) => Record<string, string>;
 }
 
 type Position = 0 | 1 | string;
@@ -107,7 +109,8 @@ async function fetchStream(db: TableClient, q: MergedQuery, stream: number, pos:
 
 /** An index's ExclusiveStartKey needs the table key too; both follow from the sort key. */
 function startKey(q: MergedQuery, pk: string, sk: string): Record<string, string> {
-  return { [q.pkAttr]: pk, [q.skAttr]: sk, pk: uploadPk(idFromTimeSk(sk)), sk: META };
+  const id = idFromTimeSk(sk);
+  return { [q.pkAttr]: pk, [q.skAttr]: sk, ...(q.tableKey ? q.tableKey(id) : { pk: uploadPk(id), sk: META }) };
 }
 
 function skOf(item: Item, attr: string): string {

@@ -27,6 +27,7 @@ import {
   sizeUnfixedOrSame,
 } from './dynamodb-conditions.ts';
 import { claimKey, finishAction, releaseKey } from './dynamodb-idempotency.ts';
+import { DynamoDbEventStore } from './dynamodb-events.ts';
 import { fromItem, toItem } from './dynamodb-item.ts';
 import { activityIndexStale, contentOwnerPrefix, contentPk, INDEX, META, timeSk, uploadPk } from './dynamodb-keys.ts';
 import { listExpired, listInactive, listUploads } from './dynamodb-listings.ts';
@@ -63,6 +64,8 @@ export interface DynamoDbUploadStoreOptions {
 export class DynamoDbUploadStore implements UploadStore {
   readonly client: DynamoDBClient;
   readonly #db: TableClient;
+  /** The webhook outbox: EVENT items on the same table, written from its stream (dynamodb-events.ts). */
+  readonly events: DynamoDbEventStore;
   #closed = false;
 
   constructor(opts: DynamoDbUploadStoreOptions) {
@@ -70,6 +73,7 @@ export class DynamoDbUploadStore implements UploadStore {
     if (opts.log) logRetries(opts.client, opts.log);
     const doc = DynamoDBDocumentClient.from(opts.client, { marshallOptions: { removeUndefinedValues: true } });
     this.#db = new TableClient(doc, opts.table, { log: opts.log, batchGetRetry: opts.batchGetRetry });
+    this.events = new DynamoDbEventStore(this.#db);
   }
 
   /** Destroys the client (its sockets); safe to call twice. */

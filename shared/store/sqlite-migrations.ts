@@ -97,4 +97,25 @@ export const sqliteMigrations: readonly string[] = [
   `
   ALTER TABLE uploads ADD COLUMN compose_sources TEXT;
   `,
+  // The webhook outbox: a row per event, written in the transaction of the state change it
+  // reports (sqlite-store.ts), so a crash can delay an event but never lose it.
+  `
+  CREATE TABLE events (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    upload_id TEXT NOT NULL,
+    upload TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at TEXT,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    delivered_at TEXT
+  );
+  -- the deliverer's due-time scan (pending only: delivered and failed rows have no next attempt)
+  CREATE INDEX events_due ON events (next_attempt_at, id) WHERE state = 'pending';
+  -- admin listing, newest first, by state or not
+  CREATE INDEX events_state_created ON events (state, created_at, id);
+  CREATE INDEX events_created ON events (created_at, id);
+  `,
 ];

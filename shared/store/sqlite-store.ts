@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue } from 'node:sqlite';
 import { storeUnavailable } from '../errors.ts';
 import * as z from '../zod.ts';
+import { eventTypeFor, newEvent } from '../core/webhook-events.ts';
 import type {
   ContentKey,
+  EventType,
   IdempotencyClaim,
   IdempotencyFinish,
   IdempotencyRecord,
@@ -20,6 +22,7 @@ import type {
 } from '../ports.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { claimKey, finishKey, releaseKey } from './sqlite-idempotency.ts';
+import { eventValues, INSERT_EVENT_SQL, SqliteEventStore } from './sqlite-events.ts';
 import { sqliteMigrations } from './sqlite-migrations.ts';
 import { fromRow, insertSql, patchAssignments, toRowValues } from './sqlite-row.ts';
 import { assertLimit, assertPartNumbers } from './validate.ts';
@@ -49,6 +52,8 @@ export interface SqliteUploadStoreOptions {
   path: string;
   /** How long a statement waits for another connection's lock before STORE_UNAVAILABLE. Default 5 s. */
   busyTimeoutMs?: number;
+  /** Webhook events to record in the outbox with the state changes they report (none when absent). */
+  events?: readonly EventType[];
 }
 
 /**
@@ -59,8 +64,11 @@ export interface SqliteUploadStoreOptions {
  */
 export class SqliteUploadStore implements UploadStore {
   readonly #db: DatabaseSync;
+  readonly #recorded: readonly EventType[];
+  readonly events: SqliteEventStore;
 
   constructor(opts: SqliteUploadStoreOptions) {
+    this.#recorded = opts.events ?? [];
     const busyTimeoutMs = opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
     if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
       throw new TypeError(`busyTimeoutMs must be a non-negative integer, got ${busyTimeoutMs}`);
@@ -74,6 +82,7 @@ export class SqliteUploadStore implements UploadStore {
       this.#db.exec('PRAGMA synchronous = NORMAL');
       this.#db.exec('PRAGMA foreign_keys = ON');
       this.#migrate();
+      this.events = new SqliteEventStore(this.#db, (fn) => this.#guard(fn));
     } catch (e) {
       this.#db.close();
       throw translateSqliteError(e);
@@ -144,9 +153,21 @@ export class SqliteUploadStore implements UploadStore {
         }
         // Same transaction: the key's response exists exactly when the upload does.
         if (idempotency) finishKey(this.#db, idempotency);
+        this.#recordEvent(upload, true);
         return true;
       }),
     );
+  }
+
+  /** The event a write entering `state` reports: `upload.created` only for the insert (re-entering `open` is no creation). */
+  #eventOf(state: UploadState, inserting: boolean) {
+    return state === 'open' && !inserting ? null : eventTypeFor(state, this.#recorded);
+  }
+
+  /** The outbox row of the state `upload` just entered, in the caller's transaction (a no-op if not recorded). */
+  #recordEvent(upload: UploadRecord, inserting: boolean): void {
+    const type = this.#eventOf(upload.state, inserting);
+    if (type) this.#db.prepare(INSERT_EVENT_SQL).run(...eventValues(newEvent(type, upload)));
   }
 
   /** `profile` undefined: all the owner's open uploads; null or a name: those with that profile. */
@@ -189,13 +210,23 @@ export class SqliteUploadStore implements UploadStore {
         where.push('(lease_until IS NULL OR lease_until < ?)');
         whereValues.push(t.leaseFreeAt);
       }
-      const row = this.#db
-        .prepare(
-          `UPDATE uploads SET state = ?, updated_at = ?${patch.sql.map((s) => `, ${s}`).join('')}
-           WHERE ${where.join(' AND ')} RETURNING *`,
-        )
-        .get(t.to, t.at, ...patch.values, ...whereValues);
-      return row ? fromRow(row) : null;
+      const update = () => {
+        const row = this.#db
+          .prepare(
+            `UPDATE uploads SET state = ?, updated_at = ?${patch.sql.map((s) => `, ${s}`).join('')}
+             WHERE ${where.join(' AND ')} RETURNING *`,
+          )
+          .get(t.to, t.at, ...patch.values, ...whereValues);
+        return row ? fromRow(row) : null;
+      };
+      // A state that reports an event: the row and its outbox row commit together or not at all,
+      // and a transition whose condition failed records nothing.
+      if (!this.#eventOf(t.to, false)) return update();
+      return this.#inTransaction(() => {
+        const updated = update();
+        if (updated) this.#recordEvent(updated, false);
+        return updated;
+      });
     });
   }
 
@@ -339,7 +370,7 @@ export class SqliteUploadStore implements UploadStore {
 }
 
 /** The local runtime's store: `<dataDir>/uploads.sqlite`, creating the directory if needed. */
-export function openSqliteStore(dataDir: string): SqliteUploadStore {
+export function openSqliteStore(dataDir: string, events?: readonly EventType[]): SqliteUploadStore {
   mkdirSync(dataDir, { recursive: true });
-  return new SqliteUploadStore({ path: join(dataDir, 'uploads.sqlite') });
+  return new SqliteUploadStore({ path: join(dataDir, 'uploads.sqlite'), events });
 }

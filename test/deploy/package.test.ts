@@ -6,7 +6,12 @@ import { functionNames, ZIP_BUDGET_BYTES } from '../../build/bundle.ts';
 import { packageService } from '../../build/package.ts';
 import { LOCAL_SECRET_ID, LOCAL_SECRET_KEY } from '../../local/cos/defaults.ts';
 import { LOCAL_JWT_SECRET } from '../../local/dev-auth.ts';
-import { COMPLETION_FILTER, STREAM_BATCH_SIZE, STREAM_MAX_RETRIES } from '../../local/dynamodb-stream-trigger.ts';
+import {
+  COMPLETION_FILTER,
+  EVENT_FILTERS,
+  STREAM_BATCH_SIZE,
+  STREAM_MAX_RETRIES,
+} from '../../local/dynamodb-stream-trigger.ts';
 import { type FilterPattern, matchesEventFilter } from '../../local/lambda-event-filter.ts';
 import { ROUTES } from '../../local/routes.ts';
 import { type Config, configSchema, parseConfig } from '../../shared/config.ts';
@@ -53,6 +58,27 @@ const ROUTED = new Set([...ROUTES.map((r) => r.fn as string), 'not-found']);
 const TABLE_ARN = { 'Fn::GetAtt': ['UploadsTable', 'Arn'] };
 const STREAM_ARN = { 'Fn::GetAtt': ['UploadsTable', 'StreamArn'] };
 const FAILURES_ARN = { 'Fn::GetAtt': ['CompleteWorkerFailures', 'Arn'] };
+const EVENT_FAILURES_ARN = { 'Fn::GetAtt': ['DeliverEventsFailures', 'Arn'] };
+interface Mapping {
+  EventSourceArn: unknown;
+  FunctionName: unknown;
+  StartingPosition: string;
+  BatchSize: number;
+  ParallelizationFactor: number;
+  MaximumRetryAttempts: number;
+  BisectBatchOnFunctionError: boolean;
+  FunctionResponseTypes: string[];
+  DestinationConfig: { OnFailure: { Destination: unknown } };
+  FilterCriteria: { Filters: { Pattern: string }[] };
+}
+/** The stream's event source mapping of one function. */
+const mappingOf = (fn: string): Mapping => {
+  const found = ofType(template, 'AWS::Lambda::EventSourceMapping')
+    .map(([, r]) => r.Properties as unknown as Mapping)
+    .filter((m) => fnOf(getAttTarget(m.FunctionName)) === fn);
+  expect(found, `${fn}'s stream mappings`).toHaveLength(1);
+  return found[0]!;
+};
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'package-test-'));
@@ -98,9 +124,17 @@ describe('serverless.yml → CloudFormation (osls package, offline)', () => {
       if (ROUTED.has(name)) expect(fn.Properties.Timeout, name).toBeLessThanOrEqual(29);
     }
     expect(timeout('complete-upload')).toBe(29);
-    // Behind no route: the scheduled sweep, and the stream's completion worker (a merge takes minutes).
-    expect(files.filter((f) => !ROUTED.has(f))).toEqual(['complete-worker', 'sweep-schedule']);
+    // Behind no route: the scheduled sweep, the stream's completion worker (a merge takes minutes),
+    // and the webhook deliverers (the stream's, and the retry schedule's).
+    expect(files.filter((f) => !ROUTED.has(f)).sort()).toEqual([
+      'complete-worker',
+      'deliver-due-events',
+      'deliver-events',
+      'sweep-schedule',
+    ]);
     expect(timeout('sweep-schedule')).toBe(300);
+    expect(timeout('deliver-events')).toBe(60);
+    expect(timeout('deliver-due-events')).toBe(120);
     expect(timeout('complete-worker')).toBe(900);
   });
 
@@ -129,38 +163,28 @@ describe('serverless.yml → CloudFormation (osls package, offline)', () => {
     expect(cors.AllowCredentials).toBeUndefined();
   });
 
-  it('runs the sweep hourly', () => {
-    const rules = ofType(template, 'AWS::Events::Rule');
-    expect(rules).toHaveLength(1);
-    const rule = rules[0]![1].Properties as { ScheduleExpression: string; State: string; Targets: { Arn: unknown }[] };
-    expect(rule.ScheduleExpression).toBe('rate(1 hour)');
-    expect(rule.State).toBe('ENABLED');
-    expect(rule.Targets.map((t) => fnOf(getAttTarget(t.Arn)))).toEqual(['sweep-schedule']);
+  it('runs the sweep hourly and the webhook retries every minute', () => {
+    const rules = ofType(template, 'AWS::Events::Rule').map(
+      ([, r]) => r.Properties as { ScheduleExpression: string; State: string; Targets: { Arn: unknown }[] },
+    );
+    expect(rules).toHaveLength(2);
+    const schedules = new Map(rules.map((r) => [r.Targets.map((t) => fnOf(getAttTarget(t.Arn))).join(), r]));
+    expect(schedules.get('sweep-schedule')?.ScheduleExpression).toBe('rate(1 hour)');
+    expect(schedules.get('deliver-due-events')?.ScheduleExpression).toBe('rate(1 minute)');
+    for (const r of rules) expect(r.State).toBe('ENABLED');
     const permissions = ofType(template, 'AWS::Lambda::Permission').map(([, r]) => r.Properties);
-    expect(
-      permissions.some(
-        (p) => p.Principal === 'events.amazonaws.com' && fnOf(getAttTarget(p.FunctionName)) === 'sweep-schedule',
-      ),
-    ).toBe(true);
+    for (const fn of ['sweep-schedule', 'deliver-due-events']) {
+      expect(
+        permissions.some((p) => p.Principal === 'events.amazonaws.com' && fnOf(getAttTarget(p.FunctionName)) === fn),
+        fn,
+      ).toBe(true);
+    }
   });
 
   it('starts the completion worker from the table stream: filtered, retried, bisected, then dead-lettered', () => {
-    const mappings = ofType(template, 'AWS::Lambda::EventSourceMapping');
-    expect(mappings).toHaveLength(1);
-    const m = mappings[0]![1].Properties as {
-      EventSourceArn: unknown;
-      FunctionName: unknown;
-      StartingPosition: string;
-      BatchSize: number;
-      ParallelizationFactor: number;
-      MaximumRetryAttempts: number;
-      BisectBatchOnFunctionError: boolean;
-      FunctionResponseTypes: string[];
-      DestinationConfig: { OnFailure: { Destination: unknown } };
-      FilterCriteria: { Filters: { Pattern: string }[] };
-    };
+    expect(ofType(template, 'AWS::Lambda::EventSourceMapping')).toHaveLength(2);
+    const m = mappingOf('complete-worker');
     expect(m.EventSourceArn).toEqual(STREAM_ARN);
-    expect(fnOf(getAttTarget(m.FunctionName))).toBe('complete-worker');
     expect(m.StartingPosition).toBe('LATEST');
     expect(m.BatchSize).toBeLessThanOrEqual(10);
     expect(m.ParallelizationFactor).toBe(10);
@@ -178,10 +202,36 @@ describe('serverless.yml → CloudFormation (osls package, offline)', () => {
     expect(queue.Properties.MessageRetentionPeriod).toBe(1_209_600);
   });
 
+  it('feeds deliver-events from the same stream: its two filters, retried, bisected, dead-lettered', () => {
+    const m = mappingOf('deliver-events');
+    expect(m.EventSourceArn).toEqual(STREAM_ARN);
+    // The checkpoint is kept; at creation the stream's 24 h are read (EVENT items de-duplicate).
+    expect(m.StartingPosition).toBe('TRIM_HORIZON');
+    expect(m.BatchSize).toBe(10);
+    expect(m.MaximumRetryAttempts).toBe(5);
+    expect(m.BisectBatchOnFunctionError).toBe(true);
+    expect(m.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(m.DestinationConfig.OnFailure.Destination).toEqual(EVENT_FAILURES_ARN);
+    // The local trigger applies these very filters (Lambda ORs a mapping's patterns).
+    expect(m.FilterCriteria.Filters.map((f) => JSON.parse(f.Pattern) as unknown)).toEqual([...EVENT_FILTERS]);
+    const patterns = m.FilterCriteria.Filters.map((f) => JSON.parse(f.Pattern) as FilterPattern);
+    const passes = (eventName: string, image: Record<string, unknown>) =>
+      patterns.some((p) =>
+        matchesEventFilter(p, { eventName, dynamodb: { Keys: {}, NewImage: image, SequenceNumber: '1' } }),
+      );
+    const meta = { pk: { S: 'UPLOAD#upl_1' }, sk: { S: 'META' } };
+    for (const state of ['completed', 'aborted', 'expired'])
+      expect(passes('MODIFY', { ...meta, state: { S: state } })).toBe(true);
+    expect(passes('INSERT', { ...meta, state: { S: 'open' } })).toBe(true);
+    expect(passes('INSERT', { ...meta, state: { S: 'completed' } })).toBe(true);
+    expect(passes('MODIFY', { ...meta, state: { S: 'open' } })).toBe(false);
+    expect(passes('MODIFY', { ...meta, state: { S: 'completing' } })).toBe(false);
+    expect(passes('INSERT', { pk: { S: 'EVENT#evt_1' }, sk: { S: 'EVENT' }, state: { S: 'failed' } })).toBe(false);
+    expect(template.Resources.DeliverEventsFailures!.Type).toBe('AWS::SQS::Queue');
+  });
+
   it('lets through only an upload META item entering completing with no lease', () => {
-    const m = single(template, 'AWS::Lambda::EventSourceMapping').Properties as {
-      FilterCriteria: { Filters: { Pattern: string }[] };
-    };
+    const m = mappingOf('complete-worker');
     const pattern = JSON.parse(m.FilterCriteria.Filters[0]!.Pattern) as FilterPattern;
     const record = (image: Record<string, unknown>) => ({
       eventName: 'MODIFY',
@@ -221,22 +271,27 @@ describe('serverless.yml → CloudFormation (osls package, offline)', () => {
     const onTable = on(dynamo, TABLE_ARN);
     expect(onTable).toHaveLength(1);
     expect(new Set(onTable[0]!.Action)).toEqual(dynamoDbActionsUsed(root));
-    // osls's grant for the complete-worker's stream event: reading this table's stream, nothing else.
+    // osls's grant for each stream event (complete-worker's, deliver-events'): reading this table's
+    // stream, nothing else.
     const onStream = on(dynamo, STREAM_ARN);
-    expect(onStream).toHaveLength(1);
-    expect([...onStream[0]!.Action].sort()).toEqual([
-      'dynamodb:DescribeStream',
-      'dynamodb:GetRecords',
-      'dynamodb:GetShardIterator',
-      'dynamodb:ListStreams',
-    ]);
-    // ...and for its on-failure destination: sending to that one queue (osls adds ListQueues).
+    expect(onStream).toHaveLength(2);
+    for (const grant of onStream) {
+      expect([...grant.Action].sort()).toEqual([
+        'dynamodb:DescribeStream',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:ListStreams',
+      ]);
+    }
+    // ...and for their on-failure destinations: sending to those two queues (osls adds ListQueues).
     const sqs = statements.filter((s) => s.Action.some((a) => a.startsWith('sqs:')));
-    expect(sqs).toHaveLength(1);
-    expect(sqs[0]!.Resource).toEqual([FAILURES_ARN]);
-    expect(sqs[0]!.Action).toContain('sqs:SendMessage');
-    for (const a of sqs[0]!.Action) expect(['sqs:SendMessage', 'sqs:ListQueues']).toContain(a);
-    const onIndexes = dynamo.filter((s) => s !== onTable[0] && s !== onStream[0]);
+    expect(sqs.map((s) => s.Resource)).toEqual(expect.arrayContaining([[FAILURES_ARN], [EVENT_FAILURES_ARN]]));
+    expect(sqs).toHaveLength(2);
+    for (const grant of sqs) {
+      expect(grant.Action).toContain('sqs:SendMessage');
+      for (const a of grant.Action) expect(['sqs:SendMessage', 'sqs:ListQueues']).toContain(a);
+    }
+    const onIndexes = dynamo.filter((s) => s !== onTable[0] && !onStream.includes(s));
     expect(onIndexes).toHaveLength(1);
     expect(onIndexes[0]!.Action).toEqual(['dynamodb:Query']);
     const indexArn = (name: string) => ({

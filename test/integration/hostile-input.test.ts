@@ -446,6 +446,26 @@ const CASES: RouteCase[] = [
     path: '/v1/admin/quota-repair',
     body: () => fc.record({ owner: fc.oneof(hostileString, field), extra: maybe(field) }, { requiredKeys: [] }),
   },
+  {
+    fn: 'admin-list-events',
+    method: 'GET',
+    path: '/v1/admin/events',
+    query: () =>
+      fc.record(
+        {
+          state: fc.oneof(hostileString, fc.constantFrom('pending', 'delivered', 'failed')),
+          limit: fc.oneof(hostileNumber.map(String), hostileString),
+          cursor: hostileString,
+        },
+        { requiredKeys: [] },
+      ),
+  },
+  {
+    fn: 'admin-redeliver-event',
+    method: 'POST',
+    path: '/v1/admin/events/{id}/redeliver',
+    body: () => fc.oneof(fc.constant(undefined), field),
+  },
   { fn: 'openapi', method: 'GET', path: '/v1/openapi.json' },
 ];
 
@@ -572,6 +592,7 @@ describe('malformed paths over HTTP (the local API server)', () => {
       ['POST', '/v1/uploads/{id}/download-url'],
       ['POST', '/v1/uploads/{id}/append-url'],
       ['DELETE', '/v1/admin/uploads/{id}'],
+      ['POST', '/v1/admin/events/{id}/redeliver'],
       ['GET', '/v1/%ZZ'],
     ] as const;
     for (const [method, path] of shapes) {

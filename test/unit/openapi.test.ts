@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EVENT_ID_PATTERN } from '../../shared/api/admin-schemas.ts';
 import { ERROR_STATUSES } from '../../shared/api/error-statuses.ts';
 import { openApiDocument } from '../../shared/api/openapi.ts';
 import { OPERATIONS } from '../../shared/api/operations.ts';
@@ -33,13 +34,14 @@ describe('the OpenAPI document', () => {
     expect(ids.length).toBe(ROUTES.length);
   });
 
-  it('gives every {id} the upload id pattern, on every operation that has one', () => {
+  it('gives every {id} the upload id pattern (an event id on the events routes), on every operation that has one', () => {
     const withId = ROUTES.filter((r) => r.path.includes('{id}'));
     expect(withId.length).toBeGreaterThan(5);
     for (const r of withId) {
       const param = opOf(r.method, r.path)?.parameters?.find((p) => p.name === 'id');
       expect(param, `${r.method} ${r.path}`).toMatchObject({ in: 'path', required: true });
-      expect(param?.schema.pattern).toBe(UPLOAD_ID_PATTERN.source);
+      const pattern = r.path.startsWith('/v1/admin/events/') ? EVENT_ID_PATTERN : UPLOAD_ID_PATTERN;
+      expect(param?.schema.pattern).toBe(pattern.source);
     }
   });
 
