@@ -105,6 +105,22 @@ export class HttpApiClient implements ApiClient {
     await this.call('DELETE', this.path(id), null, undefined, signal);
   }
 
+  /**
+   * Any route, with the same retries, 401 refresh and error mapping as the typed calls; `headers`
+   * are sent on every attempt (an `Idempotency-Key` must be the same across retries). For the
+   * batch and stream helpers, which keep their routes' shapes next to the code that uses them.
+   */
+  async request<S extends z.ZodMiniType>(
+    method: string,
+    path: string,
+    schema: S,
+    body: unknown,
+    signal?: AbortSignal,
+    headers?: Record<string, string>,
+  ): Promise<z.output<S>> {
+    return (await this.callWithHeaders(method, path, schema, body, signal, headers)).data;
+  }
+
   private path(id: string, sub?: string): string {
     return `/v1/uploads/${encodeURIComponent(id)}${sub ? `/${sub}` : ''}`;
   }
@@ -126,17 +142,18 @@ export class HttpApiClient implements ApiClient {
     schema: S | null,
     body: unknown,
     signal: AbortSignal | undefined,
+    extraHeaders?: Record<string, string>,
   ): Promise<Answer<z.output<S>>> {
     let refreshedAfter401 = false;
     return withRetry(
       async () => {
         try {
-          return await this.once(method, path, schema, body, signal);
+          return await this.once(method, path, schema, body, signal, extraHeaders);
         } catch (e) {
           // A token that expired mid-upload: ask for a fresh one once, then give up.
           if (e instanceof UploadClientError && e.status === 401 && this.opts.getToken && !refreshedAfter401) {
             refreshedAfter401 = true;
-            return this.once(method, path, schema, body, signal);
+            return this.once(method, path, schema, body, signal, extraHeaders);
           }
           throw e;
         }
@@ -152,9 +169,10 @@ export class HttpApiClient implements ApiClient {
     schema: S | null,
     body: unknown,
     signal: AbortSignal | undefined,
+    extraHeaders?: Record<string, string>,
   ): Promise<Answer<z.output<S>>> {
     const token = this.opts.getToken ? await this.opts.getToken() : this.opts.token;
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
