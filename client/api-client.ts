@@ -2,7 +2,7 @@ import type * as z from 'zod/mini';
 import type { createUploadBody } from '../shared/api/schemas.ts';
 import type { CompleteOptions } from './complete-wait.ts';
 import { buildApiClient } from './http-api-client.ts';
-import type { ApiClientOptions, PartUrl, RecordedPart, Upload } from './types.ts';
+import type { ApiClientOptions, PartUrl, RecordedPart, Upload, UploadLastError } from './types.ts';
 
 /** Body of `POST /v1/uploads`: what the server's own schema accepts (a type only; nothing is bundled). */
 export type CreateUploadBody = z.input<typeof createUploadBody>;
@@ -27,6 +27,28 @@ export interface UploadWithParts {
   parts: RecordedPart[];
 }
 
+/** What `POST /v1/uploads` answers, whole: see {@link ApiClient.createWithUrls}. */
+export interface CreateAnswer {
+  /** The new upload, or (with `deduplicated`) the existing completed one. */
+  upload: Upload;
+  /** Presigned PUTs for parts 1..`presign`, when the body asked for them (absent for a completed upload). */
+  urls?: PartUrl[];
+  /** true when `dedupe` found a completed upload of the same file: nothing was created. */
+  deduplicated?: boolean;
+}
+
+/** A batch item that failed on its own; the other items are unaffected. Shaped like an API error body. */
+export interface BatchItemError {
+  /** The error, as the single-item route would have answered it (e.g. `TOO_MANY_OPEN_UPLOADS`). */
+  error: UploadLastError;
+}
+
+/** One item of {@link ApiClient.createBatch}'s answer, in the order of the bodies sent. */
+export type CreateBatchResult = CreateAnswer | BatchItemError;
+
+/** One item of {@link ApiClient.completeBatch}'s answer, in the order of the ids sent. */
+export type CompleteBatchResult = { upload: Upload } | BatchItemError;
+
 /**
  * Typed calls to the upload API, one method per route (`docs/API.md`; `/v1/openapi.json`). Every
  * call retries what its error code calls retryable (network errors, 503s… see `retryable` on
@@ -38,6 +60,26 @@ export interface UploadWithParts {
 export interface ApiClient {
   /** `POST /v1/uploads`: a new upload session (a 0-byte file comes back already `completed`). */
   create(body: CreateUploadBody, signal?: AbortSignal): Promise<Upload>;
+  /**
+   * `POST /v1/uploads`, giving the whole answer: with `presign: n` in the body it carries URLs for
+   * parts 1..n (a small file then needs no part-urls call), and with `dedupe: true` (plus `size`
+   * and `crc64`) it may be an existing completed upload of the same file (`deduplicated: true`).
+   */
+  createWithUrls(body: CreateUploadBody, signal?: AbortSignal): Promise<CreateAnswer>;
+  /**
+   * `POST /v1/uploads/batch`: 1–100 create bodies in one call. Items fail independently: one result
+   * per body, in order, each a {@link CreateAnswer} or a {@link BatchItemError} (an invalid body is
+   * `VALIDATION_FAILED` with paths relative to the item; items past the quota are
+   * `TOO_MANY_OPEN_UPLOADS`). Rejects only when the whole call fails.
+   */
+  createBatch(bodies: readonly CreateUploadBody[], signal?: AbortSignal): Promise<CreateBatchResult[]>;
+  /**
+   * `POST /v1/uploads/batch-complete`: completes 1–100 uploads (unique ids) in one call. One result
+   * per id, in order: `{ upload }` as complete would answer it — possibly still `completing`
+   * (COS is assembling; poll with {@link ApiClient.get} or call {@link ApiClient.complete}), no
+   * polling is done here — or a {@link BatchItemError} such as `PARTS_INVALID` or `NOT_FOUND`.
+   */
+  completeBatch(ids: readonly string[], signal?: AbortSignal): Promise<CompleteBatchResult[]>;
   /** `GET /v1/uploads/{id}`: the session and its recorded parts, ascending. */
   get(id: string, signal?: AbortSignal): Promise<UploadWithParts>;
   /** `POST /v1/uploads/{id}/part-urls` for 1–1,000 part numbers: presigned PUT URLs. */

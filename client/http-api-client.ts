@@ -1,9 +1,20 @@
 import type * as z from 'zod/mini';
-import type { ApiClient, CreateUploadBody, PartRecordBody, UploadWithParts } from './api-client.ts';
+import type {
+  ApiClient,
+  CompleteBatchResult,
+  CreateAnswer,
+  CreateBatchResult,
+  CreateUploadBody,
+  PartRecordBody,
+  UploadWithParts,
+} from './api-client.ts';
 import { type CompleteAnswer, type CompleteOptions, parseRetryAfter, waitForCompletion } from './complete-wait.ts';
 import { describe, isAbortError, UploadClientError } from './errors.ts';
 import { type RetryPolicy, retryPolicy, withRetry } from './retry.ts';
 import {
+  completeBatchEnvelope,
+  createBatchEnvelope,
+  createEnvelope,
   errorEnvelope,
   partUrlsEnvelope,
   recordedEnvelope,
@@ -65,6 +76,18 @@ export class HttpApiClient implements ApiClient {
 
   async create(body: CreateUploadBody, signal?: AbortSignal): Promise<Upload> {
     return (await this.call('POST', '/v1/uploads', uploadEnvelope, body, signal)).upload;
+  }
+
+  async createWithUrls(body: CreateUploadBody, signal?: AbortSignal): Promise<CreateAnswer> {
+    return this.call('POST', '/v1/uploads', createEnvelope, body, signal);
+  }
+
+  async createBatch(bodies: readonly CreateUploadBody[], signal?: AbortSignal): Promise<CreateBatchResult[]> {
+    return (await this.call('POST', '/v1/uploads/batch', createBatchEnvelope, { uploads: bodies }, signal)).results;
+  }
+
+  async completeBatch(ids: readonly string[], signal?: AbortSignal): Promise<CompleteBatchResult[]> {
+    return (await this.call('POST', '/v1/uploads/batch-complete', completeBatchEnvelope, { ids }, signal)).results;
   }
 
   async get(id: string, signal?: AbortSignal): Promise<UploadWithParts> {

@@ -72,6 +72,28 @@ export const partUrlsEnvelope = z.looseObject({
   ),
 });
 
+/** create: `{ upload, urls?, deduplicated? }` (urls when `presign` asked; deduplicated on a 200 dedupe hit). */
+export const createEnvelope = z.looseObject({
+  upload: uploadSchema,
+  urls: z.optional(partUrlsEnvelope.shape.urls),
+  deduplicated: z.optional(z.boolean()),
+});
+
+/** A batch item that failed: the contract's error body, for that item alone. */
+const itemError = z.looseObject({
+  error: z.looseObject({
+    code: z.string(),
+    message: z.string(),
+    details: z.optional(z.record(z.string(), z.unknown())),
+  }),
+});
+
+/** `POST /v1/uploads/batch`: one result per item, in order. */
+export const createBatchEnvelope = z.looseObject({ results: z.array(z.union([itemError, createEnvelope])) });
+
+/** `POST /v1/uploads/batch-complete`: one result per id, in order. */
+export const completeBatchEnvelope = z.looseObject({ results: z.array(z.union([itemError, uploadEnvelope])) });
+
 /** `{ recorded }`: record parts. */
 export const recordedEnvelope = z.looseObject({ recorded: z.number() });
 

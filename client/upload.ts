@@ -14,7 +14,11 @@ import { createUpload } from './upload-task.ts';
 
 export {
   type ApiClient,
+  type BatchItemError,
+  type CompleteBatchResult,
   createApiClient,
+  type CreateAnswer,
+  type CreateBatchResult,
   type CreateUploadBody,
   type PartRecordBody,
   type UploadWithParts,

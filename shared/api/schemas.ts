@@ -23,6 +23,9 @@ const etag = z
 export const UPLOAD_ID_PATTERN = /^upl_[0-9a-z]{20,40}$/;
 const uploadId = z.string().check(z.regex(UPLOAD_ID_PATTERN, 'not an upload id'));
 
+/** The most part URLs one answer carries (part-urls' own limit). */
+export const MAX_PRESIGN = 1000;
+
 export const uploadIdParams = z.object({ id: uploadId });
 
 export const createUploadBody = z.strictObject({
@@ -52,6 +55,35 @@ export const createUploadBody = z.strictObject({
     ),
   ),
   crc64: z.optional(crc64),
+  // How many part URLs (1..presign) the answer carries, as part-urls would give them (core/create-session.ts).
+  presign: z.optional(int().check(z.gte(0), z.lte(MAX_PRESIGN))),
+  // Answer with this owner's completed upload of the same file instead (needs size and crc64).
+  dedupe: z.optional(z.boolean()),
+});
+
+/** Items a batch route takes at once (docs/API.md, "Many files at once"). */
+export const MAX_BATCH_ITEMS = 100;
+
+/**
+ * POST /v1/uploads/batch as the route validates it: only the envelope. Each item is checked on its
+ * own against createUploadBody (core/create-batch.ts), so an invalid item fails alone.
+ */
+export const createBatchBody = z.strictObject({
+  uploads: z.array(z.unknown()).check(z.minLength(1), z.maxLength(MAX_BATCH_ITEMS)),
+});
+
+/** The same body as /v1/openapi.json shows it: every item is a create body. */
+export const createBatchBodyDoc = z.strictObject({
+  uploads: z.array(createUploadBody).check(z.minLength(1), z.maxLength(MAX_BATCH_ITEMS)),
+});
+
+/** POST /v1/uploads/batch-complete. Ids are the server's own: a malformed one fails the request, as in a path. */
+export const completeBatchBody = z.strictObject({
+  ids: z.array(uploadId).check(
+    z.minLength(1),
+    z.maxLength(MAX_BATCH_ITEMS),
+    z.refine((a) => new Set(a).size === a.length, 'ids must be unique'),
+  ),
 });
 
 export const partUrlsBody = z.strictObject({
@@ -145,20 +177,43 @@ export type PublicPart = z.output<typeof publicPart>;
 export const uploadResponse = z.object({ upload: uploadObject });
 export type UploadResponse = z.output<typeof uploadResponse>;
 
+const partUrlList = z.array(
+  z.object({
+    partNumber: int(),
+    method: z.literal('PUT'),
+    url: z.url(),
+    headers: z.record(z.string(), z.string()),
+    expiresAt: iso,
+  }),
+);
+
+/** create: 201 with the new upload (and `urls` when `presign` asked), or 200 `deduplicated`. */
+export const createUploadResponse = z.object({
+  upload: uploadObject,
+  urls: z.optional(partUrlList.check(z.describe('parts 1..presign, as part-urls answers them'))),
+  deduplicated: z.optional(
+    z.literal(true).check(z.describe('an existing completed upload of the same file: nothing was created')),
+  ),
+});
+export type CreateUploadResponse = z.output<typeof createUploadResponse>;
+
+/** One item of a batch answer that failed: the contract's error body, for that item alone. */
+const itemError = z.object({ error: errorBody.shape.error });
+
+export const createBatchResponse = z.object({
+  results: z.array(z.union([createUploadResponse, itemError])),
+});
+export type CreateBatchResponse = z.output<typeof createBatchResponse>;
+
+export const completeBatchResponse = z.object({
+  results: z.array(z.union([uploadResponse, itemError])),
+});
+export type CompleteBatchResponse = z.output<typeof completeBatchResponse>;
+
 export const getUploadResponse = z.object({ upload: uploadObject, parts: z.array(publicPart) });
 export type GetUploadResponse = z.output<typeof getUploadResponse>;
 
-export const partUrlsResponse = z.object({
-  urls: z.array(
-    z.object({
-      partNumber: int(),
-      method: z.literal('PUT'),
-      url: z.url(),
-      headers: z.record(z.string(), z.string()),
-      expiresAt: iso,
-    }),
-  ),
-});
+export const partUrlsResponse = z.object({ urls: partUrlList });
 export type PartUrlsResponse = z.output<typeof partUrlsResponse>;
 
 export const recordPartsResponse = z.object({ recorded: int() });
