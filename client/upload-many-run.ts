@@ -47,6 +47,8 @@ export class ManyRun {
   private producing = true;
   /** Files with a session and no result yet. */
   private readonly open = new Set<number>();
+  /** The open sessions the server allowed us when it last refused one (its quota), else none. */
+  private learnedLimit = Number.POSITIVE_INFINITY;
   private sending = 0;
   private wake: (() => void)[] = [];
   private readonly api: HttpApiClient;
@@ -108,9 +110,10 @@ export class ManyRun {
 
   /** Creates sessions batch by batch, as room under `maxOpenUploads` frees up. */
   private async produce(queue: File[]): Promise<void> {
-    const maxOpen = this.options.maxOpenUploads ?? 100;
+    const configured = this.options.maxOpenUploads ?? 100;
     try {
       while (queue.length > 0 && !this.stop.aborted) {
+        const maxOpen = Math.min(configured, this.learnedLimit);
         // Ahead of the workers by at most a batch, and never past the open-upload budget.
         await this.until(() => this.stop.aborted || (this.ready.length < this.batchSize && this.open.size < maxOpen));
         if (this.stop.aborted) break;
@@ -134,6 +137,8 @@ export class ManyRun {
       return;
     }
     let retryAfter = -1;
+    let quotaHit = false;
+    const again: File[] = [];
     results.forEach((r, i) => {
       const f = batch[i]!;
       if (r.ok && r.deduplicated) {
@@ -143,16 +148,21 @@ export class ManyRun {
         this.options.onUploadCreated?.(r.upload, f.index);
         this.ready.push({ file: f, upload: r.upload, urls: r.urls });
       } else {
-        // A quota hit while our own sessions are open heals as they complete; others as retries do.
-        const quota = r.error.code === 'TOO_MANY_OPEN_UPLOADS' && this.open.size > 0;
-        if ((r.error.retryable || quota) && f.attempts < this.retry.retries) {
+        if (r.error.code === 'TOO_MANY_OPEN_UPLOADS' && this.open.size > 0) {
+          // The quota, taken by our own sessions: this file waits until one of them completes.
+          quotaHit = true;
+          again.push(f);
+        } else if (r.error.retryable && f.attempts < this.retry.retries) {
           retryAfter = Math.max(retryAfter, f.attempts++);
-          queue.unshift(f);
+          again.push(f);
         } else {
           this.finish(f, null, r.error);
         }
       }
     });
+    queue.unshift(...again);
+    // Items are refused in order past the quota, so what we hold now is what the server allows.
+    if (quotaHit) this.learnedLimit = Math.max(1, this.open.size);
     this.notify();
     if (retryAfter >= 0) await this.retry.sleep(backoffDelay(retryAfter, this.retry), this.stop).catch(() => {});
   }
@@ -205,16 +215,19 @@ export class ManyRun {
       const s = session;
       if (s.upload.state === 'completed') return void this.finish(file, s.upload, null);
       if (s.upload.state === 'open') await this.sendParts(file, s, urls);
-      const done = s.upload.state === 'completing' ? this.api.complete(s.upload.id, this.stop) : this.completer.add(s.upload.id);
+      const done =
+        s.upload.state === 'completing' ? this.api.complete(s.upload.id, this.stop) : this.completer.add(s.upload.id);
       this.pending.push(
-        done.then(
-          (u) => {
-            s.upload = u;
-            verifyCompletedCrc(s);
-            this.finish(file, u, null);
-          },
-          (e: unknown) => void this.finish(file, e instanceof UploadClientError && e.upload ? e.upload : s.upload, e),
-        ).catch((e: unknown) => void this.finish(file, s.upload, e)),
+        done
+          .then(
+            (u) => {
+              s.upload = u;
+              verifyCompletedCrc(s);
+              this.finish(file, u, null);
+            },
+            (e: unknown) => void this.finish(file, e instanceof UploadClientError && e.upload ? e.upload : s.upload, e),
+          )
+          .catch((e: unknown) => void this.finish(file, s.upload, e)),
       );
     } catch (e) {
       this.finish(file, session?.upload ?? null, e);
@@ -261,7 +274,12 @@ export class ManyRun {
   }
 
   /** Records a file's result once; a later call for the same file is ignored. */
-  private finish(f: File, upload: Upload | null, error: unknown, ok: 'completed' | 'skipped' = 'completed'): UploadManyResult {
+  private finish(
+    f: File,
+    upload: Upload | null,
+    error: unknown,
+    ok: 'completed' | 'skipped' = 'completed',
+  ): UploadManyResult {
     const known = this.results[f.index];
     if (known) return known;
     this.open.delete(f.index);
