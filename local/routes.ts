@@ -13,6 +13,8 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: 'GET', path: '/v1/openapi.json', fn: 'openapi' },
   { method: 'GET', path: '/v1/limits', fn: 'limits' },
   { method: 'POST', path: '/v1/uploads', fn: 'create-upload' },
+  { method: 'POST', path: '/v1/uploads/batch', fn: 'create-batch' },
+  { method: 'POST', path: '/v1/uploads/batch-complete', fn: 'complete-batch' },
   { method: 'GET', path: '/v1/uploads/{id}', fn: 'get-upload' },
   { method: 'DELETE', path: '/v1/uploads/{id}', fn: 'abort-upload' },
   { method: 'POST', path: '/v1/uploads/{id}/part-urls', fn: 'part-urls' },

@@ -144,6 +144,12 @@ export interface ListFilter {
   cursor?: string;
 }
 
+/** What dedupe looks uploads up by: the completed object's size and CRC64 (decimal). */
+export interface ContentKey {
+  size: number;
+  crc64: string;
+}
+
 export interface UploadStore {
   /**
    * Inserts a new upload. Ids are fresh; a duplicate id is a bug and throws. With `maxOpenPerOwner`,
@@ -175,6 +181,12 @@ export interface UploadStore {
   listParts(id: string): Promise<PartRecord[]>;
   /** Open uploads of one owner, for the quota. */
   countOpenByOwner(owner: string): Promise<number>;
+  /**
+   * Completed uploads of `owner` whose size and crc64 are exactly these, newest (by createdAt)
+   * first, at most `limit`: dedupe's lookup, one indexed read (never a scan). The rule (same
+   * fileName and profile, the object still in COS) is the core's (core/dedupe.ts).
+   */
+  findCompletedByContent(owner: string, content: ContentKey, limit: number): Promise<UploadRecord[]>;
   /** Admin listing, newest first. */
   list(filter: ListFilter): Promise<Page<UploadRecord>>;
   /** Open uploads with `lastActivityAt < before` (the stale sweep). */

@@ -77,8 +77,11 @@ export const OPERATIONS: readonly Operation[] = [
     summary: 'Create an upload session',
     auth: 'user',
     body: s.createUploadBody,
-    // 201 even for a 0-byte file, which is born completed.
-    success: { 201: ok(s.uploadResponse, 'created') },
+    // 201 even for a 0-byte file, which is born completed; 200 only for a dedupe hit.
+    success: {
+      201: ok(s.createUploadResponse, 'created (with `urls` for parts 1..presign when asked)'),
+      200: ok(s.createUploadResponse, '`dedupe`: an existing completed upload of the same file; nothing created'),
+    },
     errors: [
       'UPLOAD_TOO_LARGE',
       'CONTENT_TYPE_NOT_ALLOWED',
@@ -86,6 +89,28 @@ export const OPERATIONS: readonly Operation[] = [
       'STORAGE_UNAVAILABLE',
       'STORE_UNAVAILABLE',
     ],
+  },
+  {
+    operationId: 'createBatch',
+    method: 'post',
+    path: '/v1/uploads/batch',
+    summary: 'Create 1–100 upload sessions; each item answers as create would, failing alone',
+    auth: 'user',
+    // The route checks the envelope and then each item on its own (an invalid item is its own error).
+    body: s.createBatchBodyDoc,
+    success: { 200: ok(s.createBatchResponse, 'one result per item, in order') },
+    // Item errors are in the body; these fail the whole call (the quota count, the store).
+    errors: ['STORE_UNAVAILABLE'],
+  },
+  {
+    operationId: 'completeBatch',
+    method: 'post',
+    path: '/v1/uploads/batch-complete',
+    summary: 'Complete 1–100 uploads; each item answers as complete would (possibly `completing`)',
+    auth: 'user',
+    body: s.completeBatchBody,
+    success: { 200: ok(s.completeBatchResponse, 'one result per id, in order') },
+    errors: [],
   },
   {
     operationId: 'getUpload',

@@ -31,16 +31,32 @@ export async function completeUpload(
   upload: UploadRecord,
   bodyParts: readonly PartInput[] = [],
 ): Promise<CompleteResult> {
-  if (upload.state === 'completed') return { upload, done: true };
+  const started = await beginCompletion(deps, upload, bodyParts);
+  return awaitOutcome(deps, started, completeDeadline(deps));
+}
+
+/** When a complete that starts now stops waiting for its worker: COMPLETE_WAIT_SECONDS from now. */
+export const completeDeadline = (deps: Pick<CoreDeps, 'clock' | 'limits'>): number =>
+  deps.clock.now().getTime() + deps.limits.completeWaitSeconds * 1000;
+
+/**
+ * Complete's first half, with no waiting: verified and moved to `completing` (or already
+ * completed, or a completing upload whose dead worker is replaced). batch-complete starts every
+ * item with this and then waits once for all of them ({@link awaitOutcome}).
+ */
+export async function beginCompletion(
+  deps: CoreDeps,
+  upload: UploadRecord,
+  bodyParts: readonly PartInput[] = [],
+): Promise<UploadRecord> {
+  if (upload.state === 'completed') return upload;
   if (upload.state === 'completing') {
     await redriveIfOrphaned(deps, upload);
-    return awaitOutcome(deps, upload);
+    return upload;
   }
   assertOpen(upload, deps.clock.now());
   if (bodyParts.length > 0) await recordParts(deps, upload, bodyParts);
-  const started = await startAssembly(deps, upload);
-  if (started.state === 'completed') return { upload: started, done: true };
-  return awaitOutcome(deps, started);
+  return startAssembly(deps, upload);
 }
 
 /**
@@ -105,9 +121,11 @@ async function redriveIfOrphaned(deps: CoreDeps, u: UploadRecord): Promise<void>
   }
 }
 
-/** The worker's outcome as the store shows it, within COMPLETE_WAIT_SECONDS; else still `completing`. */
-async function awaitOutcome(deps: CoreDeps, u: UploadRecord): Promise<CompleteResult> {
-  const deadline = deps.clock.now().getTime() + deps.limits.completeWaitSeconds * 1000;
+/**
+ * The worker's outcome as the store shows it, until `deadline` (epoch ms); else still `completing`.
+ * A completed upload answers at once; one handed back open is refused with its lastError.
+ */
+export async function awaitOutcome(deps: CoreDeps, u: UploadRecord, deadline: number): Promise<CompleteResult> {
   let current = u;
   for (let wait = FIRST_LOOK_MS; ; wait = Math.min(wait * 2, MAX_LOOK_MS)) {
     if (current.state === 'completed') return { upload: current, done: true };

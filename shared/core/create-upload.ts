@@ -3,7 +3,8 @@ import type { UploadRecord } from '../ports.ts';
 import { contentTypeAllowed } from './content-type.ts';
 import type { CoreDeps } from './deps.ts';
 import { objectKey } from './keys.ts';
-import { planUpload } from './plan.ts';
+import type { Limits } from './limits.ts';
+import { maxPartNumber, type Plan, planUpload } from './plan.ts';
 import { quoteEtag } from './verify-parts.ts';
 
 /** CRC-64/XZ of no bytes. */
@@ -17,9 +18,35 @@ export interface CreateUploadInput {
   partSize?: number;
   metadata?: Record<string, string>;
   crc64?: string;
+  /** Part URLs the answer carries (create-session.ts); checked against the plan here, before COS. */
+  presign?: number;
+  /** Look for a completed upload of the same file first (create-session.ts); needs size and crc64. */
+  dedupe?: boolean;
 }
 
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+
+/**
+ * Every rule of create's input that needs the limits, with no I/O: bad input is refused before
+ * any lookup or COS call (create-session.ts runs it before a dedupe lookup too).
+ */
+export function checkCreateInput(input: CreateUploadInput, limits: Limits): { contentType: string; plan: Plan } {
+  const contentType = input.contentType ?? DEFAULT_CONTENT_TYPE;
+  if (!contentTypeAllowed(contentType, limits.allowedContentTypes)) throw contentTypeNotAllowed(contentType);
+  const plan = planUpload(input, limits);
+  if (plan.size === 0 && input.crc64 !== undefined && input.crc64 !== EMPTY_CRC64) {
+    throw validationFailed([{ path: ['crc64'], message: 'a 0-byte file has CRC64 0' }]);
+  }
+  // Unknown size: parts 1..presign of full partSize, as part-urls signs them without finalPartSize.
+  const parts = maxPartNumber(plan);
+  if ((input.presign ?? 0) > parts) {
+    throw validationFailed([{ path: ['presign'], message: `must be at most ${parts} (the plan's parts)` }]);
+  }
+  if (input.dedupe && (input.size === undefined || input.crc64 === undefined)) {
+    throw validationFailed([{ path: ['dedupe'], message: 'dedupe needs size and crc64' }]);
+  }
+  return { contentType, plan };
+}
 
 /**
  * Plans the upload, enforces type and quota, and initiates the COS multipart upload before the
@@ -31,9 +58,7 @@ export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
  */
 export async function createUpload(deps: CoreDeps, owner: string, input: CreateUploadInput): Promise<UploadRecord> {
   const { limits } = deps;
-  const contentType = input.contentType ?? DEFAULT_CONTENT_TYPE;
-  if (!contentTypeAllowed(contentType, limits.allowedContentTypes)) throw contentTypeNotAllowed(contentType);
-  const plan = planUpload(input, limits);
+  const { contentType, plan } = checkCreateInput(input, limits);
 
   // A first look, so an owner over quota costs no COS call; the write below checks again.
   const open = await deps.store.countOpenByOwner(owner);
@@ -44,9 +69,6 @@ export async function createUpload(deps: CoreDeps, owner: string, input: CreateU
   const metadata = input.metadata ?? {};
   const headers = { contentType, metadata };
   const location = deps.storage.objectUrl(key);
-  if (plan.size === 0 && input.crc64 !== undefined && input.crc64 !== EMPTY_CRC64) {
-    throw validationFailed([{ path: ['crc64'], message: 'a 0-byte file has CRC64 0' }]);
-  }
   // A 0-byte file has nothing to send: the server writes it, and the upload is born completed.
   const empty = plan.size === 0 ? await deps.storage.putObject(key, new Uint8Array(0), headers) : null;
   const cosUploadId = empty ? null : await deps.storage.initiateMultipart(key, headers);

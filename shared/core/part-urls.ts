@@ -30,8 +30,27 @@ export async function partUrls(deps: CoreDeps, upload: UploadRecord, input: Part
   assertOpen(upload, now);
   const plan = await fixSizeIfFinal(deps, upload, input, now);
 
+  const urls = signPartUrls(deps, upload, plan, input.partNumbers, now);
+
+  // Asking for URLs is activity: a client still fetching URLs is not stale.
+  if (!plan.touched && !(await deps.store.touch(upload.id, now.toISOString()))) await lostRace(deps, upload.id);
+  return urls;
+}
+
+/**
+ * The URLs themselves, for an open upload under `plan` (its size may just have been fixed): each
+ * binds its part's exact length and none outlives the upload. No write: the caller counts the
+ * activity (part-urls touches the upload; create, which calls this for `presign`, just stamped it).
+ */
+export function signPartUrls(
+  deps: Pick<CoreDeps, 'storage' | 'limits'>,
+  upload: UploadRecord,
+  plan: Pick<EffectivePlan, 'size' | 'partSize' | 'partCount' | 'maxSize'>,
+  partNumbers: readonly number[],
+  now: Date,
+): PartUrl[] {
   const limit = maxPartNumber(plan);
-  const outOfPlan = input.partNumbers.filter((n) => n > limit);
+  const outOfPlan = partNumbers.filter((n) => n > limit);
   if (outOfPlan.length > 0) {
     throw validationFailed(
       outOfPlan
@@ -46,19 +65,15 @@ export async function partUrls(deps: CoreDeps, upload: UploadRecord, input: Part
   // No URL outlives its upload: an upload with less than a second left is not open any more.
   const expires = Math.min(deps.limits.urlExpiresSeconds, secondsLeft(upload, now));
   if (expires < 1) throw uploadNotOpen('expired', 'upload expires in less than a second');
-  const lengths = input.partNumbers.map((n) => partLength(plan, n) ?? plan.partSize);
+  const lengths = partNumbers.map((n) => partLength(plan, n) ?? plan.partSize);
   const signed = deps.storage.presignUploadParts(
     upload.key,
     upload.cosUploadId,
-    input.partNumbers.map((partNumber, i) => ({ partNumber, contentLength: lengths[i]! })),
+    partNumbers.map((partNumber, i) => ({ partNumber, contentLength: lengths[i]! })),
     now,
     expires,
   );
-  const urls = signed.map((s, i): PartUrl => ({ partNumber: input.partNumbers[i]!, ...s, method: 'PUT' }));
-
-  // Asking for URLs is activity: a client still fetching URLs is not stale.
-  if (!plan.touched && !(await deps.store.touch(upload.id, now.toISOString()))) await lostRace(deps, upload.id);
-  return urls;
+  return signed.map((s, i): PartUrl => ({ partNumber: partNumbers[i]!, ...s, method: 'PUT' }));
 }
 
 interface EffectivePlan {

@@ -13,6 +13,15 @@ export const MAX_JSON_BYTES = 1024 * 1024;
  */
 export const COMPLETE_MAX_JSON_BYTES = 3 * 1024 * 1024;
 
+/**
+ * Batch create's limit: 100 create bodies. The largest valid item as compact JSON is ~6.5 KB today
+ * (a 255-unit fileName of control characters escaped as \uXXXX, 1.5 KB; a 255-character content
+ * type; 2 KB of metadata whose values are all `"` escaped, ~4.2 KB) and grows to ~16.5 KB with the
+ * five object headers of ≤ 1,024 printable characters each: 100 of those are ~1.65 MB, so 2 MiB fits
+ * a maximal batch (test/integration/upload-batch.test.ts sends one) inside Lambda's 6 MB event.
+ */
+export const BATCH_MAX_JSON_BYTES = 2 * 1024 * 1024;
+
 /** Parses a JSON body into `route.json`; an empty body is `undefined` (routes decide if that is fine). */
 export const jsonBody = (maxBytes = MAX_JSON_BYTES): MiddlewareObj<RouteEvent, ApiResult> => ({
   name: 'json-body',

@@ -1,4 +1,5 @@
 import { isUploadError, type ValidationIssue, validationFailed } from '../errors.ts';
+import type { ItemResult } from '../core/batch-item.ts';
 import type * as z from '../zod.ts';
 
 /** Validates one part of a request; issue paths start with where it came from (`body`, `query`...). */
@@ -11,6 +12,24 @@ export function parseWith<T>(schema: z.ZodMiniType<T>, value: unknown, where: 'b
       message: i.message,
     })),
   );
+}
+
+/**
+ * Validates one item of a batch: its value, or its own VALIDATION_FAILED with paths relative to
+ * the item (`['size']`, not `['body', 'uploads', 3, 'size']`), so the item fails alone.
+ */
+export function parseItem<T>(schema: z.ZodMiniType<T>, value: unknown): ItemResult<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return { ok: true, value: result.data };
+  return {
+    ok: false,
+    error: validationFailed(
+      result.error.issues.map((i) => ({
+        path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+        message: i.message,
+      })),
+    ),
+  };
 }
 
 const ORIGINS: readonly unknown[] = ['body', 'params', 'query'];

@@ -1,5 +1,7 @@
 import type { PartRecord, UploadRecord } from '../ports.ts';
 import {
+  contentPk,
+  contentSk,
   META,
   openPk,
   ownerPk,
@@ -25,7 +27,10 @@ export function toItem(u: UploadRecord): Item {
     gsi3sk: timeSk(u.createdAt, u.id),
     gsi4pk: statePk(u.state, u.id),
     gsi4sk: timeSk(u.createdAt, u.id),
+    gsi5sk: contentSk(u.owner, u.createdAt, u.id),
   };
+  // A 0-byte file is born completed; every other upload enters byContent when it completes.
+  if (u.state === 'completed' && u.size !== null && u.crc64 !== null) item.gsi5pk = contentPk(u.size, u.crc64);
   if (u.state === 'open') {
     item.gsi1pk = openPk(u.id);
     item.gsi2pk = openPk(u.id);

@@ -12,6 +12,7 @@ import { UPLOAD_STATES, type UploadState } from '../ports.ts';
  *   gsi2 byExpiry    OPEN#<shard>                     expiresAt#id        only while open
  *   gsi3 byOwner     OWNER#<owner>                    createdAt#id        always
  *   gsi4 byState     STATE#<state>#<shard>            createdAt#id        always
+ *   gsi5 byContent   CONTENT#<size>#<crc64>           <owner>#createdAt#id  only once completed
  *
  * The sort keys are written once and kept (gsi1sk moves with activity); being "in" gsi1/gsi2 is
  * decided by the partition key alone, so re-entering `open` needs no read of the item.
@@ -48,6 +49,7 @@ export const INDEX = {
   byExpiry: 'byExpiry',
   byOwner: 'byOwner',
   byState: 'byState',
+  byContent: 'byContent',
 } as const;
 
 export const META = 'META';
@@ -75,6 +77,18 @@ export const openShardPk = (shard: number) => `OPEN#${shard}`;
 export const ownerPk = (owner: string) => `OWNER#${owner}`;
 export const statePk = (state: UploadState, id: string) => `STATE#${state}#${hashOf(id) % STATE_SHARDS}`;
 export const stateShardPk = (state: UploadState, shard: number) => `STATE#${state}#${shard}`;
+/**
+ * byContent (dedupe, core/dedupe.ts): the partition key is written when an upload completes (the
+ * completing transition knows the final size and CRC64, not the owner), the sort key at create
+ * (which knows the owner). The owner is percent-encoded so it holds no `#` and a prefix query for
+ * one owner cannot match another (`a#` vs `a#b`). The index projects ALL: a lookup is one Query,
+ * and completed items are rarely written again, so the copy costs one index write per upload.
+ */
+export const contentPk = (size: number, crc64: string) => `CONTENT#${size}#${crc64}`;
+export const contentOwnerPrefix = (owner: string) => `${encodeURIComponent(owner)}#`;
+export const contentSk = (owner: string, createdAt: string, id: string) =>
+  `${contentOwnerPrefix(owner)}${createdAt}#${id}`;
+
 export const timeSk = (time: string, id: string) => `${time}#${id}`;
 /** True when the byActivity key lags `now` by a granule or more and should move. */
 export function activityIndexStale(gsi1sk: unknown, now: string): boolean {

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ListFilter, Page, PartRecord, Transition, UploadRecord, UploadStore } from '../ports.ts';
+import type { ContentKey, ListFilter, Page, PartRecord, Transition, UploadRecord, UploadStore } from '../ports.ts';
 import {
   all,
   conditionNames,
@@ -17,6 +17,8 @@ import {
 import { fromItem, toItem } from './dynamodb-item.ts';
 import {
   activityIndexStale,
+  contentOwnerPrefix,
+  contentPk,
   INDEX,
   META,
   openPk,
@@ -32,7 +34,7 @@ import { readParts, writeParts } from './dynamodb-part-ledger.ts';
 import { logRetries, type StoreLog } from './dynamodb-retry-log.ts';
 import { type BatchGetRetry, TableClient } from './dynamodb-table-client.ts';
 import { patchFields } from './patch-fields.ts';
-import { assertPartNumbers } from './validate.ts';
+import { assertLimit, assertPartNumbers } from './validate.ts';
 
 export { ensureTable } from './dynamodb-table.ts';
 export type { StoreLog } from './dynamodb-retry-log.ts';
@@ -141,6 +143,17 @@ export class DynamoDbUploadStore implements UploadStore {
       sets.push('#gsi1pk = :openPk', '#gsi2pk = :openPk');
     } else {
       removes.push('#gsi1pk', '#gsi2pk');
+    }
+    // byContent (dedupe) holds completed uploads only; the completing write carries size and CRC64.
+    const size = t.set?.size;
+    const crc64 = t.set?.crc64;
+    if (t.to !== 'completed') {
+      names['#gsi5pk'] = 'gsi5pk';
+      removes.push('#gsi5pk');
+    } else if (typeof size === 'number' && typeof crc64 === 'string') {
+      names['#gsi5pk'] = 'gsi5pk';
+      values[':contentPk'] = contentPk(size, crc64);
+      sets.push('#gsi5pk = :contentPk');
     }
     names['#ttl'] = 'ttl';
     if (TERMINAL_STATES.includes(t.to)) {
@@ -254,6 +267,19 @@ export class DynamoDbUploadStore implements UploadStore {
       start = out.last;
     } while (start);
     return count;
+  }
+
+  /** One Query of byContent: the content's partition, this owner's prefix, newest first. */
+  async findCompletedByContent(owner: string, content: ContentKey, limit: number): Promise<UploadRecord[]> {
+    assertLimit(limit);
+    const out = await this.#db.query({
+      IndexName: INDEX.byContent,
+      KeyConditionExpression: 'gsi5pk = :pk AND begins_with(gsi5sk, :owner)',
+      ExpressionAttributeValues: { ':pk': contentPk(content.size, content.crc64), ':owner': contentOwnerPrefix(owner) },
+      ScanIndexForward: false,
+      Limit: limit,
+    });
+    return out.items.map(fromItem).filter((u) => u.owner === owner && u.state === 'completed');
   }
 
   list(filter: ListFilter): Promise<Page<UploadRecord>> {

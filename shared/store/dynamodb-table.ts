@@ -85,6 +85,8 @@ export async function ensureTable(client: DynamoDBClient, table: string): Promis
   }
   // A table made before the stream existed (a developer's .data/dynamodb) gets it now.
   await ensureStream(client, table, described, stream);
+  // ...and an index added since (byContent, for dedupe), one per UpdateTable as DynamoDB allows.
+  await ensureIndexes(client, table, described);
   // Checked for an existing table too: a start-up that died between create and this step left it off.
   const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: table }));
   const status = ttl.TimeToLiveDescription?.TimeToLiveStatus;
@@ -122,6 +124,36 @@ async function ensureStream(
     if (!now?.StreamSpecification?.StreamEnabled) throw e;
   }
   await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 }, { TableName: table });
+}
+
+async function ensureIndexes(client: DynamoDBClient, table: string, described: TableDescription | undefined) {
+  const have = new Set((described?.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName));
+  for (const index of tableDefinition.GlobalSecondaryIndexes.filter((g) => !have.has(g.IndexName))) {
+    const names = new Set(index.KeySchema.map((k) => k.AttributeName));
+    try {
+      await client.send(
+        new UpdateTableCommand({
+          TableName: table,
+          AttributeDefinitions: tableDefinition.AttributeDefinitions.filter((a) => names.has(a.AttributeName)),
+          GlobalSecondaryIndexUpdates: [{ Create: index }],
+        }),
+      );
+    } catch (e) {
+      // A racing ensureTable created it first.
+      const now = await describeTable(client, table);
+      if (!now?.GlobalSecondaryIndexes?.some((g) => g.IndexName === index.IndexName)) throw e;
+    }
+    await waitUntilIndexActive(client, table, index.IndexName);
+  }
+}
+
+async function waitUntilIndexActive(client: DynamoDBClient, table: string, name: string): Promise<void> {
+  for (let attempt = 0; attempt < 120; attempt++) {
+    const now = await describeTable(client, table);
+    if (now?.GlobalSecondaryIndexes?.find((g) => g.IndexName === name)?.IndexStatus === 'ACTIVE') return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`index ${name} of table ${table} did not become ACTIVE within 60 s`);
 }
 
 async function describeTable(client: DynamoDBClient, table: string): Promise<TableDescription | undefined> {

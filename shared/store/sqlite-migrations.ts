@@ -70,4 +70,8 @@ export const sqliteMigrations: readonly string[] = [
   ALTER TABLE uploads ADD COLUMN content_language TEXT;
   ALTER TABLE uploads ADD COLUMN expires TEXT;
   `,
+  // Dedupe: an owner's completed uploads by content, newest first (core/dedupe.ts).
+  `
+  CREATE INDEX uploads_owner_content ON uploads (owner, size, crc64, created_at, id) WHERE state = 'completed';
+  `,
 ];

@@ -3,7 +3,16 @@ import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue } from 'node:sqlite';
 import { storeUnavailable } from '../errors.ts';
 import * as z from '../zod.ts';
-import type { ListFilter, Page, PartRecord, Transition, UploadRecord, UploadState, UploadStore } from '../ports.ts';
+import type {
+  ContentKey,
+  ListFilter,
+  Page,
+  PartRecord,
+  Transition,
+  UploadRecord,
+  UploadState,
+  UploadStore,
+} from '../ports.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { sqliteMigrations } from './sqlite-migrations.ts';
 import { fromRow, insertSql, patchAssignments, toRowValues } from './sqlite-row.ts';
@@ -214,6 +223,20 @@ export class SqliteUploadStore implements UploadStore {
 
   async countOpenByOwner(owner: string): Promise<number> {
     return this.#guard(() => this.#openOf(owner));
+  }
+
+  async findCompletedByContent(owner: string, content: ContentKey, limit: number): Promise<UploadRecord[]> {
+    return this.#guard(() => {
+      assertLimit(limit);
+      // Served by the partial index uploads_owner_content (sqlite-migrations.ts).
+      const rows: Row[] = this.#db
+        .prepare(
+          `SELECT * FROM uploads WHERE owner = ? AND state = 'completed' AND size = ? AND crc64 = ?
+           ORDER BY created_at DESC, id DESC LIMIT ?`,
+        )
+        .all(owner, content.size, content.crc64, limit);
+      return rows.map(fromRow);
+    });
   }
 
   async list(filter: ListFilter): Promise<Page<UploadRecord>> {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, it } from 'vitest';
 import type { UploadStore } from '../../shared/ports.ts';
 import { concurrencyContract } from './concurrency.contract.ts';
+import { contentContract } from './content.contract.ts';
 import type { StoreUnderTest } from './fixtures.ts';
 import { listingsContract } from './listings.contract.ts';
 import { partsContract } from './parts.contract.ts';
@@ -30,6 +31,7 @@ export function describeUploadStoreContract(name: string, make: () => Promise<St
     describe('parts and activity', () => partsContract(store));
     describe('listings', () => listingsContract(store));
     describe('concurrency', () => concurrencyContract(store));
+    describe('lookup by content (dedupe)', () => contentContract(store));
     describe('lifecycle', () => {
       it('close() releases the store, and a second close() is harmless', async () => {
         await store().close();
