@@ -11,6 +11,9 @@ export interface CompleterOptions {
   signal: AbortSignal;
 }
 
+/** How long the completes sent after a stop may take. */
+const FINAL_MS = 10_000;
+
 interface Waiter {
   id: string;
   resolve: (u: Upload) => void;
@@ -37,6 +40,9 @@ export class BatchCompleter {
     this.api = api;
     this.opts = opts;
     this.single = single;
+    // A stop (Ctrl-C) still completes the files whose bytes are all in COS, so the next run has
+    // less to do; within FINAL_MS, whatever the stop says.
+    opts.signal.addEventListener('abort', () => this.flushAll(), { once: true });
   }
 
   /** Queues `id`; resolves with the completed upload (rejects as `complete` would). */
@@ -52,6 +58,12 @@ export class BatchCompleter {
     if (this.queue.length > 0) this.flush();
   }
 
+  private flushAll(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    while (this.queue.length > 0) void this.send(this.queue.splice(0, this.opts.batchSize));
+  }
+
   private flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -65,11 +77,7 @@ export class BatchCompleter {
   }
 
   private async send(batch: Waiter[]): Promise<void> {
-    const { signal } = this.opts;
-    if (signal.aborted) {
-      for (const w of batch) w.reject(signal.reason);
-      return;
-    }
+    const signal = this.opts.signal.aborted ? timeoutSignal(FINAL_MS) : this.opts.signal;
     this.calls++;
     let results;
     try {
@@ -94,4 +102,11 @@ export class BatchCompleter {
       else w.reject(r.error);
     });
   }
+}
+
+/** `AbortSignal.timeout` is missing in React Native and older browsers. */
+function timeoutSignal(ms: number): AbortSignal {
+  const c = new AbortController();
+  setTimeout(() => c.abort('timeout'), ms);
+  return c.signal;
 }
