@@ -12,7 +12,15 @@ import { type BenchResult, RESULT_MARKER, type Target } from './lib/result.ts';
 import { renderTable } from './lib/table.ts';
 
 /** In the order they run: the cheap, dependency-free ones first. */
-export const BENCHMARKS = ['signing', 'crc64', 'complete', 'cold-start', 'e2e-upload', 'api-economy'] as const;
+export const BENCHMARKS = [
+  'signing',
+  'crc64',
+  'complete',
+  'cold-start',
+  'e2e-upload',
+  'api-economy',
+  'small-files',
+] as const;
 
 interface Args {
   quick: boolean;

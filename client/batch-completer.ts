@@ -31,6 +31,7 @@ export class BatchCompleter {
   private timer: ReturnType<typeof setTimeout> | null = null;
   /** Number of batch-complete calls made (for diagnostics and tests). */
   calls = 0;
+  private delayMs: number;
 
   private readonly api: HttpApiClient;
   private readonly opts: CompleterOptions;
@@ -40,6 +41,7 @@ export class BatchCompleter {
     this.api = api;
     this.opts = opts;
     this.single = single;
+    this.delayMs = opts.delayMs;
     // A stop (Ctrl-C) still completes the files whose bytes are all in COS, so the next run has
     // less to do; within FINAL_MS, whatever the stop says.
     opts.signal.addEventListener('abort', () => this.flushAll(), { once: true });
@@ -49,8 +51,16 @@ export class BatchCompleter {
   add(id: string): Promise<Upload> {
     const done = new Promise<Upload>((resolve, reject) => this.queue.push({ id, resolve, reject }));
     if (this.queue.length >= this.opts.batchSize) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.opts.delayMs);
+    else this.timer ??= setTimeout(() => this.flush(), this.delayMs);
     return done;
+  }
+
+  /**
+   * The set's last files are being sent: wait a quarter as long from now on, so the final batch
+   * is small and its complete overlaps the last PUTs instead of following them.
+   */
+  hurry(): void {
+    this.delayMs = Math.min(this.delayMs, Math.ceil(this.opts.delayMs / 4));
   }
 
   /** Sends what is queued now: nothing else will join soon (no file is still sending). */
@@ -73,7 +83,7 @@ export class BatchCompleter {
       // What is left is less than a batch: it waits for company, or the timer.
       if (this.queue.length < this.opts.batchSize) break;
     }
-    if (this.queue.length > 0) this.timer = setTimeout(() => this.flush(), this.opts.delayMs);
+    if (this.queue.length > 0) this.timer = setTimeout(() => this.flush(), this.delayMs);
   }
 
   private async send(batch: Waiter[]): Promise<void> {

@@ -32,6 +32,9 @@ interface Ready {
   urls: PartUrl[];
 }
 
+/** Sessions in the first batch create: enough to fill the pool a couple of times over. */
+const FIRST_BATCH = 16;
+
 const isItem = (x: unknown): x is UploadManyItem =>
   typeof x === 'object' && x !== null && 'source' in x && !('read' in x) && !(x instanceof Uint8Array);
 
@@ -111,17 +114,26 @@ export class ManyRun {
   /** Creates sessions batch by batch, as room under `maxOpenUploads` frees up. */
   private async produce(queue: File[]): Promise<void> {
     const configured = this.options.maxOpenUploads ?? 100;
+    let first = true;
     try {
       while (queue.length > 0 && !this.stop.aborted) {
         const maxOpen = Math.min(configured, this.learnedLimit);
         // Ahead of the workers by at most a batch, and never past the open-upload budget.
+        // Out of open sessions: the ones waiting for a batch complete are what frees them.
+        if (this.open.size >= maxOpen) this.completer.drain();
         await this.until(() => this.stop.aborted || (this.ready.length < this.batchSize && this.open.size < maxOpen));
         if (this.stop.aborted) break;
-        const batch = queue.splice(0, Math.min(this.batchSize, maxOpen - this.open.size));
+        // The first batch is small so the first PUTs start after a short create, not a full one;
+        // the next (full) batch is created while they run.
+        const size = first ? Math.min(this.batchSize, FIRST_BATCH) : this.batchSize;
+        first = false;
+        const batch = queue.splice(0, Math.min(size, maxOpen - this.open.size));
         await this.createBatch(batch, queue);
       }
     } finally {
       this.producing = false;
+      // Nothing more will be created: finished files stop waiting for company as long.
+      this.completer.hurry();
       this.notify();
     }
   }
