@@ -81,8 +81,8 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
       await timed('raw parallel PUTs (URLs presigned beforehand)', pf, async () => {
         await pool(urls, CONCURRENCY, async (u, i) => {
           const res = await pf.fetch(u.url, { method: 'PUT', headers: u.headers, body: files[i]! });
-          await res.arrayBuffer();
-          if (!res.ok) throw new Error(`raw PUT ${res.status}`);
+          const text = await res.text();
+          if (!res.ok) throw new Error(`raw PUT ${res.status}: ${text.slice(0, 300)}`);
         });
       }),
     );

@@ -119,9 +119,18 @@ export class ManyRun {
       while (queue.length > 0 && !this.stop.aborted) {
         const maxOpen = Math.min(configured, this.learnedLimit);
         // Ahead of the workers by at most a batch, and never past the open-upload budget.
-        // Out of open sessions: the ones waiting for a batch complete are what frees them.
-        if (this.open.size >= maxOpen) this.completer.drain();
-        await this.until(() => this.stop.aborted || (this.ready.length < this.batchSize && this.open.size < maxOpen));
+        // Short of open sessions: the ones waiting for a batch complete are what frees them.
+        if (maxOpen - this.open.size < Math.min(queue.length, Math.ceil(this.batchSize / 2))) this.completer.drain();
+        // Under the open-session budget, wait for room for half a batch (or the rest) rather than
+        // creating in dribbles as single sessions free up — unless the workers have run dry.
+        const want = Math.min(queue.length, Math.ceil(this.batchSize / 2), maxOpen);
+        await this.until(
+          () =>
+            this.stop.aborted ||
+            (this.ready.length < this.batchSize &&
+              (maxOpen - this.open.size >= want ||
+                (this.open.size < maxOpen && this.ready.length === 0 && this.sending === 0))),
+        );
         if (this.stop.aborted) break;
         // The first batch is small so the first PUTs start after a short create, not a full one;
         // the next (full) batch is created while they run.

@@ -16,14 +16,23 @@ export interface LatencyProxy {
   close(): Promise<void>;
 }
 
-/** Sends what `from` emits to `to`, each chunk `delayMs` late, order kept; ends and errors follow. */
+/**
+ * Sends what `from` emits to `to`, each chunk `delayMs` late; ends and errors follow in turn. One
+ * FIFO and one timer per direction: timers of different durations are not ordered among
+ * themselves, and two chunks swapped would be a corrupt HTTP stream.
+ */
 function delayedPipe(from: Socket, to: Socket, delayMs: number): void {
-  let last = 0;
-  const later = (fn: () => void) => {
-    // A constant delay keeps order by itself; `last` guards against a clock step backwards.
-    const at = Math.max(Date.now() + delayMs, last);
-    last = at;
-    setTimeout(fn, at - Date.now());
+  const queue: { at: number; run: () => void }[] = [];
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const drain = () => {
+    timer = null;
+    const now = Date.now();
+    while (queue.length > 0 && queue[0]!.at <= now) queue.shift()!.run();
+    if (queue.length > 0) timer = setTimeout(drain, queue[0]!.at - now);
+  };
+  const later = (run: () => void) => {
+    queue.push({ at: Date.now() + delayMs, run });
+    timer ??= setTimeout(drain, delayMs);
   };
   from.on('data', (chunk: Buffer) => later(() => to.writable && to.write(chunk)));
   from.on('end', () => later(() => to.end()));
