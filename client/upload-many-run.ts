@@ -119,8 +119,6 @@ export class ManyRun {
       while (queue.length > 0 && !this.stop.aborted) {
         const maxOpen = Math.min(configured, this.learnedLimit);
         // Ahead of the workers by at most a batch, and never past the open-upload budget.
-        // Short of open sessions: the ones waiting for a batch complete are what frees them.
-        if (maxOpen - this.open.size < Math.min(queue.length, Math.ceil(this.batchSize / 2))) this.completer.drain();
         // Under the open-session budget, wait for room for half a batch (or the rest) rather than
         // creating in dribbles as single sessions free up — unless the workers have run dry.
         const want = Math.min(queue.length, Math.ceil(this.batchSize / 2), maxOpen);
