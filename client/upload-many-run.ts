@@ -94,7 +94,13 @@ export class ManyRun {
     );
     this.completer = new BatchCompleter(
       this.api,
-      { batchSize: this.batchSize, delayMs: options.completeDelayMs ?? 1000, signal },
+      {
+        batchSize: this.batchSize,
+        // Half the open-session budget at most: the other half keeps sending while these complete.
+        flushAt: Math.max(1, Math.min(this.batchSize, Math.floor((options.maxOpenUploads ?? 100) / 2))),
+        delayMs: options.completeDelayMs ?? 3000,
+        signal,
+      },
       (id) => this.api.complete(id, signal, { timeoutMs: options.completeTimeoutMs }),
     );
   }

@@ -64,7 +64,11 @@ export interface UploadManyOptions extends Omit<ApiClientOptions, 'baseUrl'> {
   skipExisting?: boolean;
   /** Files per batch create and per batch complete (1–100, default 100). */
   batchSize?: number;
-  /** A finished file waits at most this long for others to share its batch complete (default 1,000 ms). */
+  /**
+   * A finished file waits at most this long for others to share its batch complete (default
+   * 3,000 ms); a batch goes at once when half of `maxOpenUploads` (at most `batchSize`) wait, or
+   * when no file is still sending.
+   */
   completeDelayMs?: number;
   /**
    * Sessions this call keeps open at once (default 100, the server's default

@@ -9,7 +9,7 @@ const files = (n: number, size = 100) =>
   Array.from({ length: n }, (_, i) => ({ source: testBytes(size + (i % 7), i + 1), fileName: `f${i}.bin` }));
 
 describe('uploadMany', () => {
-  it('250 small files: 4 batch creates, no part-urls, completes in batches; every object is its source', async () => {
+  it('250 small files: a handful of batch creates and completes, no part-urls; every object is its source', async () => {
     const fake = new FakeBackend({ partSize: 1000, singleMax: 1000 });
     const set = files(250);
     const results = await uploadMany(set, { ...opts(fake), concurrency: 8, completeDelayMs: 60_000 });
@@ -20,16 +20,18 @@ describe('uploadMany', () => {
       expect(r.upload.fileName).toBe(`f${i}.bin`);
       expect(fake.object(r.upload.id)).toEqual(set[i]!.source);
     }
-    // A small first batch so the first PUTs start early, then as many as 100 open sessions allow.
-    expect(fake.batchSizes.batchCreate).toEqual([16, 84, 100, 50]);
+    // A small first batch so the first PUTs start early, then as many as 100 open sessions allow,
+    // in halves: one half is sent while the other is completed.
+    expect(fake.batchSizes.batchCreate).toEqual([16, 84, 50, 50, 50]);
     expect(fake.calls.create).toBe(0);
     expect(fake.calls.partUrls).toBe(0);
     expect(fake.calls.complete).toBe(0);
     expect(fake.calls.record).toBe(0);
-    // A full batch goes at once, the rest when nothing is left sending: ceil(250/100) calls.
-    expect(fake.calls.batchComplete).toBe(3);
+    // Half the open budget (50) goes at once, the rest when nothing is left sending.
+    expect(fake.calls.batchComplete).toBeLessThanOrEqual(Math.ceil(250 / 50) + 1);
+    expect(Math.min(...fake.batchSizes.batchComplete.slice(0, -1))).toBeGreaterThanOrEqual(50);
     expect(fake.batchSizes.batchComplete.reduce((a, b) => a + b, 0)).toBe(250);
-    expect(fake.totalApiCalls).toBe(7);
+    expect(fake.totalApiCalls).toBeLessThanOrEqual(11);
     expect(fake.putAttempts).toBe(250);
   });
 
