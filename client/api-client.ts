@@ -49,6 +49,12 @@ export type CreateBatchResult = CreateAnswer | BatchItemError;
 /** One item of {@link ApiClient.completeBatch}'s answer, in the order of the ids sent. */
 export type CompleteBatchResult = { upload: Upload } | BatchItemError;
 
+/** Options of {@link ApiClient.create}. */
+export interface CreateOptions {
+  /** 1–255 printable ASCII characters; reuse it to make a create you repeat yourself idempotent too. */
+  idempotencyKey?: string;
+}
+
 /**
  * Typed calls to the upload API, one method per route (`docs/API.md`; `/v1/openapi.json`). Every
  * call retries what its error code calls retryable (network errors, 503s… see `retryable` on
@@ -58,21 +64,33 @@ export type CompleteBatchResult = { upload: Upload } | BatchItemError;
  * {@link createApiClient}; {@link upload} and {@link createUpload} drive these calls for you.
  */
 export interface ApiClient {
-  /** `POST /v1/uploads`: a new upload session (a 0-byte file comes back already `completed`). */
-  create(body: CreateUploadBody, signal?: AbortSignal): Promise<Upload>;
+  /**
+   * `POST /v1/uploads`: a new upload session (a 0-byte file comes back already `completed`). Sent
+   * with an `Idempotency-Key` — `options.idempotencyKey`, else a random one per call — that every
+   * retry of this call reuses, so a retry after a lost answer gets the same session back instead
+   * of opening (and counting against the quota) another one; `IDEMPOTENCY_KEY_IN_USE` is retried.
+   */
+  create(body: CreateUploadBody, signal?: AbortSignal, options?: CreateOptions): Promise<Upload>;
   /**
    * `POST /v1/uploads`, giving the whole answer: with `presign: n` in the body it carries URLs for
    * parts 1..n (a small file then needs no part-urls call), and with `dedupe: true` (plus `size`
    * and `crc64`) it may be an existing completed upload of the same file (`deduplicated: true`).
+   * Sends an `Idempotency-Key` as {@link ApiClient.create} does.
    */
-  createWithUrls(body: CreateUploadBody, signal?: AbortSignal): Promise<CreateAnswer>;
+  createWithUrls(body: CreateUploadBody, signal?: AbortSignal, options?: CreateOptions): Promise<CreateAnswer>;
   /**
    * `POST /v1/uploads/batch`: 1–100 create bodies in one call. Items fail independently: one result
    * per body, in order, each a {@link CreateAnswer} or a {@link BatchItemError} (an invalid body is
    * `VALIDATION_FAILED` with paths relative to the item; items past the quota are
-   * `TOO_MANY_OPEN_UPLOADS`). Rejects only when the whole call fails.
+   * `TOO_MANY_OPEN_UPLOADS`). Rejects only when the whole call fails. Like {@link ApiClient.create}
+   * it sends an `Idempotency-Key` (`options.idempotencyKey`, else a random one) that its retries
+   * reuse, so a retried batch gets its sessions back instead of opening more.
    */
-  createBatch(bodies: readonly CreateUploadBody[], signal?: AbortSignal): Promise<CreateBatchResult[]>;
+  createBatch(
+    bodies: readonly CreateUploadBody[],
+    signal?: AbortSignal,
+    options?: CreateOptions,
+  ): Promise<CreateBatchResult[]>;
   /**
    * `POST /v1/uploads/batch-complete`: completes 1–100 uploads (unique ids) in one call. One result
    * per id, in order: `{ upload }` as complete would answer it — possibly still `completing`

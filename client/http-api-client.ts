@@ -3,6 +3,7 @@ import type {
   ApiClient,
   CompleteBatchResult,
   CreateAnswer,
+  CreateOptions,
   CreateBatchResult,
   CreateUploadBody,
   PartRecordBody,
@@ -74,16 +75,45 @@ export class HttpApiClient implements ApiClient {
     this.opts = settings;
   }
 
-  async create(body: CreateUploadBody, signal?: AbortSignal): Promise<Upload> {
-    return (await this.call('POST', '/v1/uploads', uploadEnvelope, body, signal)).upload;
+  async create(body: CreateUploadBody, signal?: AbortSignal, options: CreateOptions = {}): Promise<Upload> {
+    // One key for this logical create, chosen before the retries so each of them carries it.
+    const key = options.idempotencyKey ?? globalThis.crypto.randomUUID();
+    const res = await this.callWithHeaders('POST', '/v1/uploads', uploadEnvelope, body, signal, {
+      'idempotency-key': key,
+    });
+    return res.data.upload;
   }
 
-  async createWithUrls(body: CreateUploadBody, signal?: AbortSignal): Promise<CreateAnswer> {
-    return this.call('POST', '/v1/uploads', createEnvelope, body, signal);
+  async createWithUrls(
+    body: CreateUploadBody,
+    signal?: AbortSignal,
+    options: CreateOptions = {},
+  ): Promise<CreateAnswer> {
+    const key = options.idempotencyKey ?? globalThis.crypto.randomUUID();
+    const res = await this.callWithHeaders('POST', '/v1/uploads', createEnvelope, body, signal, {
+      'idempotency-key': key,
+    });
+    return res.data;
   }
 
-  async createBatch(bodies: readonly CreateUploadBody[], signal?: AbortSignal): Promise<CreateBatchResult[]> {
-    return (await this.call('POST', '/v1/uploads/batch', createBatchEnvelope, { uploads: bodies }, signal)).results;
+  async createBatch(
+    bodies: readonly CreateUploadBody[],
+    signal?: AbortSignal,
+    options: CreateOptions = {},
+  ): Promise<CreateBatchResult[]> {
+    // As create: one key for this batch, reused by its retries (the server keys item i as `<key>#<i>`).
+    const key = options.idempotencyKey ?? globalThis.crypto.randomUUID();
+    const res = await this.callWithHeaders(
+      'POST',
+      '/v1/uploads/batch',
+      createBatchEnvelope,
+      { uploads: bodies },
+      signal,
+      {
+        'idempotency-key': key,
+      },
+    );
+    return res.data.results;
   }
 
   async completeBatch(ids: readonly string[], signal?: AbortSignal): Promise<CompleteBatchResult[]> {
@@ -165,18 +195,18 @@ export class HttpApiClient implements ApiClient {
     schema: S | null,
     body: unknown,
     signal: AbortSignal | undefined,
-    extraHeaders?: Record<string, string>,
+    extra: Record<string, string> = {},
   ): Promise<Answer<z.output<S>>> {
     let refreshedAfter401 = false;
     return withRetry(
       async () => {
         try {
-          return await this.once(method, path, schema, body, signal, extraHeaders);
+          return await this.once(method, path, schema, body, signal, extra);
         } catch (e) {
           // A token that expired mid-upload: ask for a fresh one once, then give up.
           if (e instanceof UploadClientError && e.status === 401 && this.opts.getToken && !refreshedAfter401) {
             refreshedAfter401 = true;
-            return this.once(method, path, schema, body, signal, extraHeaders);
+            return this.once(method, path, schema, body, signal, extra);
           }
           throw e;
         }
@@ -192,10 +222,10 @@ export class HttpApiClient implements ApiClient {
     schema: S | null,
     body: unknown,
     signal: AbortSignal | undefined,
-    extraHeaders?: Record<string, string>,
+    extra: Record<string, string> = {},
   ): Promise<Answer<z.output<S>>> {
     const token = this.opts.getToken ? await this.opts.getToken() : this.opts.token;
-    const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
+    const headers: Record<string, string> = { accept: 'application/json', ...extra };
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;

@@ -34,6 +34,11 @@ export const RETRY_RULES = {
   INTERNAL: false,
   // Too many open uploads lasts until the caller's other uploads end, not for seconds.
   TOO_MANY_OPEN_UPLOADS: false,
+  // The first request with this Idempotency-Key is still running: once it ends, the same request
+  // gets its response replayed, so waiting and sending it again is exactly right.
+  IDEMPOTENCY_KEY_IN_USE: true,
+  // The key was used with another body: the client's bug, the same answer every time.
+  IDEMPOTENCY_KEY_REUSED: false,
   // The client handles these itself where they can heal: one token refresh after a 401, one
   // re-send of the parts a PARTS_INVALID names, re-sends of a part COS hashed differently.
   UNAUTHORIZED: false,

@@ -19,6 +19,7 @@ export {
   createApiClient,
   type CreateAnswer,
   type CreateBatchResult,
+  type CreateOptions as CreateCallOptions,
   type CreateUploadBody,
   type PartRecordBody,
   type UploadWithParts,

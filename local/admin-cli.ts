@@ -4,6 +4,7 @@
  *   npm run admin -- list [--state open] [--owner x] [--created-before ISO] [--limit N] [--cursor C] [--all] [--json]
  *   npm run admin -- abort <id>
  *   npm run admin -- sweep [--dry-run] [--older-than 2h] [--cursor C]
+ *   npm run admin -- quota-repair <owner>...
  *
  * Talks HTTP to `--api` (else UPLOADS_API_URL, else http://127.0.0.1:8787) with `--token` (else
  * UPLOADS_TOKEN: an admin token, e.g. `npm run token -- --admin`), as the upload CLI does. Exit
@@ -16,6 +17,7 @@ export const USAGE = `usage: npm run admin -- <command> [options] [--api URL] [-
          [--all] [--json]
   abort  <upload id>
   sweep  [--dry-run] [--older-than 2h] [--cursor C]
+  quota-repair <owner>...   recount owners' quota counters from their uploads
   --api     API base URL, no /v1 (default $UPLOADS_API_URL, else 127.0.0.1:8787)
   --token   an uploads:admin token (default $UPLOADS_TOKEN; npm run token -- --admin)
   --help    this text
@@ -199,6 +201,17 @@ async function sweepCmd(args: string[], io: Ctx): Promise<void> {
   io.out(`${JSON.stringify(presentSweep(report), null, 2)}\n`);
 }
 
+/** One repair per owner named (the owner is the token's `sub`), each report a line of JSON. */
+async function quotaRepair(args: string[], io: Ctx): Promise<void> {
+  const { positionals } = parseCommand('quota-repair', args, {}, true);
+  if (positionals.length === 0) throw new UsageError('quota-repair needs at least one owner');
+  const call = client(io);
+  for (const owner of positionals) {
+    io.out(`${JSON.stringify(await call<unknown>('POST', '/v1/admin/quota-repair', { owner }))}
+`);
+  }
+}
+
 /** parseArgs for one command, its errors in words naming that command's own flags. */
 function parseCommand<O extends ParseArgsOptionsConfig>(
   command: string,
@@ -255,7 +268,12 @@ function globalFlags(argv: string[]): { target: Target; help: boolean; rest: str
   return { target, help, rest };
 }
 
-const COMMANDS: Record<string, (args: string[], io: Ctx) => Promise<void>> = { list, abort, sweep: sweepCmd };
+const COMMANDS: Record<string, (args: string[], io: Ctx) => Promise<void>> = {
+  list,
+  abort,
+  sweep: sweepCmd,
+  'quota-repair': quotaRepair,
+};
 
 /** Runs one command; returns the exit code. */
 export async function runAdminCli(argv: string[], io: Io): Promise<number> {

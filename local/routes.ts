@@ -23,6 +23,7 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: 'GET', path: '/v1/admin/uploads', fn: 'admin-list-uploads' },
   { method: 'DELETE', path: '/v1/admin/uploads/{id}', fn: 'admin-abort-upload' },
   { method: 'POST', path: '/v1/admin/sweep', fn: 'admin-sweep' },
+  { method: 'POST', path: '/v1/admin/quota-repair', fn: 'admin-quota-repair' },
   { method: 'POST', path: '/v1/uploads/{id}/credentials', fn: 'credentials' },
   { method: 'POST', path: '/v1/uploads/{id}/download-url', fn: 'download-url' },
 ];

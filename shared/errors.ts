@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'UPLOAD_TOO_LARGE'
   | 'CONTENT_TYPE_NOT_ALLOWED'
   | 'TOO_MANY_OPEN_UPLOADS'
+  | 'IDEMPOTENCY_KEY_IN_USE'
+  | 'IDEMPOTENCY_KEY_REUSED'
   | 'STORAGE_UNAVAILABLE'
   | 'STORE_UNAVAILABLE'
   | 'INTERNAL';
@@ -86,6 +88,14 @@ export const contentTypeNotAllowed = (contentType: string) =>
 
 export const tooManyOpenUploads = (limit: number) =>
   new UploadError(429, 'TOO_MANY_OPEN_UPLOADS', `owner already has ${limit} open uploads`, { limit });
+
+/** Another request with the same Idempotency-Key is still running (or its claim has not lapsed yet). */
+export const idempotencyKeyInUse = () =>
+  new UploadError(409, 'IDEMPOTENCY_KEY_IN_USE', 'a request with this Idempotency-Key is still being processed');
+
+/** The same Idempotency-Key came with a different body: a client bug, never retried into success. */
+export const idempotencyKeyReused = () =>
+  new UploadError(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request body');
 
 /** COS or STS failed after retries. `cause` keeps the upstream error for logs, never for the body. */
 export const storageUnavailable = (

@@ -150,15 +150,70 @@ export interface ContentKey {
   crc64: string;
 }
 
+/** The quota a create is inserted under (see UploadStore.create). */
+export interface OpenQuota {
+  maxOpenPerOwner: number;
+  /** Counted over the owner's open uploads with the same `profile` as the new one. */
+  maxOpenInProfile?: number;
+}
+
+export interface OpenCountRepair {
+  owner: string;
+  /** The owner's open uploads, as the quota counts them. */
+  open: number;
+  /** Counters that were wrong and were corrected: `profile` null is the owner-wide one. */
+  corrected: { profile: string | null; was: number; now: number }[];
+  /** Counters that changed within the last minute and were left for a later repair. */
+  skipped: { profile: string | null }[];
+}
+
+/** A response as an Idempotency-Key replays it: the status and the exact body bytes. */
+export interface StoredResponse {
+  status: number;
+  body: string;
+}
+
+export interface IdempotencyClaim {
+  owner: string;
+  key: string;
+  /** Hash of the canonical request body: the same key with another body is refused. */
+  fingerprint: string;
+  /** Random per attempt: only the attempt holding the claim finishes or releases it. */
+  claim: string;
+  /** Until when an unfinished claim holds the key (a crashed request's claim lapses then). */
+  leaseUntil: string;
+  /** When the key is free again (24 h after the request). */
+  expiresAt: string;
+}
+
+export interface IdempotencyRecord extends IdempotencyClaim {
+  /** The finished request's response; null while it still runs. */
+  response: StoredResponse | null;
+}
+
+/** What create writes with the upload for a claimed key. */
+export interface IdempotencyFinish {
+  owner: string;
+  key: string;
+  claim: string;
+  response: StoredResponse;
+}
+
 export interface UploadStore {
   /**
-   * Inserts a new upload. Ids are fresh; a duplicate id is a bug and throws. With `maxOpenPerOwner`,
-   * an open upload is inserted only while its owner has fewer open ones, and false says it was not.
-   * SQLite checks and inserts in one transaction, so racing creates admit exactly the free slots;
-   * DynamoDB counts just before the put, which racing creates can still pass (issue 18's counter
-   * item in a transaction is what makes it atomic there).
+   * Inserts a new upload. Ids are fresh; a duplicate id is a bug and throws. The quota counts
+   * uploads in state `open` (not `completing`: that one has left the client's hands): with
+   * `maxOpenPerOwner`, an open upload is inserted only while its owner has fewer open ones, and with
+   * `maxOpenInProfile` also only while the owner has fewer open ones with the same `profile`;
+   * false says it was not. Both stores decide in the write itself, so N racing creates with K free
+   * slots insert exactly K: SQLite counts the rows and inserts in one transaction; DynamoDB keeps a
+   * counter item per owner (and per owner and profile) that changes in the same transaction as the
+   * upload on every create and every move into or out of `open` (dynamodb-quota.ts).
+   * With `idempotency`, the claimed key's response is stored in the same write (all or nothing);
+   * a claim that is no longer the caller's (its lease lapsed and another request took the key)
+   * throws IDEMPOTENCY_KEY_IN_USE and inserts nothing.
    */
-  create(upload: UploadRecord, quota?: { maxOpenPerOwner: number }): Promise<boolean>;
+  create(upload: UploadRecord, quota?: OpenQuota, idempotency?: IdempotencyFinish): Promise<boolean>;
   get(id: string): Promise<UploadRecord | null>;
   /**
    * Conditional state change: applied only while the current state is in `t.from`.
@@ -179,14 +234,28 @@ export interface UploadStore {
   touch(id: string, now: string, fix?: { size: number; partCount: number }): Promise<boolean>;
   /** Recorded parts, ascending by part number. */
   listParts(id: string): Promise<PartRecord[]>;
-  /** Open uploads of one owner, for the quota. */
-  countOpenByOwner(owner: string): Promise<number>;
+  /** Open uploads of one owner (with `profile`: of that profile only), as the quota counts them. */
+  countOpenByOwner(owner: string, profile?: string): Promise<number>;
   /**
    * Completed uploads of `owner` whose size and crc64 are exactly these, newest (by createdAt)
    * first, at most `limit`: dedupe's lookup, one indexed read (never a scan). The rule (same
    * fileName and profile, the object still in COS) is the core's (core/dedupe.ts).
    */
   findCompletedByContent(owner: string, content: ContentKey, limit: number): Promise<UploadRecord[]>;
+  /**
+   * Recomputes the owner's quota counters from the uploads themselves (docs/API.md, "The quota
+   * counters"). SQLite counts rows, so there is nothing to repair; DynamoDB's counters are
+   * corrected where they drifted. `now` decides which counters moved too recently to judge.
+   */
+  repairOpenCounts(owner: string, now: string): Promise<OpenCountRepair>;
+  /**
+   * Takes an Idempotency-Key for one request: a conditional insert that wins when the key is free —
+   * never used, past its `expiresAt`, or claimed by a request whose `leaseUntil` passed without a
+   * response (it crashed). null = the caller holds it now; otherwise the record that holds it.
+   */
+  claimIdempotencyKey(claim: IdempotencyClaim, now: string): Promise<IdempotencyRecord | null>;
+  /** Frees a key the caller claimed and did not finish (its request failed); a no-op otherwise. */
+  releaseIdempotencyKey(owner: string, key: string, claim: string): Promise<void>;
   /** Admin listing, newest first. */
   list(filter: ListFilter): Promise<Page<UploadRecord>>;
   /** Open uploads with `lastActivityAt < before` (the stale sweep). */

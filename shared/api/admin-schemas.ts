@@ -64,3 +64,18 @@ export const sweepResponse = z.object({
   errors: z.number().check(z.int(), z.gte(0)),
 });
 export type SweepResponse = z.output<typeof sweepResponse>;
+
+/** POST /v1/admin/quota-repair: one owner, as the token's `sub` names it. */
+export const quotaRepairBody = z.strictObject({
+  owner: z.string().check(z.minLength(1), z.maxLength(256)),
+});
+
+const counterName = z.nullable(z.string()).check(z.describe('the profile; null is the owner-wide counter'));
+
+/** The repair's report (ports.ts OpenCountRepair). */
+export const quotaRepairResponse = z.object({
+  owner: z.string(),
+  open: z.number().check(z.int()),
+  corrected: z.array(z.object({ profile: counterName, was: z.number(), now: z.number() })),
+  skipped: z.array(z.object({ profile: counterName })),
+});

@@ -18,6 +18,8 @@ export const ERROR_STATUSES = {
   UPLOAD_TOO_LARGE: [413],
   CONTENT_TYPE_NOT_ALLOWED: [415],
   TOO_MANY_OPEN_UPLOADS: [429],
+  IDEMPOTENCY_KEY_IN_USE: [409],
+  IDEMPOTENCY_KEY_REUSED: [422],
   INTERNAL: [500],
   // 502: COS or STS answered and refused (or answered garbage); 503: unreachable after retries.
   STORAGE_UNAVAILABLE: [502, 503],

@@ -86,6 +86,8 @@ export const OPERATIONS: readonly Operation[] = [
       'UPLOAD_TOO_LARGE',
       'CONTENT_TYPE_NOT_ALLOWED',
       'TOO_MANY_OPEN_UPLOADS',
+      'IDEMPOTENCY_KEY_IN_USE',
+      'IDEMPOTENCY_KEY_REUSED',
       'STORAGE_UNAVAILABLE',
       'STORE_UNAVAILABLE',
     ],
@@ -235,6 +237,16 @@ export const OPERATIONS: readonly Operation[] = [
     // One failed action is counted in `errors`; a failed listing (store or COS) fails the run.
     success: { 200: ok(a.sweepResponse) },
     errors: ['STORAGE_UNAVAILABLE', 'STORE_UNAVAILABLE'],
+  },
+  {
+    operationId: 'adminQuotaRepair',
+    method: 'post',
+    path: '/v1/admin/quota-repair',
+    summary: "Recompute an owner's quota counters from its uploads (admin)",
+    auth: 'admin',
+    body: a.quotaRepairBody,
+    success: { 200: ok(a.quotaRepairResponse) },
+    errors: ['STORE_UNAVAILABLE'],
   },
 ];
 

@@ -34,8 +34,7 @@ export const itemError = (e: UploadError) => ({
 });
 
 /**
- * The Idempotency-Key seam: a batch sent with key K stores item i's create under `K#i`, so a
- * replayed batch finds every item it already made (docs/API.md: the key applies to the whole
- * batch). Wired where create takes a key.
+ * A batch sent with Idempotency-Key K stores item i's create under `K#i` (create-batch.ts), so a
+ * replayed batch finds every item it already made (docs/API.md: the key applies to the whole batch).
  */
 export const batchItemKey = (key: string, index: number): string => `${key}#${index}`;

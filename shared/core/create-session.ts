@@ -1,5 +1,5 @@
 import type { UploadRecord } from '../ports.ts';
-import { checkCreateInput, createUpload, type CreateUploadInput } from './create-upload.ts';
+import { checkCreateInput, type CreateUploadInput } from './create-upload.ts';
 import { findDuplicate } from './dedupe.ts';
 import type { CoreDeps } from './deps.ts';
 import { toPublicUpload } from './upload-view.ts';
@@ -19,18 +19,10 @@ export interface CreatedSession {
 }
 
 /**
- * `POST /v1/uploads` whole: input checks first (a bad body is a 400 even when a duplicate
- * exists), then dedupe's lookup, then a new upload with its first `presign` part URLs. The URLs
- * are exactly what part-urls would answer (signPartUrls, capped at the upload's expiresAt); asking
- * for them needs no activity write of its own, since create has just stamped `lastActivityAt`.
+ * Create's first step (create-upload-answer.ts, create-batch.ts): input checks first (a bad body is
+ * a 400 even when a duplicate exists), then, with `dedupe`, this owner's completed upload of the
+ * same file (dedupe.ts), which is the whole answer: nothing is created.
  */
-export async function createSession(deps: CoreDeps, owner: string, input: CreateSessionInput): Promise<CreatedSession> {
-  const duplicate = await lookUpDuplicate(deps, owner, input);
-  if (duplicate) return duplicate;
-  return presigned(deps, await createUpload(deps, owner, input), input.presign ?? 0);
-}
-
-/** The dedupe half of {@link createSession}: checks the input, and finds a duplicate when asked to. */
 export async function lookUpDuplicate(
   deps: CoreDeps,
   owner: string,
@@ -47,7 +39,11 @@ export async function lookUpDuplicate(
   return upload ? { upload, deduplicated: true } : null;
 }
 
-/** A new upload and its first `count` part URLs (none for a 0-byte file: it is born completed). */
+/**
+ * A new upload and its first `count` part URLs, exactly as part-urls would answer them
+ * (signPartUrls, capped at the upload's expiresAt). No activity write of their own: create has
+ * just stamped `lastActivityAt`. None for a 0-byte file: it is born completed.
+ */
 export function presigned(deps: CoreDeps, upload: UploadRecord, count: number): CreatedSession {
   if (count === 0 || upload.state !== 'open') return { upload };
   const partNumbers = Array.from({ length: count }, (_, i) => i + 1);

@@ -1,5 +1,5 @@
 import { contentTypeNotAllowed, tooManyOpenUploads, validationFailed } from '../errors.ts';
-import type { UploadRecord } from '../ports.ts';
+import type { IdempotencyFinish, UploadRecord } from '../ports.ts';
 import { contentTypeAllowed } from './content-type.ts';
 import type { CoreDeps } from './deps.ts';
 import { objectKey } from './keys.ts';
@@ -56,7 +56,17 @@ export function checkCreateInput(input: CreateUploadInput, limits: Limits): { co
  * and no URL or key outlives the upload (docs/API.md, "Single uploads are one-part multipart uploads").
  * A 0-byte file has nothing to send: the server writes it and the upload is born completed.
  */
-export async function createUpload(deps: CoreDeps, owner: string, input: CreateUploadInput): Promise<UploadRecord> {
+export interface CreateOptions {
+  /** An Idempotency-Key's response, written with the upload (idempotency.ts). */
+  seal?: (record: UploadRecord) => IdempotencyFinish;
+}
+
+export async function createUpload(
+  deps: CoreDeps,
+  owner: string,
+  input: CreateUploadInput,
+  opts: CreateOptions = {},
+): Promise<UploadRecord> {
   const { limits } = deps;
   const { contentType, plan } = checkCreateInput(input, limits);
 
@@ -115,13 +125,23 @@ export async function createUpload(deps: CoreDeps, owner: string, input: CreateU
       ? { ...fields, strategy: 'multipart', cosUploadId }
       : { ...fields, strategy: 'single', cosUploadId };
   // The quota again, in the write: creates that raced past the first count lose here.
-  if (!(await deps.store.create(record, { maxOpenPerOwner: limits.maxOpenUploadsPerOwner }))) {
+  const abandon = async () => {
     // Its COS upload is abandoned; if this abort fails, the sweep's orphan pass removes it.
-    if (cosUploadId) {
-      await deps.storage.abortMultipart(key, cosUploadId).catch((e: unknown) => {
-        deps.log.warn('abort after a refused create failed', { key, error: e instanceof Error ? e.name : 'unknown' });
-      });
-    }
+    if (!cosUploadId) return;
+    await deps.storage.abortMultipart(key, cosUploadId).catch((e: unknown) => {
+      deps.log.warn('abort after a refused create failed', { key, error: e instanceof Error ? e.name : 'unknown' });
+    });
+  };
+  let inserted: boolean;
+  try {
+    inserted = await deps.store.create(record, { maxOpenPerOwner: limits.maxOpenUploadsPerOwner }, opts.seal?.(record));
+  } catch (e) {
+    // Nothing was inserted (an Idempotency-Key claim that lapsed, the store unavailable).
+    await abandon();
+    throw e;
+  }
+  if (!inserted) {
+    await abandon();
     throw tooManyOpenUploads(limits.maxOpenUploadsPerOwner);
   }
   deps.log.info('upload created', {

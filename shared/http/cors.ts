@@ -9,8 +9,8 @@ import type { RouteEvent } from './route-event.ts';
 export const CORS_HEADERS: Readonly<Record<string, string>> = {
   'access-control-allow-origin': '*',
   'access-control-allow-methods': 'GET,POST,PUT,DELETE,OPTIONS',
-  'access-control-allow-headers': 'authorization,content-type,x-request-id',
-  'access-control-expose-headers': 'x-request-id',
+  'access-control-allow-headers': 'authorization,content-type,idempotency-key,x-request-id',
+  'access-control-expose-headers': 'idempotent-replayed,x-request-id',
   'access-control-max-age': '600',
 };
 

@@ -32,7 +32,7 @@ export function parseItem<T>(schema: z.ZodMiniType<T>, value: unknown): ItemResu
   };
 }
 
-const ORIGINS: readonly unknown[] = ['body', 'params', 'query'];
+const ORIGINS: readonly unknown[] = ['body', 'params', 'query', 'headers'];
 
 /**
  * A use case's VALIDATION_FAILED names fields relative to its input (`['partNumbers']`); the

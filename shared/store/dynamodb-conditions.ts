@@ -49,6 +49,42 @@ export const isIdleBefore = '#lastActivityAt < :idleBefore';
 export const isLeaseFree =
   '(attribute_not_exists(#leaseUntil) OR attribute_type(#leaseUntil, :null) OR #leaseUntil < :leaseFreeAt)';
 
+/**
+ * The quota: a create's counter increment holds only while the owner (or the owner's profile) has
+ * a free slot. Racing creates each read a count below the limit; in the transaction only as many as
+ * there were free slots still see one, the rest are cancelled (false: 429).
+ */
+export const hasFreeSlot = '(attribute_not_exists(#open) OR #open < :max)';
+
+/**
+ * A transition moves the counters by what it read of the upload's mark (`quotaHeld`): the mark is
+ * still what it read, so two transitions racing out of `open` (or a reopen racing a complete) move
+ * a counter once, and an unmarked upload from before the counters moves none.
+ */
+export const holdsSlot = '#quotaHeld = :true';
+export const holdsNoSlot = '(attribute_not_exists(#quotaHeld) OR #quotaHeld = :false)';
+
+/**
+ * A counter repair writes the recount only if no create or transition moved the counter since the
+ * repair read it; otherwise that change, not the repair, is the truth, and the repair leaves it.
+ */
+export const isUnchangedSince = '#changedAt = :seen';
+export const isNeverChanged = 'attribute_not_exists(#changedAt)';
+
+/**
+ * Idempotency-Key claim: two requests with the same key race to claim it; the put wins only while
+ * the key is free — never used, expired (TTL deletes late), or claimed by a request that neither
+ * answered nor renewed before its lease ran out (it crashed) — so only one request runs the create.
+ */
+export const isKeyFree =
+  '(attribute_not_exists(pk) OR #expiresAt <= :now OR (attribute_not_exists(#status) AND #leaseUntil <= :now))';
+
+/**
+ * Finishing (or releasing) a key: still our claim and not finished. A request whose lease ran out
+ * while another one claimed the key must not overwrite or delete the other's claim.
+ */
+export const isOwnUnfinishedClaim = '#claim = :claim AND attribute_not_exists(#status)';
+
 export const all = (...parts: string[]) => parts.join(' AND ');
 
 export const conditionNames = { '#state': 'state', '#expiresAt': 'expiresAt' } as const;

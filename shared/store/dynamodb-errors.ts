@@ -7,7 +7,8 @@ import { storeUnavailable } from '../errors.ts';
  * as `storeUnavailable` (503 STORE_UNAVAILABLE, retryable), as the COS client's do as
  * STORAGE_UNAVAILABLE. Everything else is left as it is: a ConditionalCheckFailedException is the
  * port's null/false, and a ValidationException or a missing table is our bug or our configuration
- * (an opaque 500). The store writes no transactions, so there is no TransactionCanceledException.
+ * (an opaque 500). Transactions (the quota counters) are cancelled as a whole: the table client
+ * reads their reasons (dynamodb-table-client.ts `transact`).
  */
 const THROTTLING = new Set([
   'ProvisionedThroughputExceededException',
@@ -15,6 +16,8 @@ const THROTTLING = new Set([
   'RequestLimitExceeded',
   // Global tables with strong consistency: a conflicting write elsewhere, retryable by definition.
   'ReplicatedWriteConflictException',
+  // A plain write met a transaction on its item; the table client has tried it again already.
+  'TransactionConflictException',
 ]);
 
 const SERVER = new Set(['InternalServerError', 'ServiceUnavailable', 'InternalFailure']);

@@ -1,39 +1,40 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ContentKey, ListFilter, Page, PartRecord, Transition, UploadRecord, UploadStore } from '../ports.ts';
+import { idempotencyKeyInUse, storeUnavailable } from '../errors.ts';
+import type {
+  ContentKey,
+  IdempotencyClaim,
+  IdempotencyFinish,
+  IdempotencyRecord,
+  ListFilter,
+  OpenCountRepair,
+  OpenQuota,
+  Page,
+  PartRecord,
+  Transition,
+  UploadRecord,
+  UploadState,
+  UploadStore,
+} from '../ports.ts';
 import {
   all,
   conditionNames,
   exists,
   isConditionFailure,
-  isIdleBefore,
-  isInFromStates,
-  isLeaseFree,
   isNew,
   isOpen,
   isUnexpired,
   sizeUnfixedOrSame,
 } from './dynamodb-conditions.ts';
+import { claimKey, finishAction, releaseKey } from './dynamodb-idempotency.ts';
 import { fromItem, toItem } from './dynamodb-item.ts';
-import {
-  activityIndexStale,
-  contentOwnerPrefix,
-  contentPk,
-  INDEX,
-  META,
-  openPk,
-  ownerPk,
-  statePk,
-  TERMINAL_STATES,
-  timeSk,
-  ttlAfter,
-  uploadPk,
-} from './dynamodb-keys.ts';
+import { activityIndexStale, contentOwnerPrefix, contentPk, INDEX, META, timeSk, uploadPk } from './dynamodb-keys.ts';
 import { listExpired, listInactive, listUploads } from './dynamodb-listings.ts';
 import { readParts, writeParts } from './dynamodb-part-ledger.ts';
+import { counterChange, countersOf, readCount, repairCounters } from './dynamodb-quota.ts';
 import { logRetries, type StoreLog } from './dynamodb-retry-log.ts';
-import { type BatchGetRetry, TableClient } from './dynamodb-table-client.ts';
-import { patchFields } from './patch-fields.ts';
+import { type BatchGetRetry, TableClient, type TransactItem } from './dynamodb-table-client.ts';
+import { type TransitionUpdate, transitionUpdate } from './dynamodb-transition.ts';
 import { assertLimit, assertPartNumbers } from './validate.ts';
 
 export { ensureTable } from './dynamodb-table.ts';
@@ -91,18 +92,32 @@ export class DynamoDbUploadStore implements UploadStore {
     return { pk: uploadPk(id), sk: META };
   }
 
-  async create(upload: UploadRecord, quota?: { maxOpenPerOwner: number }): Promise<boolean> {
-    // Not atomic with the put (see the port): racing creates can each count below the limit.
-    if (quota && upload.state === 'open' && (await this.countOpenByOwner(upload.owner)) >= quota.maxOpenPerOwner) {
-      return false;
+  async create(upload: UploadRecord, quota?: OpenQuota, idempotency?: IdempotencyFinish): Promise<boolean> {
+    const item = toItem(upload);
+    const counted = upload.state === 'open';
+    if (!counted && !idempotency) {
+      try {
+        await this.#db.put({ Item: item, ConditionExpression: isNew });
+      } catch (e) {
+        if (isConditionFailure(e)) throw new Error(`upload ${upload.id} already exists`, { cause: e });
+        throw e;
+      }
+      return true;
     }
-    try {
-      await this.#db.put({ Item: toItem(upload), ConditionExpression: isNew });
-    } catch (e) {
-      if (isConditionFailure(e)) throw new Error(`upload ${upload.id} already exists`, { cause: e });
-      throw e;
+    // The upload, its counters (dynamodb-quota.ts) and the key's response: all or nothing.
+    const actions: TransactItem[] = [{ Put: { Item: { ...item, quotaHeld: counted }, ConditionExpression: isNew } }];
+    if (counted) {
+      actions.push(counterChange(upload.owner, null, 1, upload.createdAt, quota?.maxOpenPerOwner));
+      if (upload.profile !== null) {
+        actions.push(counterChange(upload.owner, upload.profile, 1, upload.createdAt, quota?.maxOpenInProfile));
+      }
     }
-    return true;
+    if (idempotency) actions.push(finishAction(idempotency));
+    const out = await this.#db.transact(actions);
+    if (out.ok) return true;
+    if (out.failed.includes(0)) throw new Error(`upload ${upload.id} already exists`);
+    if (idempotency && out.failed.includes(actions.length - 1)) throw idempotencyKeyInUse();
+    return false;
   }
 
   async get(id: string): Promise<UploadRecord | null> {
@@ -110,67 +125,41 @@ export class DynamoDbUploadStore implements UploadStore {
     return item ? fromItem(item) : null;
   }
 
+  /**
+   * A transition that can move the upload into or out of `open` also moves its counters, in one
+   * transaction conditioned on the `quotaHeld` mark it read (dynamodb-quota.ts); any other is one
+   * conditional update. A cancelled transaction is read again: if the mark moved meanwhile (another
+   * transition won), the next attempt decides afresh; otherwise a condition of `t` failed: null.
+   */
   async transition(id: string, t: Transition): Promise<UploadRecord | null> {
     if (t.from.length === 0) return null;
-    const from = isInFromStates(t.from);
-    const names: Record<string, string> = { '#state': 'state', '#updatedAt': 'updatedAt', '#gsi4pk': 'gsi4pk' };
-    const values: Record<string, unknown> = { ...from.values, ':to': t.to, ':at': t.at, ':gsi4pk': statePk(t.to, id) };
-    const sets = ['#state = :to', '#updatedAt = :at', '#gsi4pk = :gsi4pk'];
-    const conditions = [exists, from.expression];
-    if (t.idleBefore !== undefined) {
-      names['#lastActivityAt'] = 'lastActivityAt';
-      values[':idleBefore'] = t.idleBefore;
-      conditions.push(isIdleBefore);
-    }
-    if (t.leaseFreeAt !== undefined) {
-      names['#leaseUntil'] = 'leaseUntil';
-      values[':leaseFreeAt'] = t.leaseFreeAt;
-      values[':null'] = 'NULL';
-      conditions.push(isLeaseFree);
-    }
-    const removes: string[] = [];
-    for (const field of patchFields) {
-      if (t.set?.[field] === undefined) continue;
-      names[`#${field}`] = field;
-      values[`:${field}`] = t.set[field];
-      sets.push(`#${field} = :${field}`);
-    }
-    // Membership of the sweep indexes follows the state (sparse: only open items carry the pk).
-    names['#gsi1pk'] = 'gsi1pk';
-    names['#gsi2pk'] = 'gsi2pk';
-    if (t.to === 'open') {
-      values[':openPk'] = openPk(id);
-      sets.push('#gsi1pk = :openPk', '#gsi2pk = :openPk');
-    } else {
-      removes.push('#gsi1pk', '#gsi2pk');
-    }
-    // byContent (dedupe) holds completed uploads only; the completing write carries size and CRC64.
-    const size = t.set?.size;
-    const crc64 = t.set?.crc64;
-    if (t.to !== 'completed') {
-      names['#gsi5pk'] = 'gsi5pk';
-      removes.push('#gsi5pk');
-    } else if (typeof size === 'number' && typeof crc64 === 'string') {
-      names['#gsi5pk'] = 'gsi5pk';
-      values[':contentPk'] = contentPk(size, crc64);
-      sets.push('#gsi5pk = :contentPk');
-    }
-    names['#ttl'] = 'ttl';
-    if (TERMINAL_STATES.includes(t.to)) {
-      values[':ttl'] = ttlAfter(t.at);
-      sets.push('#ttl = :ttl');
-    } else {
-      removes.push('#ttl');
-    }
-    try {
-      const item = await this.#db.update({
-        Key: this.#key(id),
-        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-        ConditionExpression: all(...conditions),
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
+    const crosses = t.to === 'open' ? t.from.some((s) => s !== 'open') : t.from.includes('open');
+    if (!crosses) return this.#update(transitionUpdate(id, t));
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const seen = await this.#db.get(this.#key(id), {
+        expression: '#owner, #profile, #state, #quotaHeld',
+        names: { '#owner': 'owner', '#profile': 'profile', '#state': 'state', '#quotaHeld': 'quotaHeld' },
       });
+      if (!seen || !t.from.includes(seen.state as UploadState)) return null;
+      const held = seen.quotaHeld === true;
+      const hold = t.to === 'open';
+      const update = transitionUpdate(id, t, { held, hold });
+      if (held === hold) return this.#update(update);
+      const profile = typeof seen.profile === 'string' ? seen.profile : null;
+      const out = await this.#db.transact([
+        { Update: update },
+        ...countersOf(String(seen.owner), profile, hold ? 1 : -1, t.at),
+      ]);
+      if (out.ok) return this.get(id);
+      const now = await this.#db.get(this.#key(id), { expression: '#quotaHeld', names: { '#quotaHeld': 'quotaHeld' } });
+      if ((now?.quotaHeld === true) === held) return null;
+    }
+    throw storeUnavailable(new Error(`upload ${id}: its quota mark kept changing under the transition`));
+  }
+
+  async #update(update: TransitionUpdate): Promise<UploadRecord | null> {
+    try {
+      const item = await this.#db.update({ ...update, ReturnValues: 'ALL_NEW' });
       return item ? fromItem(item) : null;
     } catch (e) {
       if (isConditionFailure(e)) return null;
@@ -249,24 +238,21 @@ export class DynamoDbUploadStore implements UploadStore {
     return readParts(this.#db, id);
   }
 
-  /** Pages through the owner's partition; fine for a quota of ~100, and terminal uploads age out by ttl. */
-  async countOpenByOwner(owner: string): Promise<number> {
-    let count = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.#db.query({
-        IndexName: INDEX.byOwner,
-        KeyConditionExpression: 'gsi3pk = :pk',
-        FilterExpression: '#state = :open',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':pk': ownerPk(owner), ':open': 'open' },
-        Select: 'COUNT',
-        ExclusiveStartKey: start,
-      });
-      count += out.count;
-      start = out.last;
-    } while (start);
-    return count;
+  /** The quota counter itself (one consistent read): what the next create's condition will see. */
+  countOpenByOwner(owner: string, profile?: string): Promise<number> {
+    return readCount(this.#db, owner, profile ?? null);
+  }
+
+  repairOpenCounts(owner: string, now: string): Promise<OpenCountRepair> {
+    return repairCounters(this.#db, owner, now);
+  }
+
+  claimIdempotencyKey(claim: IdempotencyClaim, now: string): Promise<IdempotencyRecord | null> {
+    return claimKey(this.#db, claim, now);
+  }
+
+  releaseIdempotencyKey(owner: string, key: string, claim: string): Promise<void> {
+    return releaseKey(this.#db, owner, key, claim);
   }
 
   /** One Query of byContent: the content's partition, this owner's prefix, newest first. */

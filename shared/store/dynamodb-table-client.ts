@@ -1,12 +1,16 @@
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  DeleteCommand,
+  type DeleteCommandInput,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   type PutCommandInput,
   QueryCommand,
   type QueryCommandInput,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -27,6 +31,21 @@ export interface BatchGetRetry {
   baseDelayMs: number;
   maxDelayMs: number;
 }
+
+/** One action of a transaction, without TableName (the client adds its table). */
+type Action = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+export type TransactItem = { [K in keyof Action]?: Omit<NonNullable<Action[K]>, 'TableName'> };
+
+/** A transaction either happened, or some of its conditions failed (indexes into its items) and nothing did. */
+export type TransactOutcome = { ok: true } | { ok: false; failed: number[] };
+
+/**
+ * Another transaction held one of the items (TransactionConflict; a plain write meeting a
+ * transaction gets TransactionConflictException): nothing was written and the SDK does not retry
+ * it, so we do, a few times with jitter, before calling the store unavailable.
+ */
+const CONFLICT_ATTEMPTS = 8;
+const conflictDelayMs = (attempt: number) => Math.min(400, 10 * 2 ** attempt) * (0.5 + Math.random());
 
 /** 9 calls, 50 ms to 1 s apart: about 4.5 s of sleeps before the listing gives up. */
 export const DEFAULT_BATCH_GET_RETRY: BatchGetRetry = { maxAttempts: 9, baseDelayMs: 25, maxDelayMs: 1_000 };
@@ -71,16 +90,63 @@ export class TableClient {
 
   /** Every call goes through here: the one place DynamoDB's errors are translated. */
   async #call<T>(send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (e) {
-      throw translateDynamoDbError(e);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await send();
+      } catch (e) {
+        if (!(e instanceof Error && e.name === 'TransactionConflictException') || attempt >= CONFLICT_ATTEMPTS) {
+          throw translateDynamoDbError(e);
+        }
+        await new Promise((r) => setTimeout(r, conflictDelayMs(attempt)));
+      }
+    }
+  }
+
+  /**
+   * TransactWriteItems on this table (≤ 100 actions, one per item). The SDK fills in the
+   * ClientRequestToken and keeps it across its own retries, so a retry after a lost answer is not
+   * applied twice. A cancellation for conditions comes back as `failed`; one for conflicts with
+   * another transaction is tried again; one for throttling is STORE_UNAVAILABLE.
+   */
+  async transact(items: readonly TransactItem[]): Promise<TransactOutcome> {
+    const withTable = items.map((item) => {
+      const out: Record<string, unknown> = {};
+      for (const [op, body] of Object.entries(item)) if (body) out[op] = { ...body, TableName: this.table };
+      return out as Action;
+    });
+    for (let attempt = 1; ; attempt++) {
+      let codes: string[];
+      try {
+        const out = await this.#call(() =>
+          this.doc.send(new TransactWriteCommand({ TransactItems: withTable, ReturnConsumedCapacity: 'TOTAL' })),
+        );
+        for (const c of out.ConsumedCapacity ?? []) this.#writes(c);
+        return { ok: true };
+      } catch (e) {
+        if (!(e instanceof Error && e.name === 'TransactionCanceledException')) throw e;
+        codes = ((e as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map(
+          (r) => r.Code ?? 'None',
+        );
+        const failed = codes.flatMap((c, i) => (c === 'ConditionalCheckFailed' ? [i] : []));
+        if (failed.length > 0) return { ok: false, failed };
+        const busy = codes.some((c) => c === 'ThrottlingError' || c === 'ProvisionedThroughputExceeded');
+        if (busy || (codes.includes('TransactionConflict') && attempt >= CONFLICT_ATTEMPTS)) throw storeUnavailable(e);
+        if (!codes.includes('TransactionConflict')) throw e;
+      }
+      await new Promise((r) => setTimeout(r, conflictDelayMs(attempt)));
     }
   }
 
   async put(input: Omit<PutCommandInput, 'TableName'>): Promise<void> {
     const out = await this.#call(() =>
       this.doc.send(new PutCommand({ ...input, TableName: this.table, ReturnConsumedCapacity: 'TOTAL' })),
+    );
+    this.#writes(out.ConsumedCapacity);
+  }
+
+  async delete(input: Omit<DeleteCommandInput, 'TableName'>): Promise<void> {
+    const out = await this.#call(() =>
+      this.doc.send(new DeleteCommand({ ...input, TableName: this.table, ReturnConsumedCapacity: 'TOTAL' })),
     );
     this.#writes(out.ConsumedCapacity);
   }

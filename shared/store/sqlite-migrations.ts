@@ -70,6 +70,25 @@ export const sqliteMigrations: readonly string[] = [
   ALTER TABLE uploads ADD COLUMN content_language TEXT;
   ALTER TABLE uploads ADD COLUMN expires TEXT;
   `,
+  // Idempotency-Key on create: the claim while its request runs, then the response it gave
+  // (deflated: a create with presigned URLs answers ~0.5 MB). Keys expire after 24 h.
+  `
+  CREATE TABLE idempotency_keys (
+    owner        TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    fingerprint  TEXT NOT NULL,
+    claim        TEXT NOT NULL,
+    lease_until  TEXT NOT NULL,
+    expires_at   TEXT NOT NULL,
+    status       INTEGER,
+    body         BLOB,
+    PRIMARY KEY (owner, key)
+  ) STRICT, WITHOUT ROWID;
+  -- purging expired keys
+  CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires_at);
+  -- the quota per profile
+  CREATE INDEX uploads_owner_profile_state ON uploads (owner, profile, state);
+  `,
   // Dedupe: an owner's completed uploads by content, newest first (core/dedupe.ts).
   `
   CREATE INDEX uploads_owner_content ON uploads (owner, size, crc64, created_at, id) WHERE state = 'completed';

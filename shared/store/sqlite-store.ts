@@ -5,7 +5,12 @@ import { storeUnavailable } from '../errors.ts';
 import * as z from '../zod.ts';
 import type {
   ContentKey,
+  IdempotencyClaim,
+  IdempotencyFinish,
+  IdempotencyRecord,
   ListFilter,
+  OpenCountRepair,
+  OpenQuota,
   Page,
   PartRecord,
   Transition,
@@ -14,6 +19,7 @@ import type {
   UploadStore,
 } from '../ports.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { claimKey, finishKey, releaseKey } from './sqlite-idempotency.ts';
 import { sqliteMigrations } from './sqlite-migrations.ts';
 import { fromRow, insertSql, patchAssignments, toRowValues } from './sqlite-row.ts';
 import { assertLimit, assertPartNumbers } from './validate.ts';
@@ -111,12 +117,21 @@ export class SqliteUploadStore implements UploadStore {
     }
   }
 
-  async create(upload: UploadRecord, quota?: { maxOpenPerOwner: number }): Promise<boolean> {
+  async create(upload: UploadRecord, quota?: OpenQuota, idempotency?: IdempotencyFinish): Promise<boolean> {
     return this.#guard(() =>
-      // IMMEDIATE holds the write lock across the count and the insert: another create (in this
-      // process or another) waits, and then counts this one.
+      // IMMEDIATE holds the write lock across the counts and the insert: another create (in this
+      // process or another) waits, and then counts this one. The count is over the rows
+      // themselves, so there is no counter to drift.
       this.#inTransaction(() => {
-        if (quota && upload.state === 'open' && this.#openOf(upload.owner) >= quota.maxOpenPerOwner) return false;
+        if (quota && upload.state === 'open') {
+          if (this.#openOf(upload.owner) >= quota.maxOpenPerOwner) return false;
+          if (
+            quota.maxOpenInProfile !== undefined &&
+            this.#openOf(upload.owner, upload.profile) >= quota.maxOpenInProfile
+          ) {
+            return false;
+          }
+        }
         try {
           this.#db.prepare(insertSql).run(...toRowValues(upload));
         } catch (e) {
@@ -125,14 +140,30 @@ export class SqliteUploadStore implements UploadStore {
           }
           throw e;
         }
+        // Same transaction: the key's response exists exactly when the upload does.
+        if (idempotency) finishKey(this.#db, idempotency);
         return true;
       }),
     );
   }
 
-  #openOf(owner: string): number {
-    const row = this.#db.prepare(`SELECT count(*) AS n FROM uploads WHERE owner = ? AND state = 'open'`).get(owner);
+  /** `profile` undefined: all the owner's open uploads; null or a name: those with that profile. */
+  #openOf(owner: string, profile?: string | null): number {
+    const row =
+      profile === undefined
+        ? this.#db.prepare(`SELECT count(*) AS n FROM uploads WHERE owner = ? AND state = 'open'`).get(owner)
+        : this.#db
+            .prepare(`SELECT count(*) AS n FROM uploads WHERE owner = ? AND profile IS ? AND state = 'open'`)
+            .get(owner, profile);
     return Number(row?.n ?? 0);
+  }
+
+  async claimIdempotencyKey(claim: IdempotencyClaim, now: string): Promise<IdempotencyRecord | null> {
+    return this.#guard(() => this.#inTransaction(() => claimKey(this.#db, claim, now)));
+  }
+
+  async releaseIdempotencyKey(owner: string, key: string, claim: string): Promise<void> {
+    this.#guard(() => releaseKey(this.#db, owner, key, claim));
   }
 
   async get(id: string): Promise<UploadRecord | null> {
@@ -221,8 +252,13 @@ export class SqliteUploadStore implements UploadStore {
     });
   }
 
-  async countOpenByOwner(owner: string): Promise<number> {
-    return this.#guard(() => this.#openOf(owner));
+  async countOpenByOwner(owner: string, profile?: string): Promise<number> {
+    return this.#guard(() => this.#openOf(owner, profile));
+  }
+
+  /** The quota counts rows, so it is always the truth: nothing to correct. */
+  async repairOpenCounts(owner: string): Promise<OpenCountRepair> {
+    return { owner, open: await this.countOpenByOwner(owner), corrected: [], skipped: [] };
   }
 
   async findCompletedByContent(owner: string, content: ContentKey, limit: number): Promise<UploadRecord[]> {

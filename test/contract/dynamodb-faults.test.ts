@@ -105,15 +105,17 @@ describe('DynamoDB throttling and server errors', () => {
 
   it('a throttle that clears is retried by the SDK and logged once; the caller never sees it', async () => {
     const { client, store, lines } = storeWithLog();
-    const u = anUpload();
+    const u = anUpload({ owner: `owner-${randomUUID()}` });
     await store.create(u);
-    answerWithError(client, { ops: ['UpdateItem'], type: 'ProvisionedThroughputExceededException', times: 1 });
+    // Leaving `open` moves the quota counter too: one TransactWriteItems (dynamodb-quota.ts).
+    answerWithError(client, { ops: ['TransactWriteItems'], type: 'ProvisionedThroughputExceededException', times: 1 });
     expect(await store.transition(u.id, { from: ['open'], to: 'completing', at: at(1) })).toMatchObject({
       state: 'completing',
     });
     expect(lines).toMatchObject([
-      { msg: 'dynamodb retry', op: 'UpdateItem', attempt: 1, error: 'ProvisionedThroughputExceededException' },
+      { msg: 'dynamodb retry', op: 'TransactWriteItems', attempt: 1, error: 'ProvisionedThroughputExceededException' },
     ]);
+    expect(await store.countOpenByOwner(u.owner)).toBe(0);
   });
 
   it.each([
@@ -126,7 +128,7 @@ describe('DynamoDB throttling and server errors', () => {
     const { client, store } = storeWithLog({ maxAttempts: 1 });
     const u = anUpload();
     await store.create(u);
-    const ops = ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchGetItem'];
+    const ops = ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchGetItem', 'TransactWriteItems', 'DeleteItem'];
     const fault = answerWithError(client, { ops, type, status });
     const part = { partNumber: 1, etag: '"e"', size: 1, crc64: null };
     const calls: Promise<unknown>[] = [
@@ -137,9 +139,16 @@ describe('DynamoDB throttling and server errors', () => {
       store.touch(u.id, at(1)),
       store.listParts(u.id),
       store.countOpenByOwner(u.owner),
+      store.findCompletedByContent(u.owner, { size: 1, crc64: '1' }, 10),
       store.list({ limit: 10 }),
       store.listOpenInactiveSince(at(10), 10),
       store.listOpenExpired(at(10), 10),
+      store.repairOpenCounts(u.owner, at(10)),
+      store.claimIdempotencyKey(
+        { owner: u.owner, key: 'k', fingerprint: 'f', claim: 'c', leaseUntil: at(60), expiresAt: at(86_400) },
+        at(1),
+      ),
+      store.releaseIdempotencyKey(u.owner, 'k', 'c'),
     ];
     for (const call of calls) expect(await rejection(call)).toMatchObject(unavailable);
     fault.remove();
@@ -200,7 +209,8 @@ describe('DynamoDB unreachable', () => {
     const e = await rejection(store.transition('upl_x', { from: ['open'], to: 'aborted', at: at(1) }));
     expect(e).toMatchObject(unavailable);
     expect(e.cause).toMatchObject({ name: 'TimeoutError' });
-    expect(lines).toMatchObject([{ msg: 'dynamodb retry', op: 'UpdateItem', attempt: 1, error: 'TimeoutError' }]);
+    // Its first call is the read of the upload's quota mark (dynamodb-store.ts transition).
+    expect(lines).toMatchObject([{ msg: 'dynamodb retry', op: 'GetItem', attempt: 1, error: 'TimeoutError' }]);
   });
 });
 

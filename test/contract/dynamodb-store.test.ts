@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbUploadStore, ensureTable } from '../../shared/store/dynamodb-store.ts';
+import { tableDefinition } from '../../shared/store/dynamodb-table.ts';
 import { startTestDynamoDb } from '../helpers/dynamodb-local.ts';
 import { anUpload, at, etagOf } from './fixtures.ts';
 import { describeUploadStoreContract } from './upload-store.contract.ts';
@@ -33,6 +40,13 @@ describeUploadStoreContract('dynamodb (DynamoDB Local)', async () => {
   const store = new DynamoDbUploadStore({ client: newClient(), table });
   return {
     store,
+    async counter(owner, profile) {
+      const key = { pk: `QUOTA#${owner}`, sk: profile === null ? 'ALL' : `PROFILE#${profile}` };
+      const out = await DynamoDBDocumentClient.from(client).send(
+        new GetCommand({ TableName: table, Key: key, ConsistentRead: true }),
+      );
+      return typeof out.Item?.open === 'number' ? out.Item.open : 0;
+    },
     async close() {
       await store.close();
       await client.send(new DeleteTableCommand({ TableName: table }));
@@ -121,5 +135,31 @@ describe('DynamoDbUploadStore specifics', () => {
     await ensureTable(client, table);
     const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: table }));
     expect(ttl.TimeToLiveDescription).toMatchObject({ AttributeName: 'ttl', TimeToLiveStatus: 'ENABLED' });
+  });
+
+  it('ensureTable adds an index a table made before it existed lacks (byContent), and dedupe reads it', async () => {
+    const table = `uploads-${randomUUID()}`;
+    const { BillingMode, KeySchema, GlobalSecondaryIndexes, AttributeDefinitions } = tableDefinition;
+    const older = GlobalSecondaryIndexes.filter((g) => g.IndexName !== 'byContent');
+    await client.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode,
+        KeySchema,
+        GlobalSecondaryIndexes: older,
+        AttributeDefinitions: AttributeDefinitions.filter((a) => !a.AttributeName.startsWith('gsi5')),
+      }),
+    );
+    await ensureTable(client, table);
+    const described = await client.send(new DescribeTableCommand({ TableName: table }));
+    const indexes = described.Table?.GlobalSecondaryIndexes ?? [];
+    expect(indexes.map((g) => g.IndexName).sort()).toEqual(GlobalSecondaryIndexes.map((g) => g.IndexName).sort());
+    expect(indexes.every((g) => g.IndexStatus === 'ACTIVE')).toBe(true);
+    const store = new DynamoDbUploadStore({ client: newClient(), table });
+    stores.push(store);
+    const u = anUpload({ state: 'completed', size: 0, partCount: 1, crc64: '0', etag: '"e"', completedAt: at(0) });
+    await store.create(u);
+    expect((await store.findCompletedByContent(u.owner, { size: 0, crc64: '0' }, 5)).map((x) => x.id)).toEqual([u.id]);
+    await client.send(new DeleteTableCommand({ TableName: table }));
   });
 });

@@ -4,6 +4,11 @@ import type { Page, UploadRecord, UploadStore } from '../../shared/ports.ts';
 export interface StoreUnderTest {
   store: UploadStore;
   close(): Promise<void>;
+  /**
+   * The stored quota counter of an owner (profile null: owner-wide), read from the table itself
+   * and not through the store; absent where the quota counts rows (SQLite).
+   */
+  counter?(owner: string, profile: string | null): Promise<number>;
 }
 
 /** Seconds after a fixed instant, as the core writes them (`Date.toISOString()`). */

@@ -3,8 +3,10 @@ import type { UploadStore } from '../../shared/ports.ts';
 import { concurrencyContract } from './concurrency.contract.ts';
 import { contentContract } from './content.contract.ts';
 import type { StoreUnderTest } from './fixtures.ts';
+import { idempotencyContract } from './idempotency.contract.ts';
 import { listingsContract } from './listings.contract.ts';
 import { partsContract } from './parts.contract.ts';
+import { quotaContract } from './quota.contract.ts';
 import { recordsContract } from './records.contract.ts';
 
 /**
@@ -32,6 +34,12 @@ export function describeUploadStoreContract(name: string, make: () => Promise<St
     describe('listings', () => listingsContract(store));
     describe('concurrency', () => concurrencyContract(store));
     describe('lookup by content (dedupe)', () => contentContract(store));
+    describe('idempotency keys', () => idempotencyContract(store));
+    describe('quota', () =>
+      quotaContract(() => {
+        if (!current) throw new Error('store not made yet');
+        return current;
+      }));
     describe('lifecycle', () => {
       it('close() releases the store, and a second close() is harmless', async () => {
         await store().close();

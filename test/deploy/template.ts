@@ -63,7 +63,7 @@ export function roleStatements(t: Template): Statement[] {
   );
 }
 
-const COMMAND_TO_ACTION: Record<string, string> = {
+const COMMAND_TO_ACTION: Record<string, string | string[]> = {
   Get: 'dynamodb:GetItem',
   Put: 'dynamodb:PutItem',
   Update: 'dynamodb:UpdateItem',
@@ -73,7 +73,10 @@ const COMMAND_TO_ACTION: Record<string, string> = {
   BatchGet: 'dynamodb:BatchGetItem',
   BatchWrite: 'dynamodb:BatchWriteItem',
   TransactGet: 'dynamodb:TransactGetItems',
-  TransactWrite: 'dynamodb:TransactWriteItems',
+  // No IAM action of its own: each Put, Update, Delete in it needs PutItem, UpdateItem, DeleteItem
+  // ("Using IAM with DynamoDB transactions", DynamoDB developer guide). The store's transactions
+  // put and update (dynamodb-quota.ts, dynamodb-idempotency.ts); a ConditionCheck would add ConditionCheckItem.
+  TransactWrite: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
 };
 
 /**
@@ -100,7 +103,7 @@ export function dynamoDbActionsUsed(root: string): Set<string> {
         if (!cmd || /^\s*type\s/.test(spec) || isTableManagement(cmd)) continue;
         const action = COMMAND_TO_ACTION[cmd];
         if (!action) throw new Error(`${relative(root, file)} uses ${cmd}Command: map it to an IAM action`);
-        actions.add(action);
+        for (const a of [action].flat()) actions.add(a);
       }
     }
   }

@@ -132,4 +132,25 @@ describe('admin CLI end to end', () => {
     expect(v1.code).toBe(1);
     expect(v1.stderr).toContain(`drop /v1 from the API URL: --api ${stack.apiUrl}`);
   });
+
+  it('quota-repair: one report line per owner; SQLite counts rows, so nothing is ever corrected', async () => {
+    const open = (await stack.deps.store.list({ owner: 'alice', state: 'open', limit: 100 })).items.length;
+    const r = await cli(['quota-repair', 'alice', 'nobody']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([
+      { owner: 'alice', open, corrected: [], skipped: [] },
+      { owner: 'nobody', open: 0, corrected: [], skipped: [] },
+    ]);
+    const none = await cli(['quota-repair']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('quota-repair needs at least one owner');
+    const refused = await cli(['quota-repair', 'alice'], await stack.token('alice'));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('FORBIDDEN');
+  });
 });

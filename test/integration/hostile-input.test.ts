@@ -27,6 +27,8 @@ const CODES = new Set([
   'UPLOAD_TOO_LARGE',
   'CONTENT_TYPE_NOT_ALLOWED',
   'TOO_MANY_OPEN_UPLOADS',
+  'IDEMPOTENCY_KEY_IN_USE',
+  'IDEMPOTENCY_KEY_REUSED',
 ]);
 const MiB = 1024 * 1024;
 
@@ -201,6 +203,17 @@ const partsArray = fc.oneof(
   field,
 );
 
+/** Idempotency-Key values: the malformed (empty, 256 chars, controls, non-ASCII) and a few good ones, reused. */
+const idempotencyKey = fc.oneof(
+  hostileString,
+  fc.constantFrom('', ' ', 'x'.repeat(256), 'a\tb', 'a\nb', 'ключ', '\u0000', 'k\u007f', 'key-1', 'key-2', '~'),
+  fc.string({
+    unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+    minLength: 1,
+    maxLength: 255,
+  }),
+);
+
 const rawBody = (json: fc.Arbitrary<unknown>) =>
   fc.oneof(
     { weight: 6, arbitrary: json.map((v) => JSON.stringify(v)) },
@@ -234,13 +247,29 @@ interface RouteCase {
   path: string;
   body?: () => fc.Arbitrary<unknown>;
   query?: () => fc.Arbitrary<Record<string, string>>;
+  /** Extra request headers (lowercased names), generated like the rest. */
+  headers?: () => fc.Arbitrary<Record<string, string>>;
   /** The contract lets these change state even when they answer 4xx (complete merges the ledger first). */
   mayChangeOnReject?: boolean;
 }
 
 const CASES: RouteCase[] = [
-  { fn: 'create-upload', method: 'POST', path: '/v1/uploads', body: () => createBody },
-  { fn: 'create-batch', method: 'POST', path: '/v1/uploads/batch', body: () => batchBody },
+  {
+    fn: 'create-upload',
+    method: 'POST',
+    path: '/v1/uploads',
+    // Some bodies are valid, so the key itself is what is judged (and replayed, or refused as
+    // reused). 0-byte files are born completed: they use no quota the later tests need.
+    body: () => fc.oneof(createBody, fc.record({ fileName: fc.constantFrom('k.bin', 'j.bin'), size: fc.constant(0) })),
+    headers: () => fc.record({ 'idempotency-key': idempotencyKey }, { requiredKeys: [] }),
+  },
+  {
+    fn: 'create-batch',
+    method: 'POST',
+    path: '/v1/uploads/batch',
+    body: () => batchBody,
+    headers: () => fc.record({ 'idempotency-key': idempotencyKey }, { requiredKeys: [] }),
+  },
   {
     fn: 'complete-batch',
     method: 'POST',
@@ -306,6 +335,12 @@ const CASES: RouteCase[] = [
         { requiredKeys: [] },
       ),
   },
+  {
+    fn: 'admin-quota-repair',
+    method: 'POST',
+    path: '/v1/admin/quota-repair',
+    body: () => fc.record({ owner: fc.oneof(hostileString, field), extra: maybe(field) }, { requiredKeys: [] }),
+  },
   { fn: 'openapi', method: 'GET', path: '/v1/openapi.json' },
 ];
 
@@ -315,10 +350,11 @@ function event(
   id: string,
   body: string | undefined,
   query: Record<string, string> | undefined,
+  extra: Record<string, string> = {},
 ): APIGatewayProxyEventV2 {
   // The raw path cannot carry a lone surrogate (a gateway decodes it to U+FFFD); pathParameters can.
   const path = c.path.replace('{id}', encodeURIComponent(id.toWellFormed()));
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...extra };
   if (token) headers.authorization = `Bearer ${token}`;
   return {
     version: '2.0',
@@ -351,10 +387,11 @@ describe('hostile input: every route, thousands of generated requests', () => {
           safeAbort ? fc.oneof(fc.constantFrom(ids.bob, 'upl_00000000000000000000000000'), hostileString) : idArb(),
           c.body ? rawBody(c.body()) : fc.constant(undefined),
           c.query ? c.query() : fc.constant(undefined),
-          async (token, id, body, query) => {
+          c.headers ? c.headers() : fc.constant({}),
+          async (token, id, body, query, headers) => {
             if (safeAbort && token === tokens[3] && id === ids.bob) return; // the admin may legitimately abort it
             const before = await snapshot();
-            const res = await handler(event(c, token, id, body, query), ctx);
+            const res = await handler(event(c, token, id, body, query, headers), ctx);
             expect(res.statusCode, res.body).toBeLessThan(500);
             if (res.statusCode >= 400) {
               const parsed = JSON.parse(res.body) as { error: { code: string; message: string; details: object } };

@@ -60,7 +60,11 @@ describe('STORE_UNAVAILABLE over HTTP (DynamoDB Local)', () => {
 
   it('POST /v1/uploads with the table throttling writes answers 503 and creates nothing', async () => {
     const bob = apiClient(stack.apiUrl, await stack.token('bob'));
-    const fault = answerWithError(client(), { ops: ['PutItem'], type: 'ProvisionedThroughputExceededException' });
+    // An open upload is inserted with its quota counter, in one TransactWriteItems.
+    const fault = answerWithError(client(), {
+      ops: ['PutItem', 'TransactWriteItems'],
+      type: 'ProvisionedThroughputExceededException',
+    });
     try {
       expectUnavailable(await bob.create({ fileName: 'b.bin', size: 10 }));
     } finally {

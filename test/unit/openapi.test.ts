@@ -74,7 +74,9 @@ describe('the OpenAPI document', () => {
       expect(op.security !== undefined, `${r.fn} security`).toBe(spec.auth !== 'none');
     }
     expect(opOf('POST', '/v1/uploads/{id}/complete')!.responses['409']!.description).toContain('PARTS_INVALID');
-    expect(statuses(opOf('POST', '/v1/uploads')!)).toEqual(expect.arrayContaining(['413', '415', '429', '503']));
+    expect(statuses(opOf('POST', '/v1/uploads')!)).toEqual(
+      expect.arrayContaining(['409', '413', '415', '422', '429', '503']),
+    );
     expect(statuses(opOf('POST', '/v1/uploads/{id}/credentials')!)).toEqual(
       expect.arrayContaining(['404', '409', '500', '502', '503']),
     );
@@ -96,6 +98,8 @@ describe('ERROR_STATUSES', () => {
       e.uploadTooLarge('too large'),
       e.contentTypeNotAllowed('text/html'),
       e.tooManyOpenUploads(1),
+      e.idempotencyKeyInUse(),
+      e.idempotencyKeyReused(),
       e.notConfigured('issuing temporary credentials'),
       e.storageUnavailable(),
       e.storageUnavailable('garbage', undefined, 502),
