@@ -20,6 +20,7 @@ export const BENCHMARKS = [
   'cold-start',
   'e2e-upload',
   'api-economy',
+  'small-files',
 ] as const;
 
 interface Args {

@@ -1,5 +1,6 @@
 /**
- * `npm run upload -- <file> [--api URL] [--token T] [--resume ID] [--concurrency N]`
+ * `npm run upload -- <file|dir>... [--api URL] [--token T] [--resume ID] [--concurrency N]`, or
+ * `npm run upload -- - --name NAME` for stdin
  * (package.json: `"upload": "node client/cli.ts"`). See cli/args.ts for the flags.
  */
 import { runCli } from './cli/run.ts';
@@ -21,5 +22,6 @@ const code = await runCli(process.argv.slice(2), {
   // Progress goes to stderr: its width when it is a terminal, else stdout's, else 80.
   columns: () => (process.stderr.isTTY ? process.stderr.columns : process.stdout.columns),
   interrupt: interrupt.signal,
+  stdin: process.stdin,
 });
 process.exitCode = code;

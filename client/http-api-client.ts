@@ -172,6 +172,22 @@ export class HttpApiClient implements ApiClient {
     await this.call('DELETE', this.path(id), null, undefined, signal);
   }
 
+  /**
+   * Any route, with the same retries, 401 refresh and error mapping as the typed calls; `headers`
+   * are sent on every attempt (an `Idempotency-Key` must be the same across retries). For the
+   * batch and stream helpers, which keep their routes' shapes next to the code that uses them.
+   */
+  async request<S extends z.ZodMiniType>(
+    method: string,
+    path: string,
+    schema: S,
+    body: unknown,
+    signal?: AbortSignal,
+    headers?: Record<string, string>,
+  ): Promise<z.output<S>> {
+    return (await this.callWithHeaders(method, path, schema, body, signal, headers)).data;
+  }
+
   private path(id: string, sub?: string): string {
     return `/v1/uploads/${encodeURIComponent(id)}${sub ? `/${sub}` : ''}`;
   }

@@ -6,7 +6,8 @@ import type { PartUrlCache } from './url-cache.ts';
 /** What a part PUT needs: the transport, the URL cache to (re)fetch from, and the backoff. */
 export interface PutPartDeps {
   fetch: FetchLike;
-  urls: PartUrlCache;
+  /** Where URLs come from; a stream of unknown size brings its own (see stream-upload.ts). */
+  urls: Pick<PartUrlCache, 'get' | 'invalidate'>;
   retry: RetryPolicy;
 }
 

@@ -10,7 +10,7 @@ import type { RetryPolicy } from './retry.ts';
 import { runPool } from './scheduler.ts';
 import type { PartSlot, Session } from './session.ts';
 import type { UploadSource } from './sources.ts';
-import type { FetchLike } from './types.ts';
+import type { FetchLike, PartUrl } from './types.ts';
 import { PartUrlCache } from './url-cache.ts';
 
 /** Everything one pass over the parts needs. */
@@ -28,6 +28,13 @@ export interface PartSenderDeps {
   md5?: boolean;
   /** x-cos-traffic-limit asked for every part URL (bits/s). */
   trafficLimit?: number;
+  /** URLs the create answer already carried (`presign`), so small files need no part-urls call. */
+  presigned?: readonly PartUrl[];
+  /**
+   * Runs each part (read and PUT) inside a slot of a pool shared with other files' parts
+   * (`uploadMany`), so `concurrency` bounds the whole set rather than each file.
+   */
+  gate?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -56,18 +63,22 @@ export async function sendPendingParts(
     ...(md5s ? { md5: (n: number) => md5s.get(n) } : {}),
     ...(deps.trafficLimit === undefined ? {} : { trafficLimit: deps.trafficLimit }),
   });
+  if (deps.presigned) urls.seed(deps.presigned);
   const record = session.upload.strategy === 'multipart' ? ledger : null;
   const buffers = new PartBuffers();
   await runPool(
     todo,
     deps.concurrency,
     async (slot, s) => {
-      const part = await buffers.read(deps.source, slot.start, slot.end);
-      try {
-        await sendPart(deps, slot, part.bytes, urls, record, s, md5s);
-      } finally {
-        part.release();
-      }
+      const work = async () => {
+        const part = await buffers.read(deps.source, slot.start, slot.end);
+        try {
+          await sendPart(deps, slot, part.bytes, urls, record, s, md5s);
+        } finally {
+          part.release();
+        }
+      };
+      await (deps.gate ? deps.gate(work) : work());
     },
     signal,
   );

@@ -47,6 +47,9 @@ export type {
   UploadState,
 } from './types.ts';
 export { createUpload, type UploadTask, type UploadTaskStatus } from './upload-task.ts';
+export { type StreamUploadOptions, uploadStream } from './stream-upload.ts';
+export { uploadMany } from './upload-many.ts';
+export type { UploadManyItem, UploadManyOptions, UploadManyProgress, UploadManyResult } from './upload-many-types.ts';
 
 /**
  * Uploads `source` and resolves with the completed upload object (key, etag, crc64, ...).

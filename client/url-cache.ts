@@ -55,6 +55,11 @@ export class PartUrlCache {
     for (const [i, n] of opts.order.entries()) this.index.set(n, i);
   }
 
+  /** URLs that came with the create answer (`presign`): used before any part-urls call. */
+  seed(urls: readonly PartUrl[]): void {
+    if (urls.length > 0) this.store(urls, ++this.batches);
+  }
+
   /** A URL for `partNumber` that is not about to expire; fetches a batch when needed. */
   async get(partNumber: number, signal?: AbortSignal): Promise<PartUrl> {
     let entry = this.fresh(partNumber);
@@ -126,17 +131,7 @@ export class PartUrlCache {
     const { md5, trafficLimit } = this.opts;
     const parts = md5 ? numbers.map((n) => ({ partNumber: n, md5: md5(n) ?? '' })) : numbers;
     const options = trafficLimit === undefined ? undefined : { trafficLimit };
-    const p = this.api.partUrls(this.uploadId, parts, signal, options).then((urls) => {
-      const fetchedAt = this.opts.now();
-      for (const url of urls) {
-        const expiresAtMs = Date.parse(url.expiresAt);
-        const lifetime = Number.isFinite(expiresAtMs) ? expiresAtMs - fetchedAt : 0;
-        // A margin larger than a short URL lifetime would make every URL born stale.
-        const margin = Math.min(this.opts.marginMs, Math.max(0, lifetime / 4));
-        const staleAtMs = Number.isFinite(expiresAtMs) ? expiresAtMs - margin : fetchedAt + 60_000;
-        this.entries.set(url.partNumber, { url, expiresAtMs, staleAtMs, batch });
-      }
-    });
+    const p = this.api.partUrls(this.uploadId, parts, signal, options).then((urls) => this.store(urls, batch));
     const settled = p.finally(() => {
       for (const n of numbers) if (this.inflight.get(n) === settled) this.inflight.delete(n);
     });
@@ -144,5 +139,17 @@ export class PartUrlCache {
     // Waiters on `inflight` must not see the rejection as unhandled; the caller of fetchFrom does.
     settled.catch(() => {});
     return p;
+  }
+
+  private store(urls: readonly PartUrl[], batch: number): void {
+    const fetchedAt = this.opts.now();
+    for (const url of urls) {
+      const expiresAtMs = Date.parse(url.expiresAt);
+      const lifetime = Number.isFinite(expiresAtMs) ? expiresAtMs - fetchedAt : 0;
+      // A margin larger than a short URL lifetime would make every URL born stale.
+      const margin = Math.min(this.opts.marginMs, Math.max(0, lifetime / 4));
+      const staleAtMs = Number.isFinite(expiresAtMs) ? expiresAtMs - margin : fetchedAt + 60_000;
+      this.entries.set(url.partNumber, { url, expiresAtMs, staleAtMs, batch });
+    }
   }
 }

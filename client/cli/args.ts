@@ -3,8 +3,14 @@ import { UploadClientError } from '../errors.ts';
 
 /** Parsed command line of `npm run upload`. */
 export interface CliArgs {
-  /** The file to upload. */
+  /** The first path given (the file, for one file). */
   file: string;
+  /** Every path given: files, directories (uploaded recursively), or `-` for stdin. */
+  files: string[];
+  /** `--skip-existing`: files the server already has (same name, size, CRC64) are not sent. */
+  skipExisting: boolean;
+  /** `--name`: the object's file name when reading stdin (`-`). */
+  name?: string;
   /** The API base URL (`--api`, else `$UPLOADS_API_URL`). */
   api: string;
   /** The bearer token (`--token`, else `$UPLOADS_TOKEN`). */
@@ -41,26 +47,32 @@ const HEADER_FLAGS = {
 export type ObjectHeaderArgs = Partial<Record<(typeof HEADER_FLAGS)[keyof typeof HEADER_FLAGS], string>>;
 
 /** What `--help` and a usage error print. */
-export const USAGE = `usage: npm run upload -- <file> [--api URL] [--token T] [--resume ID]
-         [--concurrency N] [--part-size BYTES] [--content-type TYPE]
+export const USAGE = `usage: npm run upload -- <file|dir>... [--api URL] [--token T] [--resume ID]
+         [--concurrency N] [--part-size BYTES] [--content-type TYPE] [--skip-existing]
          [--storage-class CLASS] [--cache-control V] [--content-disposition V]
          [--content-encoding V] [--content-language V] [--expires HTTP-DATE]
          [--md5] [--limit-rate RATE]
-  --api       API base URL, without /v1 (default $UPLOADS_API_URL)
-  --token     bearer token (default $UPLOADS_TOKEN, kept out of ps and history)
-  --resume    continue this upload id (default: what an interrupted run saved)
+       npm run upload -- - --name NAME   (reads stdin)
+       npm run upload -- --append <file|-> [--idle-seconds N]
+  --api            API base URL, without /v1 (default $UPLOADS_API_URL)
+  --token          bearer token (default $UPLOADS_TOKEN, kept out of ps and history)
+  --resume         continue this upload id (one file only; default: what an
+                   interrupted run saved)
+  --skip-existing  do not send files the server already has (same name, size, CRC64)
+  --name           the object's file name for stdin
   --storage-class, --cache-control, --content-disposition, --content-encoding,
   --content-language, --expires
-              object headers the server sets on the object (a storage class
-              the server allows; --expires like "Tue, 01 Dec 2026 00:00:00 GMT")
-  --md5       bind each part's MD5: COS refuses bytes changed on the way
-  --limit-rate  cap each part PUT, in BYTES per second as curl's --limit-rate:
-              a number with K, M or G (x1024), 100K to 100M (COS's range)
-  --append    append upload of a growing <file> (done once unchanged for
-              --idle-seconds, default 5) or of stdin (<file> = -, done at EOF)
-Progress and errors go to stderr; the completed upload (id, key, etag, crc64…)
-is printed as JSON on stdout. Ctrl-C stops and keeps the upload: run the same
-command again to resume.`;
+                   object headers the server sets on the object (a storage class
+                   the server allows; --expires like "Tue, 01 Dec 2026 00:00:00 GMT")
+  --md5            bind each part's MD5: COS refuses bytes changed on the way
+  --limit-rate     cap each part PUT, in BYTES per second as curl's --limit-rate:
+                   a number with K, M or G (x1024), 100K to 100M (COS's range)
+  --append         append upload of a growing <file> (done once unchanged for
+                   --idle-seconds, default 5) or of stdin (<file> = -, done at EOF)
+Directories are uploaded recursively. Progress and errors go to stderr; the
+result is JSON on stdout: the completed upload (id, key, etag, crc64…) for one
+file, a report with one entry per file for several. Ctrl-C stops and keeps the
+uploads: run the same command again to resume (for a set: only the rest).`;
 
 const usageError = (message: string) => new UploadClientError(null, 'INVALID_OPTIONS', message);
 
@@ -95,9 +107,18 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
     throw usageError((e as Error).message);
   }
   const { values, positionals } = parsed;
-  if (values.help)
-    return { file: '', api: '', token: '', objectHeaders: {}, md5: false, help: true, append: false, idleSeconds: 5 };
-  if (positionals.length !== 1) throw usageError('expected exactly one file to upload');
+  if (values.help) {
+    const none = { file: '', files: [], skipExisting: false, api: '', token: '', objectHeaders: {}, md5: false };
+    return { ...none, help: true, append: false, idleSeconds: 5 };
+  }
+  if (positionals.length === 0) throw usageError('expected a file or directory to upload');
+  if (positionals.includes('-') && positionals.length > 1) throw usageError('- (stdin) cannot be mixed with paths');
+  if (values.append && positionals.length > 1) throw usageError('--append takes one file (or -)');
+  if (positionals[0] === '-' && !values.name && !values.append) throw usageError('stdin (-) needs --name');
+  if (values.resume && positionals.length > 1) throw usageError('--resume takes one file');
+  if ((values.md5 || values['limit-rate']) && (positionals.length > 1 || positionals[0] === '-' || values.append)) {
+    throw usageError('--md5 and --limit-rate apply to one file (not a set, stdin or --append)');
+  }
   const api = values.api ?? env.UPLOADS_API_URL;
   const token = values.token ?? env.UPLOADS_TOKEN;
   if (!api) throw usageError('no API URL: pass --api or set UPLOADS_API_URL');
@@ -105,6 +126,9 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
   if (!token) throw usageError('no token: pass --token or set UPLOADS_TOKEN');
   return {
     file: positionals[0]!,
+    files: positionals,
+    skipExisting: values['skip-existing'] === true,
+    name: values.name,
     api,
     token,
     resume: values.resume,
@@ -146,6 +170,8 @@ const parse = (args: string[]) =>
       'limit-rate': { type: 'string' },
       append: { type: 'boolean' },
       'idle-seconds': { type: 'string' },
+      'skip-existing': { type: 'boolean' },
+      name: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -37,6 +37,8 @@ export interface BarOptions {
    */
   columns?: () => number | undefined;
   lineIntervalMs?: number;
+  /** What `partsDone/partCount` counts, as the line names it (default `parts`; a set: `files`). */
+  countLabel?: string;
 }
 
 /** Below this the bar says too little to be worth its room. */
@@ -60,7 +62,7 @@ export class ProgressBar {
   private lineOpen = false;
 
   constructor(opts: BarOptions) {
-    this.opts = { now: Date.now, width: 30, lineIntervalMs: 1000, ...opts };
+    this.opts = { now: Date.now, width: 30, lineIntervalMs: 1000, countLabel: 'parts', ...opts };
     this.columns = opts.columns ?? (() => undefined);
     this.startedAt = this.opts.now();
   }
@@ -137,7 +139,7 @@ export class ProgressBar {
       `${(fraction * 100).toFixed(1).padStart(5)}% ` +
       `${formatBytes(p.bytesSent)} / ${formatBytes(p.totalBytes)}  ` +
       `${formatBytes(rate)}/s  ${tail}`;
-    const parts = `  parts ${p.partsDone}/${p.partCount}`;
+    const parts = `  ${this.opts.countLabel} ${p.partsDone}/${p.partCount}`;
     const bar = (width: number) => {
       const filled = Math.round(fraction * width);
       return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] `;

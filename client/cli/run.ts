@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { UploadClientError } from '../errors.ts';
 import { fileSource } from '../node-source.ts';
 import type { Upload } from '../types.ts';
@@ -6,6 +7,8 @@ import { runAppend } from './append.ts';
 import { parseCliArgs, USAGE } from './args.ts';
 import { ProgressBar } from './progress-bar.ts';
 import { checkApi, formatDelay, retryReason } from './reach.ts';
+import { runMany } from './run-many.ts';
+import { runStdin } from './run-stdin.ts';
 import { clearState, loadState, saveState, stateDir, stateFileFor } from './state-file.ts';
 
 /** The process edges of the CLI, injectable so it can run in-process. */
@@ -22,7 +25,7 @@ export interface CliIo {
   columns?: () => number | undefined;
   /** Fires on the first Ctrl-C (or SIGTERM): the upload stops with `STOPPED` and is kept. */
   interrupt: AbortSignal;
-  /** What `--append -` reads (default: process.stdin). */
+  /** What `-` (and `--append -`) reads (default: process.stdin). */
   stdin?: AsyncIterable<Uint8Array>;
 }
 
@@ -52,6 +55,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   let bar: ProgressBar | null = null;
   try {
+    if (args.files[0] === '-') return await runStdin(args, io);
+    if (args.skipExisting || args.files.length > 1 || (await isDirectory(args.file))) return await runMany(args, io);
     const source = await fileSource(args.file);
     // A wrong --api fails here within seconds, naming the URL, not after a minute of backoff.
     await checkApi(args.api, { signal: io.interrupt });
@@ -109,7 +114,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     bar?.breakLine();
     // STOPPED, not ABORTED: the interrupt stopped the upload without deleting it.
     if (io.interrupt.aborted && e instanceof UploadClientError && e.code === 'STOPPED') {
-      io.stderr('interrupted: the upload is kept; run the same command again to resume\n');
+      io.stderr(
+        args.files[0] === '-'
+          ? 'interrupted: a pipe cannot be resumed; the upload was deleted\n'
+          : 'interrupted: the upload is kept; run the same command again to resume\n',
+      );
       return 130;
     }
     const error = toError(e);
@@ -117,6 +126,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return error.code === 'INVALID_OPTIONS' ? 2 : 1;
   }
 }
+
+const isDirectory = (path: string) =>
+  stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 
 function toError(e: unknown): UploadClientError {
   if (e instanceof UploadClientError) return e;

@@ -4,7 +4,7 @@
  * to resume, or discard the interrupted upload from the banner). Served by the local server as
  * `/app.js`.
  */
-import { createApiClient, createUpload, UploadClientError, type UploadTask } from '../upload.ts';
+import { createApiClient, createUpload, UploadClientError, type UploadTask, uploadMany } from '../upload.ts';
 import { FileRow, friendlyError } from './file-row.ts';
 import { findSaved, forgetUpload, loadSaved, rememberUpload, type SavedUpload } from './saved-uploads.ts';
 
@@ -96,6 +96,22 @@ function renderToolbar(): void {
   clearFinished.hidden = ![...rows].some((r) => r.finished);
 }
 
+/** Asks for a download URL at the click (it lives for minutes) and follows it. */
+function download(id: string, row: FileRow): void {
+  const { api, token } = connection();
+  fetch(`${api}/v1/uploads/${encodeURIComponent(id)}/download-url`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ disposition: 'attachment' }),
+  })
+    .then(async (res) => {
+      const body = (await res.json()) as { url?: string };
+      if (!res.ok || !body.url) throw new Error(`download URL: HTTP ${res.status}`);
+      window.location.assign(body.url);
+    })
+    .catch((e: unknown) => row.setState('done', `done (download failed: ${String(e)})`));
+}
+
 /** Starts one file in a new row, placed by `place` (default: at the top of the list). */
 function start(file: File, resumeId?: string, place: (el: HTMLElement) => void = (el) => list.prepend(el)): void {
   const { api, token } = connection();
@@ -126,19 +142,7 @@ function start(file: File, resumeId?: string, place: (el: HTMLElement) => void =
       );
     },
     // A download URL lives for minutes: ask for one at the click, not when the row finished.
-    download: (u) => {
-      fetch(`${api}/v1/uploads/${encodeURIComponent(u.id)}/download-url`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ disposition: 'attachment' }),
-      })
-        .then(async (res) => {
-          const body = (await res.json()) as { url?: string };
-          if (!res.ok || !body.url) throw new Error(`download URL: HTTP ${res.status}`);
-          window.location.assign(body.url);
-        })
-        .catch((e: unknown) => row.setState('done', `done (download failed: ${String(e)})`));
-    },
+    download: (u) => download(u.id, row),
     // The same file again, in the same place: it resumes the upload when the session exists.
     retry: () => {
       rows.delete(row);
@@ -216,8 +220,90 @@ clearFinished.addEventListener('click', () => {
   renderToolbar();
 });
 
+/** Files this small go together in a batch when several are picked at once: seconds each, no pause needed. */
+const BATCH_MAX_BYTES = 8 * MIB;
+
+/**
+ * Several small new files picked or dropped at once share batch creates and batch completes
+ * (`uploadMany`: about 2 API calls per 100 files instead of 3 per file); large files, files with
+ * an interrupted upload to resume, and a file picked alone get a row with pause and cancel.
+ */
 function startAll(files: FileList | null): void {
-  for (const f of Array.from(files ?? [])) start(f);
+  const picked = Array.from(files ?? []);
+  const { api } = connection();
+  const batch = picked.filter((f) => f.size <= BATCH_MAX_BYTES && !findSaved(f, api));
+  if (picked.length < 2 || batch.length < 2 || !connection().token) {
+    for (const f of picked) start(f);
+    return;
+  }
+  for (const f of picked) if (!batch.includes(f)) start(f);
+  startBatch(batch);
+}
+
+function startBatch(files: File[]): void {
+  const { api, token } = connection();
+  const byFile = files.map((file) => {
+    const row: FileRow = new FileRow(file, {
+      pause: () => {},
+      resume: () => {},
+      cancel: () => {},
+      download: (u) => download(u.id, row),
+      // A failed file of the batch is retried on its own (resuming its session when it has one).
+      retry: () => {
+        rows.delete(row);
+        start(file, row.el.dataset.uploadId, (el) => row.el.replaceWith(el));
+        renderToolbar();
+      },
+    });
+    row.setBatched();
+    rows.add(row);
+    list.prepend(row.el);
+    return row;
+  });
+  uploadMany(files, {
+    baseUrl: api,
+    token,
+    ...tuning,
+    onUploadCreated: (u, i) => {
+      const file = files[i]!;
+      active.add(u.id);
+      byFile[i]!.setUploadId(u.id, false);
+      if (u.state !== 'completed') {
+        rememberUpload({
+          uploadId: u.id,
+          api,
+          name: file.name,
+          size: file.size,
+          lastModified: file.lastModified,
+          savedAt: new Date().toISOString(),
+        });
+      }
+    },
+    onFileDone: (r) => {
+      const row = byFile[r.index]!;
+      if (r.upload) active.delete(r.upload.id);
+      if (r.state === 'failed') {
+        row.failed(r.error);
+      } else {
+        forgetUpload(r.upload.id);
+        const size = files[r.index]!.size;
+        row.setProgress({
+          phase: 'uploading',
+          bytesSent: size,
+          totalBytes: size,
+          partsDone: 1,
+          partCount: 1,
+          resumedBytes: 0,
+        });
+        row.done(r.upload);
+      }
+      renderPending();
+      renderToolbar();
+    },
+  }).catch((e: unknown) => {
+    for (const row of byFile) if (!row.finished) row.failed(e instanceof Error ? e : new Error(String(e)));
+    renderToolbar();
+  });
 }
 
 fileInput.addEventListener('change', () => {

@@ -141,12 +141,23 @@ export class FileRow {
     const canRetry = state === 'failed' && this.retryBtn.dataset.available === 'yes';
     this.retryBtn.hidden = !canRetry;
     this.retryBtn.disabled = !canRetry;
-    this.pauseBtn.hidden = state === 'failed' || state === 'done' || state === 'cancelled';
+    this.pauseBtn.hidden = this.inBatch || state === 'failed' || state === 'done' || state === 'cancelled';
     this.cancelBtn.hidden = this.pauseBtn.hidden;
     // The rate counts from when sending (re)starts: a pause sends nothing.
     if (state !== 'uploading') this.rateFrom = null;
     else if (before !== 'uploading') this.rateFrom = { at: this.now(), bytes: this.sentHere };
   }
+
+  /**
+   * The file goes with others in one batch (`uploadMany`): small, over in a moment, and not
+   * paused or cancelled on its own, so those buttons are not shown.
+   */
+  setBatched(): void {
+    this.inBatch = true;
+    this.setState((this.el.dataset.state ?? 'starting') as RowState, this.status.textContent ?? '');
+  }
+
+  private inBatch = false;
 
   /** The session exists (created, or found again after a reload). */
   setUploadId(id: string, resumed: boolean): void {

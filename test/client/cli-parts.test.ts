@@ -19,7 +19,15 @@ describe('CLI arguments', () => {
 
   it('bad input is a clear INVALID_OPTIONS error', () => {
     const env = { UPLOADS_API_URL: 'http://env', UPLOADS_TOKEN: 't' };
-    for (const argv of [[], ['a', 'b'], ['f', '--concurrency', '0'], ['f', '--bogus'], ['f', '--part-size', '1.5']]) {
+    for (const argv of [
+      [],
+      ['a', '-'],
+      ['-'],
+      ['a', 'b', '--resume', 'upl_1'],
+      ['f', '--concurrency', '0'],
+      ['f', '--bogus'],
+      ['f', '--part-size', '1.5'],
+    ]) {
       expect(() => parseCliArgs(argv, env), argv.join(' ')).toThrow(
         expect.objectContaining({ code: 'INVALID_OPTIONS' }),
       );

@@ -22,7 +22,12 @@ export interface FakeOptions {
   now?: () => number;
   /** Each PUT waits this long (a timer, so parts overlap and concurrency is observable). */
   putDelayMs?: number;
-  cosFault?: (ctx: { partNumber: number; attempt: number }) => Fault | undefined;
+  /** `attempt` counts per upload and part; `fileName` tells uploads of a batch apart. */
+  cosFault?: (ctx: { partNumber: number; attempt: number; fileName: string }) => Fault | undefined;
+  /** Open uploads the owner may have at once (`MAX_OPEN_UPLOADS_PER_OWNER`; default unlimited). */
+  maxOpen?: number;
+  /** Fails one create (alone, or an item of a batch) with this error, e.g. a refused content type. */
+  createFault?: (body: { fileName: string }) => { status: number; code: string } | undefined;
   apiFault?: (ctx: { route: Route; attempt: number }) => Fault | undefined;
   /**
    * How COS assembles once complete's checks pass; `attempt` counts this upload's assemblies from
@@ -97,7 +102,20 @@ export class FakeBackend {
   /** What the fake saw outside the contract; the running test fails if it is not empty. */
   readonly contract = new ContractCheck();
   readonly uploads = new Map<string, State>();
-  readonly calls: Record<Route, number> = { create: 0, get: 0, partUrls: 0, record: 0, complete: 0, delete: 0 };
+  readonly calls: Record<Route, number> = {
+    create: 0,
+    get: 0,
+    partUrls: 0,
+    record: 0,
+    complete: 0,
+    delete: 0,
+    batchCreate: 0,
+    batchComplete: 0,
+  };
+  /** Items per batch call, in call order. */
+  readonly batchSizes: { batchCreate: number[]; batchComplete: number[] } = { batchCreate: [], batchComplete: [] };
+  /** The `Idempotency-Key` of every batch-create attempt (undefined: none sent). */
+  readonly idempotencyKeys: (string | undefined)[] = [];
   readonly partUrlRequests: number[][] = [];
   /** Every part-urls body, with its md5s and traffic limit when given. */
   readonly partUrlBodies: { numbers: number[]; md5s?: { partNumber: number; md5: string }[]; trafficLimit?: number }[] =
@@ -167,20 +185,27 @@ export class FakeBackend {
     const m = /^\/v1\/uploads(?:\/([^/]+))?(?:\/([a-z-]+))?$/.exec(url.pathname);
     if (!m) return toResponse(apiError(404, 'NOT_FOUND'));
     const [, id, sub] = m;
+    const batch = id === 'batch' || id === 'batch-complete';
     const route: Route | null =
-      method === 'POST' && !id
-        ? 'create'
-        : method === 'GET' && id && !sub
-          ? 'get'
-          : method === 'POST' && sub === 'part-urls'
-            ? 'partUrls'
-            : method === 'PUT' && sub === 'parts'
-              ? 'record'
-              : method === 'POST' && sub === 'complete'
-                ? 'complete'
-                : method === 'DELETE' && id && !sub
-                  ? 'delete'
-                  : null;
+      batch && !sub
+        ? method === 'POST'
+          ? id === 'batch'
+            ? 'batchCreate'
+            : 'batchComplete'
+          : null
+        : method === 'POST' && !id
+          ? 'create'
+          : method === 'GET' && id && !sub
+            ? 'get'
+            : method === 'POST' && sub === 'part-urls'
+              ? 'partUrls'
+              : method === 'PUT' && sub === 'parts'
+                ? 'record'
+                : method === 'POST' && sub === 'complete'
+                  ? 'complete'
+                  : method === 'DELETE' && id && !sub
+                    ? 'delete'
+                    : null;
     if (!route) return toResponse(apiError(404, 'NOT_FOUND'));
     const answer = this.answer(route, id, init);
     if (answer instanceof Response) return answer;
@@ -192,14 +217,20 @@ export class FakeBackend {
   private answer(route: Route, id: string | undefined, init: RequestInit): Answer | Response {
     if ((init.headers as Record<string, string>).authorization !== 'Bearer t0k') return apiError(401, 'UNAUTHORIZED');
     this.calls[route]++;
+    if (route === 'batchCreate') this.idempotencyKeys.push((init.headers as Record<string, string>)['idempotency-key']);
     const f = this.fault(`api:${route}`, (attempt) => this.opts.apiFault?.({ route, attempt }));
     if (f instanceof Response) return f;
-    if (id !== undefined && !this.contract.validId(id)) return apiError(400, 'VALIDATION_FAILED');
+    const batchRoute = route === 'batchCreate' || route === 'batchComplete';
+    if (id !== undefined && !batchRoute && !this.contract.validId(id)) return apiError(400, 'VALIDATION_FAILED');
     const raw: unknown = typeof init.body === 'string' ? JSON.parse(init.body) : undefined;
     const issues = this.contract.request(route, raw);
     if (issues) return apiError(400, 'VALIDATION_FAILED', { issues });
     const body = (raw ?? {}) as Record<string, unknown>;
     if (route === 'create') return this.create(body);
+    if (route === 'batchCreate') {
+      return this.batchCreate(body.uploads as Record<string, unknown>[]);
+    }
+    if (route === 'batchComplete') return this.batchComplete(body.ids as string[]);
     const s = this.uploads.get(id!);
     if (!s) return apiError(404, 'NOT_FOUND');
     // As the server shows parts: size always (null when not recorded), crc64 only when recorded.
@@ -240,8 +271,42 @@ export class FakeBackend {
     }
   }
 
+  /** Each item as its own create would answer it; an error fails that item alone. */
+  private batchCreate(items: Record<string, unknown>[]): Answer {
+    this.batchSizes.batchCreate.push(items.length);
+    const results = items.map((b) => this.create(b).body);
+    return json(200, { results });
+  }
+
+  /** Each id as its complete would answer it: `{ upload }` (perhaps `completing`) or `{ error }`. */
+  private batchComplete(ids: string[]): Answer {
+    this.batchSizes.batchComplete.push(ids.length);
+    const results = ids.map((id) => {
+      const s = this.uploads.get(id);
+      if (!s) return apiError(404, 'NOT_FOUND').body;
+      return this.complete(s).body;
+    });
+    return json(200, { results });
+  }
+
   private create(body: Record<string, unknown>): Answer {
+    const fault = this.opts.createFault?.(body as { fileName: string });
+    if (fault) return apiError(fault.status, fault.code);
     const size = body.size as number;
+    if (body.dedupe === true) {
+      const same = [...this.uploads.values()].find(
+        (u) =>
+          u.upload.state === 'completed' &&
+          u.upload.fileName === body.fileName &&
+          u.upload.size === size &&
+          u.upload.crc64 === body.crc64,
+      );
+      if (same) return json(200, { upload: same.upload, deduplicated: true });
+    }
+    const open = [...this.uploads.values()].filter((u) => u.upload.state === 'open' || u.upload.state === 'completing');
+    if (this.opts.maxOpen !== undefined && open.length >= this.opts.maxOpen) {
+      return apiError(429, 'TOO_MANY_OPEN_UPLOADS', { limit: this.opts.maxOpen });
+    }
     const single = size <= (this.opts.singleMax ?? 0);
     const partSize = this.opts.partSize;
     const id = fakeId(++this.seq);
@@ -284,6 +349,19 @@ export class FakeBackend {
     this.uploads.set(id, s);
     // A 0-byte file needs no client upload: the server writes the empty object at create.
     if (size === 0) this.finish(s);
+    const presign = Math.min((body.presign as number | undefined) ?? 0, upload.partCount);
+    if (presign > 0 && upload.state === 'open') {
+      const urls = (
+        this.partUrls(
+          s,
+          Array.from({ length: presign }, (_, i) => i + 1),
+          undefined,
+          undefined,
+          false,
+        ).body as { urls: unknown }
+      ).urls;
+      return json(201, { upload, urls });
+    }
     return json(201, { upload });
   }
 
@@ -292,11 +370,14 @@ export class FakeBackend {
     numbers: number[],
     md5s?: { partNumber: number; md5: string }[],
     trafficLimit?: number,
+    asked = true,
   ): Answer {
     if (s.upload.state !== 'open') return apiError(409, 'UPLOAD_NOT_OPEN');
     if (numbers.length < 1 || numbers.length > 1000) return apiError(400, 'VALIDATION_FAILED');
-    this.partUrlRequests.push(numbers);
-    this.partUrlBodies.push({ numbers, md5s, trafficLimit });
+    if (asked) {
+      this.partUrlRequests.push(numbers);
+      this.partUrlBodies.push({ numbers, md5s, trafficLimit });
+    }
     const expires = this.now() + (this.opts.urlTtlMs ?? 3_600_000);
     const urls = numbers.map((n) => {
       const size = n < s.upload.partCount ? s.upload.partSize : s.upload.size - (n - 1) * s.upload.partSize;
@@ -418,9 +499,12 @@ export class FakeBackend {
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
       await delay(this.opts.putDelayMs ?? 0, signal);
-      const f = this.fault(`cos:${partNumber}`, (attempt) => this.opts.cosFault?.({ partNumber, attempt }));
-      if (f instanceof Response) return f;
       const s = this.uploads.get(id);
+      const fileName = String(s?.upload.fileName ?? '');
+      const f = this.fault(`cos:${id}:${partNumber}`, (attempt) =>
+        this.opts.cosFault?.({ partNumber, attempt, fileName }),
+      );
+      if (f instanceof Response) return f;
       // A URL of a COS upload that was completed, aborted or replaced writes nothing.
       if (!s || s.upload.state !== 'open' || url.searchParams.get('uploadId') !== s.upload.cosUploadId) {
         return new Response('<Error><Code>NoSuchUpload</Code></Error>', { status: 404 });

@@ -1,8 +1,13 @@
 import { expect, onTestFinished } from 'vitest';
 import type { ZodMiniType } from 'zod/mini';
 import {
+  completeBatchBody,
+  completeBatchResponse,
   completeBody,
+  createBatchBodyDoc,
+  createBatchResponse,
   createUploadBody,
+  createUploadResponse,
   errorBody,
   getUploadResponse,
   partUrlsBody,
@@ -21,7 +26,7 @@ import {
  */
 
 /** The API routes the fake serves. */
-export type Route = 'create' | 'get' | 'partUrls' | 'record' | 'complete' | 'delete';
+export type Route = 'create' | 'get' | 'partUrls' | 'record' | 'complete' | 'delete' | 'batchCreate' | 'batchComplete';
 
 /** Request bodies, as the handlers parse them (get and delete have none). */
 const REQUESTS: Partial<Record<Route, ZodMiniType>> = {
@@ -29,26 +34,34 @@ const REQUESTS: Partial<Record<Route, ZodMiniType>> = {
   partUrls: partUrlsBody,
   record: recordPartsBody,
   complete: completeBody,
+  // The route checks each item on its own, but a client sending an invalid item has a bug.
+  batchCreate: createBatchBodyDoc,
+  batchComplete: completeBatchBody,
 };
 
 /** Success bodies; delete answers 204 without one. */
 const RESPONSES: Record<Route, ZodMiniType | null> = {
-  create: uploadResponse,
+  create: createUploadResponse,
   get: getUploadResponse,
   partUrls: partUrlsResponse,
   record: recordPartsResponse,
   complete: uploadResponse,
   delete: null,
+  batchCreate: createBatchResponse,
+  batchComplete: completeBatchResponse,
 };
 
 /** The statuses a success answers with, per route. */
 const SUCCESS: Record<Route, readonly number[]> = {
-  create: [201],
+  // 200: a dedupe hit.
+  create: [200, 201],
   get: [200],
   partUrls: [200],
   record: [200],
   complete: [200, 202],
   delete: [204],
+  batchCreate: [200],
+  batchComplete: [200],
 };
 
 const describeIssues = (issues: readonly { path: readonly PropertyKey[]; message: string }[]) =>

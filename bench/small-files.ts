@@ -1,0 +1,174 @@
+/**
+ * Issue 17 — many small files over a mobile-like link: 1,000 files of 64 KiB through a 50 ms
+ * round trip (a latency proxy in front of both the API and the local COS, 25 ms each way).
+ *
+ * Contenders, all at the same concurrency (8 PUTs in flight) through the same proxies:
+ * - raw parallel PUTs: the files' part URLs presigned beforehand (untimed), then only the PUTs —
+ *   the ceiling any client could reach on this link;
+ * - `uploadMany` with its defaults (batch creates with part 1 presigned, batch completes, at most
+ *   100 sessions open: the server's default quota) and with `maxOpenUploads: 1000`;
+ * - one by one: today's `upload()` per file, 8 files at a time.
+ * API calls are counted by route. The stack runs with MAX_OPEN_UPLOADS_PER_OWNER=5000 so the raw
+ * baseline can hold every URL at once; each contender uses its own owner.
+ */
+import { randomBytes } from 'node:crypto';
+import { createApiClient, type PartUrl, upload, uploadMany } from '../client/upload.ts';
+import { startLatencyProxy } from './lib/latency-proxy.ts';
+import { pool } from './lib/pool.ts';
+import { type ProxiedFetch, proxiedFetch } from './lib/proxied-fetch.ts';
+import type { Bench, BenchContext, BenchResult } from './lib/result.ts';
+import { judged } from './lib/result.ts';
+import { benchStack } from './lib/stacks.ts';
+import { fmt, MiB } from './lib/stats.ts';
+
+const SIZE = 64 * 1024;
+const CONCURRENCY = 8;
+const ONE_WAY_MS = 25;
+const CALL_TARGET = 30;
+const RATIO_TARGET = 0.7;
+
+interface Measured {
+  name: string;
+  seconds: number;
+  apiCalls: number;
+  puts: number;
+  routes: string;
+}
+
+async function timed(name: string, pf: ProxiedFetch, fn: () => Promise<void>): Promise<Measured> {
+  pf.reset();
+  const t0 = performance.now();
+  await fn();
+  const seconds = (performance.now() - t0) / 1000;
+  const routes = [...pf.api]
+    .sort((a, b) => a[0].localeCompare(b[0]))
+    .map(([r, n]) => `${r.replace('/v1/uploads', '')} ${n}`)
+    .join(', ');
+  return { name, seconds, apiCalls: pf.apiTotal(), puts: pf.cos(), routes };
+}
+
+async function run(ctx: BenchContext): Promise<BenchResult> {
+  const count = ctx.quick ? 60 : 1000;
+  const b = await benchStack('sqlite', { MAX_OPEN_UPLOADS_PER_OWNER: '5000' });
+  const apiProxy = await startLatencyProxy(Number(new URL(b.stack.apiUrl).port), ONE_WAY_MS);
+  const cosProxy = await startLatencyProxy(Number(new URL(b.stack.cosUrl).port), ONE_WAY_MS);
+  const via = new Map([
+    [Number(new URL(b.stack.apiUrl).port), apiProxy.port],
+    [Number(new URL(b.stack.cosUrl).port), cosProxy.port],
+  ]);
+  const pf = proxiedFetch(b.stack.apiUrl, via);
+  try {
+    const files = Array.from({ length: count }, () => new Uint8Array(randomBytes(SIZE)));
+    const base = async (owner: string) => ({
+      baseUrl: b.stack.apiUrl,
+      token: await b.stack.token(owner),
+      fetch: pf.fetch,
+    });
+    const results: Measured[] = [];
+
+    // Raw: URLs presigned beforehand, directly (no proxy, untimed).
+    ctx.log(`raw parallel PUTs of ${count} × 64 KiB`);
+    const direct = createApiClient({ baseUrl: b.stack.apiUrl, token: await b.stack.token('raw') });
+    const urls: PartUrl[] = [];
+    for (let i = 0; i < count; i += 100) {
+      const bodies = files.slice(i, i + 100).map((_, k) => ({ fileName: `raw-${i + k}.bin`, size: SIZE, presign: 1 }));
+      for (const r of await direct.createBatch(bodies)) {
+        if (!('upload' in r) || !r.urls?.[0]) throw new Error('raw: batch create failed');
+        urls.push(r.urls[0]);
+      }
+    }
+    results.push(
+      await timed('raw parallel PUTs (URLs presigned beforehand)', pf, async () => {
+        await pool(urls, CONCURRENCY, async (u, i) => {
+          const res = await pf.fetch(u.url, { method: 'PUT', headers: u.headers, body: files[i]! });
+          const text = await res.text();
+          if (!res.ok) throw new Error(`raw PUT ${res.status}: ${text.slice(0, 300)}`);
+        });
+      }),
+    );
+
+    for (const [label, extra] of [
+      ['uploadMany (defaults: ≤ 100 sessions open)', {}],
+      ['uploadMany (maxOpenUploads 1000)', { maxOpenUploads: 1000 }],
+    ] as const) {
+      ctx.log(label);
+      const opts = await base(label);
+      results.push(
+        await timed(label, pf, async () => {
+          const out = await uploadMany(
+            files.map((f, i) => ({ source: f, fileName: `many-${i}.bin` })),
+            { ...opts, concurrency: CONCURRENCY, ...extra },
+          );
+          const bad = out.find((r) => r.state !== 'completed');
+          if (bad) throw new Error(`uploadMany: ${JSON.stringify(bad)}`);
+        }),
+      );
+    }
+
+    ctx.log('one by one: upload() per file, 8 files at a time');
+    const one = await base('one-by-one');
+    results.push(
+      await timed(`upload() per file, ${CONCURRENCY} files at a time`, pf, async () => {
+        await pool(files, CONCURRENCY, (f, i) => upload(f, { ...one, fileName: `one-${i}.bin`, concurrency: 1 }));
+      }),
+    );
+
+    const single = await base('single');
+    const oneFile = await timed('uploadMany of one small file', pf, async () => {
+      const [r] = await uploadMany([{ source: files[0]!, fileName: 'single.bin' }], single);
+      if (r?.state !== 'completed') throw new Error('single file failed');
+    });
+
+    const raw = results[0]!;
+    const many = results[1]!;
+    const mib = (count * SIZE) / MiB;
+    const ratio = raw.seconds / many.seconds;
+    return {
+      tables: [
+        {
+          title: `${fmt(count)} files of 64 KiB over a 50 ms round trip, ${CONCURRENCY} PUTs in flight`,
+          columns: ['contender', 'seconds', 'files/s', 'MiB/s', 'vs raw', 'API calls', 'PUTs', 'API calls by route'],
+          rows: [...results, oneFile].map((m) => [
+            m.name,
+            fmt(m.seconds, 2),
+            m === oneFile ? '-' : fmt(count / m.seconds, 0),
+            m === oneFile ? '-' : fmt(mib / m.seconds, 2),
+            m === oneFile ? '-' : `${fmt(raw.seconds / m.seconds, 2)}x`,
+            fmt(m.apiCalls),
+            fmt(m.puts),
+            m.routes || '-',
+          ]),
+          notes: [
+            'Latency: bench/lib/latency-proxy.ts, a TCP proxy delaying every chunk 25 ms each way in front of the API and of the local COS; only data is delayed, not connection set-up (keep-alive connections are reused by every contender alike). The API talks to COS directly, as it would in-region.',
+            'Raw: the URLs come from batch creates made beforehand without the proxy and outside the timing; the timed part is the PUTs alone. "vs raw" is raw seconds / contender seconds.',
+            'The stack allows 5,000 open uploads per owner so the raw contender can hold 1,000 URLs at once; uploadMany by default keeps ≤ 100 open (the default quota), the second uploadMany row lets it use more.',
+          ],
+        },
+      ],
+      targets: [
+        {
+          target: `uploadMany: ≤ ${CALL_TARGET} API calls for ${fmt(count)} small files`,
+          measured: fmt(many.apiCalls),
+          met: judged(ctx, many.apiCalls <= CALL_TARGET),
+        },
+        {
+          target: `uploadMany: ≥ ${RATIO_TARGET}x the throughput of raw parallel PUTs`,
+          measured: `${fmt(ratio, 2)}x`,
+          met: judged(ctx, ratio >= RATIO_TARGET),
+        },
+        {
+          target: 'one small file: 2 API calls + 1 PUT',
+          measured: `${oneFile.apiCalls} API calls + ${oneFile.puts} PUT`,
+          met: oneFile.apiCalls === 2 && oneFile.puts === 1,
+        },
+      ],
+    };
+  } finally {
+    await pf.close();
+    await apiProxy.close();
+    await cosProxy.close();
+    await b.close();
+  }
+}
+
+export const bench: Bench = { name: 'small-files', title: 'Many small files over a slow link', run };
