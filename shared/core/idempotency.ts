@@ -1,6 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { idempotencyKeyInUse, idempotencyKeyReused } from '../errors.ts';
-import type { Clock, IdempotencyFinish, StoredResponse, UploadStore } from '../ports.ts';
+import type { Clock, IdempotencyFinish, IdSource, StoredResponse, UploadStore } from '../ports.ts';
 
 /** A key names one request for this long (docs/API.md, create): then it is free again. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
@@ -47,7 +47,7 @@ export const fingerprintOf = (body: unknown) => createHash('sha256').update(cano
  * each item `<key>#<index>` and seals each item's write with its own key.
  */
 export async function idempotent(
-  deps: { store: UploadStore; clock: Clock },
+  deps: { store: UploadStore; clock: Clock; ids: IdSource },
   req: IdempotentRequest,
   work: (seal: Seal | null) => Promise<StoredResponse>,
 ): Promise<{ response: StoredResponse; replayed: boolean }> {
@@ -55,7 +55,8 @@ export async function idempotent(
   if (key === null) return { response: await work(null), replayed: false };
   const now = deps.clock.now();
   const fingerprint = fingerprintOf(req.body);
-  const claim = randomUUID();
+  // Randomness comes through the id port, like every id the core makes (the core is deterministic).
+  const claim = deps.ids.uploadId();
   const held = await deps.store.claimIdempotencyKey(
     {
       owner,

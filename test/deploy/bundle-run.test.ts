@@ -166,9 +166,11 @@ describe('bundled handlers in a fresh Node 24 process', () => {
       'admin-sweep',
       // HEADs the staging object.
       'append-url',
+      'complete-batch',
       'complete-upload',
       'compose-upload',
       'complete-worker',
+      'create-batch',
       'create-upload',
       'download-url',
       'part-urls',
