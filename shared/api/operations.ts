@@ -212,6 +212,8 @@ export const OPERATIONS: readonly Operation[] = [
       'UPLOAD_TOO_LARGE',
       'CONTENT_TYPE_NOT_ALLOWED',
       'TOO_MANY_OPEN_UPLOADS',
+      'IDEMPOTENCY_KEY_IN_USE',
+      'IDEMPOTENCY_KEY_REUSED',
       'STORAGE_UNAVAILABLE',
       'STORE_UNAVAILABLE',
     ],

@@ -1,6 +1,6 @@
 import { isUploadError, notFound, tooManyOpenUploads, UploadError, validationFailed } from '../errors.ts';
-import type { ComposeSource, UploadRecord } from '../ports.ts';
-import { type CompleteResult, completeUpload } from './complete-upload.ts';
+import type { ComposeSource, IdempotencyFinish, UploadRecord } from '../ports.ts';
+import { beginCompletion, type CompleteResult, completeUpload } from './complete-upload.ts';
 import { planCompose } from './compose-plan.ts';
 import { combineParts } from './crc64.ts';
 import type { CoreDeps } from './deps.ts';
@@ -20,7 +20,20 @@ export interface ComposeInput extends NewObjectInput {
  * quota — then the upload is created (counted like any create) and handed to the completion worker
  * exactly as `complete` does: copying can take long, so the answer is the same 200 or 202.
  */
-export async function composeUpload(deps: CoreDeps, owner: string, input: ComposeInput): Promise<CompleteResult> {
+export interface ComposeOptions {
+  /**
+   * An Idempotency-Key's response, written with the upload (idempotency.ts). With it, compose does
+   * not wait for the copies: the stored answer (202, the upload as accepted) is the answer.
+   */
+  seal?: (record: UploadRecord) => IdempotencyFinish;
+}
+
+export async function composeUpload(
+  deps: CoreDeps,
+  owner: string,
+  input: ComposeInput,
+  opts: ComposeOptions = {},
+): Promise<CompleteResult> {
   const { limits, headers } = newObjectRules(input, deps.limits);
   const { contentType, metadata, ...objectHeaders } = headers;
   const sources = await loadSources(deps, owner, input.sources);
@@ -69,7 +82,15 @@ export async function composeUpload(deps: CoreDeps, owner: string, input: Compos
     composeSources: sources,
   };
   const quota = { maxOpenPerOwner: limits.maxOpenUploadsPerOwner, maxOpenInProfile: limits.maxOpenInProfile };
-  if (!(await deps.store.create(record, quota))) {
+  let inserted: boolean;
+  try {
+    inserted = await deps.store.create(record, quota, opts.seal?.(record));
+  } catch (e) {
+    // Nothing was inserted (an Idempotency-Key claim that lapsed, the store unavailable).
+    await deps.storage.abortMultipart(key, cosUploadId).catch(() => undefined);
+    throw e;
+  }
+  if (!inserted) {
     await deps.storage.abortMultipart(key, cosUploadId).catch(() => undefined);
     throw tooManyOpenUploads(limits.maxOpenUploadsPerOwner);
   }
@@ -80,6 +101,8 @@ export async function composeUpload(deps: CoreDeps, owner: string, input: Compos
     size: plan.size,
   });
   try {
+    // Under a key the answer was fixed at the insert: start the copies, do not wait for them.
+    if (opts.seal) return { upload: await beginCompletion(deps, record), done: false };
     return await completeUpload(deps, record);
   } catch (e) {
     // The upload exists now: a copy that failed says which one, so the caller can complete it again or delete it.

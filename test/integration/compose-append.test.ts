@@ -134,6 +134,46 @@ describe.each(['sqlite', 'dynamodb'] as const)('with the %s store', (backend) =>
       expect((await objectBytes(whole.key)).equals(wholeBytes)).toBe(true);
     });
 
+    it('an Idempotency-Key makes one compose: the same 202 bytes again, marked replayed; another body is 422', async () => {
+      const bytes = bytesOf(300_000, 11);
+      const source = await completedSingle(alice, bytes);
+      const token = await stack.token('alice');
+      const send = (body: Record<string, unknown>) =>
+        fetch(`${stack.apiUrl}/v1/uploads/compose`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            'idempotency-key': `compose-${backend}`,
+          },
+          body: JSON.stringify(body),
+        });
+      const body = { fileName: 'keyed.bin', sources: [{ uploadId: source.id }] };
+      const first = await send(body);
+      const firstText = await first.text();
+      // Under a key the answer is fixed when the upload is created: accepted, before any copy ran.
+      expect(first.status, firstText).toBe(202);
+      expect(first.headers.get('retry-after')).toBe('5');
+      const again = await send(body);
+      expect(again.status).toBe(202);
+      expect(await again.text()).toBe(firstText);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      const reused = await send({ ...body, fileName: 'other.bin' });
+      expect(reused.status).toBe(422);
+      expect(((await reused.json()) as { error: { code: string } }).error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+
+      const { id } = (JSON.parse(firstText) as { upload: UploadView }).upload;
+      const { upload } = await settled(alice, id);
+      expect(upload.state).toBe('completed');
+      expect((await objectBytes(upload.key)).equals(Buffer.from(bytes))).toBe(true);
+      const listed = await admin.call<{ uploads: { fileName: string }[] }>(
+        'GET',
+        '/v1/admin/uploads?owner=alice&limit=1000',
+      );
+      expect(listed.body.uploads.filter((u) => u.fileName === 'keyed.bin')).toHaveLength(1);
+      expect(listed.body.uploads.filter((u) => u.fileName === 'other.bin')).toHaveLength(0);
+    });
+
     it("another owner's source or an unknown one is 404 naming nothing; nothing is created", async () => {
       const mine = await completedSingle(alice, bytesOf(10, 4));
       const theirs = await completedSingle(bob, bytesOf(10, 5));

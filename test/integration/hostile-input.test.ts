@@ -364,6 +364,7 @@ const CASES: RouteCase[] = [
         },
         { requiredKeys: [] },
       ),
+    headers: () => fc.record({ 'idempotency-key': idempotencyKey }, { requiredKeys: [] }),
   },
   {
     fn: 'append-url',
