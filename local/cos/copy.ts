@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ReceivedBlob } from './blob-store.ts';
-import { crc64Header, type EmulatorContext, MAX_OBJECT_BYTES, MAX_PART_NUMBER, type RequestInfo } from './context.ts';
-import { CosError, invalidArgument, noSuchKey, noSuchUpload } from './cos-error.ts';
+import { crc64Header, type EmulatorContext, MAX_OBJECT_BYTES, type RequestInfo } from './context.ts';
+import { CosError, invalidArgument, noSuchKey } from './cos-error.ts';
 import type { ObjectRow } from './meta-store.ts';
-import { uploadFor } from './multipart.ts';
+import { partNumberOf, storePart, uploadFor } from './multipart.ts';
 import { storageClass, storedHeaders } from './objects.ts';
 import { header } from './request.ts';
 import { sendXml } from './respond.ts';
@@ -82,10 +82,7 @@ export async function uploadPartCopy(
   info: RequestInfo,
   src: CopySource,
 ): Promise<void> {
-  const pn = info.query.get('partNumber') ?? '';
-  if (!/^\d+$/.test(pn) || Number(pn) < 1 || Number(pn) > MAX_PART_NUMBER) {
-    throw invalidArgument(`Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive.`);
-  }
+  const partNumber = partNumberOf(info);
   const upload = uploadFor(ctx, info);
   const o = sourceObject(ctx, src);
   const { start, end } = copyRange(req, o.size);
@@ -95,22 +92,7 @@ export async function uploadPartCopy(
   const blob = await copyBytes(ctx, o, start, end);
   const etag = `"${blob.md5.toString('hex')}"`;
   const now = ctx.now();
-  const replaced = ctx.merges.has(upload.uploadId)
-    ? undefined
-    : ctx.store.putPart({
-        uploadId: upload.uploadId,
-        partNumber: Number(pn),
-        blob: blob.id,
-        size: blob.size,
-        etag,
-        crc64: blob.crc64,
-        lastModified: now,
-      });
-  if (replaced === undefined) {
-    await ctx.blobs.remove([blob.id]);
-    throw noSuchUpload();
-  }
-  await ctx.blobs.remove([replaced]);
+  await storePart(ctx, upload.uploadId, partNumber, blob, etag, now);
   sendXml(
     res,
     200,

@@ -10,6 +10,7 @@ import {
   type RequestInfo,
 } from './context.ts';
 import { invalidArgument, noSuchUpload } from './cos-error.ts';
+import type { ReceivedBlob } from './blob-store.ts';
 import type { UploadRow } from './meta-store.ts';
 import { checkDeclaredLength, receiveBody, storageClass, storedHeaders } from './objects.ts';
 import { sendEmpty, sendXml } from './respond.ts';
@@ -65,37 +66,57 @@ export function initiate(req: IncomingMessage, res: ServerResponse, ctx: Emulato
   );
 }
 
+/** `partNumber` of an Upload Part (or Upload Part - Copy): 1..10000, else InvalidArgument (436/7750). */
+export function partNumberOf(info: RequestInfo): number {
+  const pn = info.query.get('partNumber') ?? '';
+  if (!/^\d+$/.test(pn) || Number(pn) < 1 || Number(pn) > MAX_PART_NUMBER) {
+    throw invalidArgument(`Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive.`);
+  }
+  return Number(pn);
+}
+
+/**
+ * Records a received part's bytes, replacing an earlier part of that number. A merge that began
+ * while the bytes arrived owns the upload now, and an aborted or completed upload takes nothing:
+ * the bytes go and the answer is NoSuchUpload.
+ */
+export async function storePart(
+  ctx: EmulatorContext,
+  uploadId: string,
+  partNumber: number,
+  blob: ReceivedBlob,
+  etag: string,
+  lastModified: number,
+): Promise<void> {
+  const replaced = ctx.merges.has(uploadId)
+    ? undefined
+    : ctx.store.putPart({
+        uploadId,
+        partNumber,
+        blob: blob.id,
+        size: blob.size,
+        etag,
+        crc64: blob.crc64,
+        lastModified,
+      });
+  if (replaced === undefined) {
+    await ctx.blobs.remove([blob.id]);
+    throw noSuchUpload();
+  }
+  await ctx.blobs.remove([replaced]);
+}
+
 export async function uploadPart(
   req: IncomingMessage,
   res: ServerResponse,
   ctx: EmulatorContext,
   info: RequestInfo,
 ): Promise<void> {
-  const pn = info.query.get('partNumber') ?? '';
-  if (!/^\d+$/.test(pn) || Number(pn) < 1 || Number(pn) > MAX_PART_NUMBER) {
-    throw invalidArgument(`Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive.`);
-  }
+  const partNumber = partNumberOf(info);
   checkDeclaredLength(req);
   const upload = uploadFor(ctx, info);
   const { blob, etag } = await receiveBody(req, ctx, info);
-  // A merge that began while the body streamed in owns the upload now.
-  const replaced = ctx.merges.has(upload.uploadId)
-    ? undefined
-    : ctx.store.putPart({
-        uploadId: upload.uploadId,
-        partNumber: Number(pn),
-        blob: blob.id,
-        size: blob.size,
-        etag,
-        crc64: blob.crc64,
-        lastModified: ctx.now(),
-      });
-  if (replaced === undefined) {
-    // Aborted, completed or merging since the body started streaming in.
-    await ctx.blobs.remove([blob.id]);
-    throw noSuchUpload();
-  }
-  await ctx.blobs.remove([replaced]);
+  await storePart(ctx, upload.uploadId, partNumber, blob, etag, ctx.now());
   sendEmpty(res, 200, { ETag: etag, ...crc64Header(info, blob.crc64) });
 }
 
