@@ -1,6 +1,7 @@
 import { Crc64, combineParts } from '../shared/core/crc64.ts';
-import type { ApiClient, CreateUploadBody } from './api-client.ts';
+import type { ApiClient } from './api-client.ts';
 import { throwIfStopped, UploadClientError } from './errors.ts';
+import { objectHeaderFields } from './object-headers.ts';
 import { type PartRange, partRanges } from './part-plan.ts';
 import type { UploadSource } from './sources.ts';
 import type { RecordedPart, Upload, UploadOptions } from './types.ts';
@@ -29,29 +30,6 @@ export async function sourceCrc64(source: UploadSource, signal?: AbortSignal): P
     crc.update(await source.read(at, Math.min(at + READ_CHUNK, source.size)));
   }
   return crc.toString();
-}
-
-const OBJECT_HEADERS = [
-  'storageClass',
-  'cacheControl',
-  'contentDisposition',
-  'contentEncoding',
-  'contentLanguage',
-  'expires',
-] as const;
-
-type ObjectHeaderField = (typeof OBJECT_HEADERS)[number];
-
-/**
- * The object headers the caller set, for create (unset ones are left to the server). A storage
- * class the server does not know is its to refuse (`VALIDATION_FAILED`), not the client's to guess.
- */
-export function objectHeaderFields(
-  options: Pick<UploadOptions, ObjectHeaderField>,
-): Pick<CreateUploadBody, ObjectHeaderField> {
-  const out: Partial<Record<ObjectHeaderField, string>> = {};
-  for (const k of OBJECT_HEADERS) if (options[k] !== undefined) out[k] = options[k];
-  return out as Pick<CreateUploadBody, ObjectHeaderField>;
 }
 
 /** Creates a new upload session for `source`. */

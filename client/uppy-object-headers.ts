@@ -1,20 +1,7 @@
 import type { Body, Meta, UppyFile } from '@uppy/core';
-import type { UploadOptions } from './types.ts';
+import { OBJECT_HEADER_NAMES, type ObjectHeaderOptions } from './object-headers.ts';
 
-/** The object headers an upload may set at create (see {@link UploadOptions}). */
-export type ObjectHeaderOptions = Pick<
-  UploadOptions,
-  'storageClass' | 'cacheControl' | 'contentDisposition' | 'contentEncoding' | 'contentLanguage' | 'expires'
->;
-
-const NAMES = [
-  'storageClass',
-  'cacheControl',
-  'contentDisposition',
-  'contentEncoding',
-  'contentLanguage',
-  'expires',
-] as const satisfies readonly (keyof ObjectHeaderOptions)[];
+export type { ObjectHeaderOptions };
 
 /**
  * A file's object headers: the plugin's `objectHeaders` (fixed, or per file), overridden by string
@@ -29,7 +16,7 @@ export function objectHeadersFor<M extends Meta, B extends Body>(
   const base = (typeof given === 'function' ? given(file) : given) ?? {};
   const out: ObjectHeaderOptions = {};
   const meta = (file.meta ?? {}) as Record<string, unknown>;
-  for (const name of NAMES) {
+  for (const name of OBJECT_HEADER_NAMES) {
     const v = typeof meta[name] === 'string' && meta[name] !== '' ? (meta[name] as string) : base[name];
     if (v !== undefined) out[name] = v;
   }

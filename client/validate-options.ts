@@ -1,4 +1,5 @@
 import { UploadClientError } from './errors.ts';
+import { OBJECT_HEADER_NAMES } from './object-headers.ts';
 import type { ApiClientOptions, UploadOptions } from './types.ts';
 
 /** One problem with the options, shaped like the API's validation issues. */
@@ -20,16 +21,6 @@ const INT_RULES: IntRule[] = [
   // COS's x-cos-traffic-limit range, bits/s (100 KiB/s – 100 MiB/s).
   ['trafficLimit', 819_200, 838_860_800],
 ];
-
-/** Object headers go to the server as given; the server checks their content (VALIDATION_FAILED). */
-const STRING_OPTIONS = [
-  'storageClass',
-  'cacheControl',
-  'contentDisposition',
-  'contentEncoding',
-  'contentLanguage',
-  'expires',
-] as const;
 
 /**
  * The API base URL: `baseUrl`, else its deprecated alias `api`, without trailing slashes. Only
@@ -80,7 +71,8 @@ export function validateUploadOptions(options: UploadOptions): void {
       issues.push({ path: [key], message: `must be an integer in [${min}, ${max}]` });
     }
   }
-  for (const key of STRING_OPTIONS) {
+  // Object headers go to the server as given; the server checks their content (VALIDATION_FAILED).
+  for (const key of OBJECT_HEADER_NAMES) {
     const v = options[key];
     if (v !== undefined && (typeof v !== 'string' || v === ''))
       issues.push({ path: [key], message: 'must be a non-empty string' });
