@@ -4,12 +4,20 @@ import { beginCompletion, type CompleteResult, completeUpload } from './complete
 import { planCompose } from './compose-plan.ts';
 import { combineParts } from './crc64.ts';
 import type { CoreDeps } from './deps.ts';
-import { newObjectKey, type NewObjectInput, newObjectRules } from './new-object.ts';
+import { insertNewUpload, newObjectKey, type NewObjectInput, newObjectRules } from './new-object.ts';
 import { effectiveState } from './upload-view.ts';
 
 export interface ComposeInput extends NewObjectInput {
   fileName: string;
   sources: readonly { uploadId: string; range?: { start: number; end: number } }[];
+}
+
+export interface ComposeOptions {
+  /**
+   * An Idempotency-Key's response, written with the upload (idempotency.ts). With it, compose does
+   * not wait for the copies: the stored answer (202, the upload as accepted) is the answer.
+   */
+  seal?: (record: UploadRecord) => IdempotencyFinish;
 }
 
 /**
@@ -20,14 +28,6 @@ export interface ComposeInput extends NewObjectInput {
  * quota — then the upload is created (counted like any create) and handed to the completion worker
  * exactly as `complete` does: copying can take long, so the answer is the same 200 or 202.
  */
-export interface ComposeOptions {
-  /**
-   * An Idempotency-Key's response, written with the upload (idempotency.ts). With it, compose does
-   * not wait for the copies: the stored answer (202, the upload as accepted) is the answer.
-   */
-  seal?: (record: UploadRecord) => IdempotencyFinish;
-}
-
 export async function composeUpload(
   deps: CoreDeps,
   owner: string,
@@ -81,19 +81,7 @@ export async function composeUpload(
     ...objectHeaders,
     composeSources: sources,
   };
-  const quota = { maxOpenPerOwner: limits.maxOpenUploadsPerOwner, maxOpenInProfile: limits.maxOpenInProfile };
-  let inserted: boolean;
-  try {
-    inserted = await deps.store.create(record, quota, opts.seal?.(record));
-  } catch (e) {
-    // Nothing was inserted (an Idempotency-Key claim that lapsed, the store unavailable).
-    await deps.storage.abortMultipart(key, cosUploadId).catch(() => undefined);
-    throw e;
-  }
-  if (!inserted) {
-    await deps.storage.abortMultipart(key, cosUploadId).catch(() => undefined);
-    throw tooManyOpenUploads(limits.maxOpenUploadsPerOwner);
-  }
+  await insertNewUpload(deps, record, limits, opts.seal?.(record));
   deps.log.info('compose created', {
     uploadId: id,
     sources: sources.length,

@@ -4,6 +4,7 @@ import type { CoreDeps } from './deps.ts';
 import type { Limits } from './limits.ts';
 import {
   DEFAULT_CONTENT_TYPE,
+  insertNewUpload,
   newObjectKey,
   type NewObjectInput,
   newObjectRules,
@@ -64,6 +65,11 @@ export function checkCreateInput(
   return { limits, headers, plan };
 }
 
+export interface CreateOptions {
+  /** An Idempotency-Key's response, written with the upload (idempotency.ts). */
+  seal?: (record: UploadRecord) => IdempotencyFinish;
+}
+
 /**
  * Plans the upload, enforces type and quota, and initiates the COS multipart upload before the
  * record exists — a record never points at a COS upload that was not created. If the insert then
@@ -72,11 +78,6 @@ export function checkCreateInput(
  * and no URL or key outlives the upload (docs/API.md, "Single uploads are one-part multipart uploads").
  * A 0-byte file has nothing to send: the server writes it and the upload is born completed.
  */
-export interface CreateOptions {
-  /** An Idempotency-Key's response, written with the upload (idempotency.ts). */
-  seal?: (record: UploadRecord) => IdempotencyFinish;
-}
-
 export async function createUpload(
   deps: CoreDeps,
   owner: string,
@@ -135,31 +136,7 @@ export async function createUpload(
     plan.strategy !== 'single' && cosUploadId !== null
       ? { ...fields, strategy: plan.strategy, cosUploadId }
       : { ...fields, strategy: 'single', cosUploadId };
-  // The quota again, in the write: creates that raced past the first count lose here.
-  const abandon = async () => {
-    // Its COS upload is abandoned; if this abort fails, the sweep's orphan pass removes it.
-    if (!cosUploadId) return;
-    await deps.storage.abortMultipart(key, cosUploadId).catch((e: unknown) => {
-      deps.log.warn('abort after a refused create failed', { key, error: e instanceof Error ? e.name : 'unknown' });
-    });
-  };
-  const quota = { maxOpenPerOwner: limits.maxOpenUploadsPerOwner, maxOpenInProfile: limits.maxOpenInProfile };
-  let inserted: boolean;
-  try {
-    inserted = await deps.store.create(record, quota, opts.seal?.(record));
-  } catch (e) {
-    // Nothing was inserted (an Idempotency-Key claim that lapsed, the store unavailable).
-    await abandon();
-    throw e;
-  }
-  if (!inserted) {
-    await abandon();
-    const inProfile = limits.profile !== null && limits.maxOpenInProfile !== undefined;
-    throw tooManyOpenUploads(
-      limits.maxOpenUploadsPerOwner,
-      inProfile ? { name: limits.profile!, limit: limits.maxOpenInProfile! } : undefined,
-    );
-  }
+  await insertNewUpload(deps, record, limits, opts.seal?.(record));
   deps.log.info('upload created', {
     uploadId: id,
     strategy: plan.strategy,

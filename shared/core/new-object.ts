@@ -1,5 +1,6 @@
-import { contentTypeNotAllowed, validationFailed } from '../errors.ts';
-import type { ObjectHeaders, UploadRecord } from '../ports.ts';
+import { contentTypeNotAllowed, tooManyOpenUploads, validationFailed } from '../errors.ts';
+import type { IdempotencyFinish, ObjectHeaders, UploadRecord } from '../ports.ts';
+import type { CoreDeps } from './deps.ts';
 import { objectKey } from './keys.ts';
 import type { Limits } from './limits.ts';
 import { storageClassIssue } from './object-headers.ts';
@@ -80,3 +81,42 @@ export const objectHeadersOf = (u: UploadRecord): StoredObjectHeaders => ({
   contentLanguage: u.contentLanguage,
   expires: u.expires,
 });
+
+/**
+ * Inserts a new upload whose COS upload was already initiated, under the owner's (and the
+ * profile's) quota, checked in the write itself: creates that raced past a first count lose here
+ * (429). With `finish`, an Idempotency-Key's response goes in the same write. When nothing was
+ * inserted, its COS upload is abandoned; if that abort fails, the sweep's orphan pass removes it.
+ */
+export async function insertNewUpload(
+  deps: Pick<CoreDeps, 'store' | 'storage' | 'log'>,
+  record: UploadRecord,
+  limits: EffectiveLimits,
+  finish?: IdempotencyFinish,
+): Promise<void> {
+  const abandon = async () => {
+    if (!record.cosUploadId) return;
+    await deps.storage.abortMultipart(record.key, record.cosUploadId).catch((e: unknown) => {
+      deps.log.warn('abort after a refused create failed', {
+        key: record.key,
+        error: e instanceof Error ? e.name : 'unknown',
+      });
+    });
+  };
+  const quota = { maxOpenPerOwner: limits.maxOpenUploadsPerOwner, maxOpenInProfile: limits.maxOpenInProfile };
+  let inserted: boolean;
+  try {
+    inserted = await deps.store.create(record, quota, finish);
+  } catch (e) {
+    // Nothing was inserted (an Idempotency-Key claim that lapsed, the store unavailable).
+    await abandon();
+    throw e;
+  }
+  if (inserted) return;
+  await abandon();
+  const inProfile = limits.profile !== null && limits.maxOpenInProfile !== undefined;
+  throw tooManyOpenUploads(
+    limits.maxOpenUploadsPerOwner,
+    inProfile ? { name: limits.profile!, limit: limits.maxOpenInProfile! } : undefined,
+  );
+}
