@@ -53,6 +53,18 @@ export const tencentSdkShims: Plugin = {
   },
 };
 
+/** The SQLite store becomes build/shims/no-sqlite-store.ts in a Lambda bundle (see there why). */
+export const noSqliteStore: Plugin = {
+  name: 'no-sqlite-store',
+  setup(b) {
+    b.onResolve({ filter: /[\\/]store[\\/]sqlite-store\.ts$/ }, (args) =>
+      /[\\/]shared[\\/]runtime[\\/]store-from\.ts$/.test(args.importer)
+        ? { path: join(SHIMS, 'no-sqlite-store.ts') }
+        : undefined,
+    );
+  },
+};
+
 /** How every Lambda's code is compiled; shared with what measures or tests a bundle. */
 export const lambdaBuildOptions = {
   bundle: true,
@@ -65,7 +77,7 @@ export const lambdaBuildOptions = {
   mainFields: ['module', 'main'],
   banner: { js: REQUIRE_SHIM },
   define: { 'process.env.NODE_ENV': '"production"' },
-  plugins: [tencentSdkShims],
+  plugins: [tencentSdkShims, noSqliteStore],
 } satisfies BuildOptions;
 
 export async function functionNames(root: string): Promise<string[]> {

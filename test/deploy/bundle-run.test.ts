@@ -184,6 +184,8 @@ describe('bundled handlers in a fresh Node 24 process', () => {
       return texts.some((t) => t.includes(marker));
     };
     for (const fn of names) {
+      // SQLite is the local store: a deployed function carries only the DynamoDB one.
+      expect(await carries(fn, 'PRAGMA user_version'), `${fn}: SQLite store`).toBe(false);
       expect(await carries(fn, 'ignoreAttributes'), `${fn}: XML parser`).toBe(callsCos.includes(fn));
       expect(await carries(fn, 'SDK_NODEJS'), `${fn}: Tencent STS SDK`).toBe(fn === 'credentials');
     }
