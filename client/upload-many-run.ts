@@ -11,6 +11,7 @@ import { backoffDelay, type RetryPolicy } from './retry.ts';
 import { linkSignals } from './scheduler.ts';
 import type { Seams } from './seams.ts';
 import { objectHeaderFields } from './object-headers.ts';
+import { fetchServerLimits, type ServerLimits } from './server-limits.ts';
 import { resumeSession, type Session, sourceCrc64, verifyCompletedCrc } from './session.ts';
 import { SlotPool } from './slot-pool.ts';
 import { toSource, type UploadSource } from './sources.ts';
@@ -36,6 +37,15 @@ interface Ready {
 /** Sessions in the first batch create: enough to fill the pool a couple of times over. */
 const FIRST_BATCH = 16;
 
+/** The open-session budget when neither the options nor the server say: the server's default quota. */
+const DEFAULT_MAX_OPEN = 100;
+
+/**
+ * The share of the open-session budget one batch (of creates, of completes) may take. The rest
+ * keeps the PUTs going while a batch complete and the batch create after it make their round trips.
+ */
+const BATCH_SHARE = 0.5;
+
 const isItem = (x: unknown): x is UploadManyItem =>
   typeof x === 'object' && x !== null && 'source' in x && !('read' in x) && !(x instanceof Uint8Array);
 
@@ -53,6 +63,8 @@ export class ManyRun {
   private readonly open = new Set<number>();
   /** The open sessions the server allowed us when it last refused one (its quota), else none. */
   private learnedLimit = Number.POSITIVE_INFINITY;
+  /** The owner's quota as `GET /v1/limits` says (the profile's when it has one); null until read. */
+  private serverQuota: number | null = null;
   private sending = 0;
   private wake: (() => void)[] = [];
   private readonly api: HttpApiClient;
@@ -97,8 +109,7 @@ export class ManyRun {
       this.api,
       {
         batchSize: this.batchSize,
-        // Half the open-session budget at most: the other half keeps sending while these complete.
-        flushAt: Math.max(1, Math.min(this.batchSize, Math.floor((options.maxOpenUploads ?? 100) / 2))),
+        flushAt: () => this.share(),
         delayMs: options.completeDelayMs ?? 3000,
         signal,
       },
@@ -109,8 +120,9 @@ export class ManyRun {
   async run(): Promise<UploadManyResult[]> {
     for (const f of this.files) if (f.item.uploadId) this.ready.push({ file: f, upload: null, urls: [] });
     const toCreate = this.files.filter((f) => !f.item.uploadId);
+    const quota = this.readQuota();
     const workers = Array.from({ length: Math.max(1, this.options.concurrency ?? 4) }, () => this.work());
-    await Promise.all([this.produce(toCreate), ...workers]);
+    await Promise.all([this.produce(toCreate), ...workers, quota]);
     this.completer.drain();
     // Stopped before a worker took them: their sessions exist, so a resume can use them.
     for (const r of this.ready.splice(0)) this.finish(r.file, r.upload, stoppedError(this.stop.reason));
@@ -118,30 +130,51 @@ export class ManyRun {
     return this.files.map((f) => this.results[f.index] ?? this.finish(f, null, stoppedError(this.stop.reason)));
   }
 
-  /** Creates sessions batch by batch, as room under `maxOpenUploads` frees up. */
+  /**
+   * Without `maxOpenUploads`, the budget is the owner's quota as the server reports it (one
+   * `GET /v1/limits`, read while the first batch is created): a server that allows more open
+   * uploads than its default lets the set go in fuller batches, so fewer calls. Unreadable (an
+   * older server, a network failure): the default quota, and what a refusal teaches.
+   */
+  private async readQuota(): Promise<void> {
+    if (this.options.maxOpenUploads !== undefined) return;
+    const limits = await fetchServerLimits({ endpoint: this.options.baseUrl, fetch: this.fetchImpl });
+    this.serverQuota = quotaOf(limits, this.options.profile);
+    this.notify();
+  }
+
+  /** Sessions this run may hold open now. */
+  private budget(): number {
+    return Math.min(this.options.maxOpenUploads ?? this.serverQuota ?? DEFAULT_MAX_OPEN, this.learnedLimit);
+  }
+
+  /** Files per batch create and per batch complete under the budget. */
+  private share(): number {
+    return Math.max(1, Math.min(this.batchSize, Math.round(this.budget() * BATCH_SHARE)));
+  }
+
+  /** Creates sessions batch by batch, as room under the open-session budget frees up. */
   private async produce(queue: File[]): Promise<void> {
-    const configured = this.options.maxOpenUploads ?? 100;
     let first = true;
     try {
       while (queue.length > 0 && !this.stop.aborted) {
-        const maxOpen = Math.min(configured, this.learnedLimit);
-        // Ahead of the workers by at most a batch, and never past the open-upload budget.
-        // Under the open-session budget, wait for room for half a batch (or the rest) rather than
-        // creating in dribbles as single sessions free up — unless the workers have run dry.
-        const want = Math.min(queue.length, Math.ceil(this.batchSize / 2), maxOpen);
+        // Ahead of the workers by at most a batch, and never past the open-session budget.
+        // Under the budget, wait for room for a batch's share (or the rest) rather than creating
+        // in dribbles as single sessions free up — unless the workers have run dry.
+        const want = () => Math.min(queue.length, this.share());
         await this.until(
           () =>
             this.stop.aborted ||
             (this.ready.length < this.batchSize &&
-              (maxOpen - this.open.size >= want ||
-                (this.open.size < maxOpen && this.ready.length === 0 && this.sending === 0))),
+              (this.budget() - this.open.size >= want() ||
+                (this.open.size < this.budget() && this.ready.length === 0 && this.sending === 0))),
         );
         if (this.stop.aborted) break;
         // The first batch is small so the first PUTs start after a short create, not a full one;
         // the next (full) batch is created while they run.
         const size = first ? Math.min(this.batchSize, FIRST_BATCH) : this.batchSize;
         first = false;
-        const batch = queue.splice(0, Math.min(size, maxOpen - this.open.size));
+        const batch = queue.splice(0, Math.min(size, this.budget() - this.open.size));
         await this.createBatch(batch, queue);
       }
     } finally {
@@ -197,16 +230,18 @@ export class ManyRun {
     // Every file of the set gets the same object headers (the server sets them at Initiate).
     const { item, source } = f;
     const metadata = item.metadata ?? this.options.metadata;
-    const partSize = this.options.partSize;
+    const { partSize, profile, md5, trafficLimit } = this.options;
     const body: BatchCreateBody = {
       fileName: item.fileName ?? source.name ?? 'upload.bin',
       size: source.size,
       contentType: item.contentType ?? this.options.contentType ?? source.type ?? 'application/octet-stream',
       ...(metadata ? { metadata } : {}),
       ...(partSize ? { partSize } : {}),
+      ...(profile ? { profile } : {}),
       ...objectHeaderFields(this.options),
       // Part 1's URL comes with the session: a small file then needs no part-urls call at all.
-      presign: source.size > 0 ? 1 : 0,
+      // Not with md5 or a traffic limit: create signs neither, part-urls does.
+      presign: source.size > 0 && !md5 && trafficLimit === undefined ? 1 : 0,
     };
     if (this.options.skipExisting) Object.assign(body, { crc64: await sourceCrc64(source, this.stop), dedupe: true });
     return body;
@@ -284,6 +319,8 @@ export class ManyRun {
           concurrency: o.concurrency ?? 4,
           urlBatchSize: o.urlBatchSize ?? 1000,
           urlExpiryMarginMs: o.urlExpiryMarginMs ?? 60_000,
+          md5: o.md5 === true,
+          trafficLimit: o.trafficLimit,
           presigned,
           gate: this.pool.run,
         },
@@ -342,6 +379,13 @@ export class ManyRun {
     this.wake = [];
     for (const w of waiting) w();
   }
+}
+
+/** The open-upload quota a limits answer gives this run: its profile's, else the owner's; null if none. */
+function quotaOf(limits: ServerLimits | null, profile: string | undefined): number | null {
+  const q =
+    (profile ? limits?.profiles?.[profile]?.maxOpenUploadsPerOwner : undefined) ?? limits?.maxOpenUploadsPerOwner;
+  return typeof q === 'number' && Number.isInteger(q) && q > 0 ? q : null;
 }
 
 function toClientError(e: unknown, stop: AbortSignal): UploadClientError {

@@ -50,7 +50,14 @@ export interface UploadManyOptions
     Omit<ApiClientOptions, 'baseUrl'>,
     Pick<
       UploadOptions,
-      'storageClass' | 'cacheControl' | 'contentDisposition' | 'contentEncoding' | 'contentLanguage' | 'expires'
+      | 'storageClass'
+      | 'cacheControl'
+      | 'contentDisposition'
+      | 'contentEncoding'
+      | 'contentLanguage'
+      | 'expires'
+      | 'md5'
+      | 'trafficLimit'
     > {
   /** Base URL of the API, e.g. `https://api.example.com`. */
   baseUrl: string;
@@ -62,6 +69,11 @@ export interface UploadManyOptions
   metadata?: Record<string, string>;
   /** Wished part size for large files; the server may choose another legal size. */
   partSize?: number;
+  /**
+   * The upload profile of every file (one of the server's `UPLOAD_PROFILES`): its size, type and
+   * storage rules apply, its quota bounds the sessions kept open, its key segment names the objects.
+   */
+  profile?: string;
   /**
    * Hash each file (CRC64) before creating it and ask the server to `dedupe`: a file the owner
    * already uploaded (same name, size and CRC64, object still in COS) is not sent, its result is
@@ -77,8 +89,11 @@ export interface UploadManyOptions
    */
   completeDelayMs?: number;
   /**
-   * Sessions this call keeps open at once (default 100, the server's default
-   * `MAX_OPEN_UPLOADS_PER_OWNER`): creating far ahead of sending would only hit the quota.
+   * Sessions this call keeps open at once. Default: the owner's quota as `GET /v1/limits` reports
+   * it (`maxOpenUploadsPerOwner`, the profile's when it has one), read once at the start; 100 (the
+   * server's default quota) when that cannot be read. Creating past the quota would only be refused.
+   * With `md5` or `trafficLimit` each file's URLs come from its own part-urls call (create cannot
+   * sign a part's MD5 or the client's traffic limit): one more call per file.
    */
   maxOpenUploads?: number;
   /** Aggregate progress across the set. */

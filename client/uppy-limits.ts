@@ -3,50 +3,9 @@
  * restrictions so a file the server would refuse is refused when it is added, not at create.
  */
 import type { Restrictions } from '@uppy/core';
-import type { FetchLike } from './types.ts';
+import type { ServerLimits } from './server-limits.ts';
 
-/** The fields of `GET /v1/limits` the plugin reads; a newer server's other fields pass through. */
-export interface ServerLimits {
-  /** The largest upload the server accepts, in bytes. */
-  maxUploadBytes?: number;
-  /**
-   * Content types the server accepts, with `*` wildcards (`image/*`); `*\/*` means any. An array,
-   * or the comma list of `ALLOWED_CONTENT_TYPES`.
-   */
-  allowedContentTypes?: readonly string[] | string;
-  /** Whatever else the server says (part sizes, quotas...). */
-  [field: string]: unknown;
-}
-
-/** How {@link fetchServerLimits} reaches the API. */
-export interface LimitsRequest {
-  /** Base URL of the API (`/v1/limits` is appended). The route takes no token. */
-  endpoint: string;
-  /** Injectable fetch (default: the global one). */
-  fetch?: FetchLike;
-  /** Gives up after this long (default 10,000 ms). */
-  timeoutMs?: number;
-}
-
-/**
- * Reads `GET /v1/limits`. Resolves null, never rejects, when the server has no such route (an
- * older server: 404) or cannot be read (network, non-JSON, another status): limits are a
- * convenience, the server enforces them at create anyway.
- */
-export async function fetchServerLimits(req: LimitsRequest): Promise<ServerLimits | null> {
-  const fetchImpl = req.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  try {
-    const res = await fetchImpl(`${req.endpoint.replace(/\/+$/, '')}/v1/limits`, {
-      signal: AbortSignal.timeout(req.timeoutMs ?? 10_000),
-    });
-    if (!res.ok) return null;
-    const body: unknown = await res.json();
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
-    return body as ServerLimits;
-  } catch {
-    return null;
-  }
-}
+export { fetchServerLimits, type LimitsRequest, type ServerLimits } from './server-limits.ts';
 
 /** The content types of a limits answer as a list; null when any type is allowed or none is given. */
 export function allowedTypes(limits: ServerLimits): string[] | null {

@@ -126,6 +126,66 @@ describe('uploadMany', () => {
     expect(Math.max(...fake.batchSizes.batchCreate)).toBeLessThanOrEqual(30);
   });
 
+  it('without maxOpenUploads, keeps open what GET /v1/limits allows: fuller batches where the quota is larger', async () => {
+    const fake = new FakeBackend({ partSize: 1000, singleMax: 1000, maxOpen: 1000 });
+    const limitsReads: string[] = [];
+    const withLimits = ((url: string, init?: RequestInit) => {
+      if (new URL(url).pathname !== '/v1/limits') return fake.fetch(url, init);
+      limitsReads.push(url);
+      return Promise.resolve(Response.json({ maxOpenUploadsPerOwner: 1000 }));
+    }) as typeof fake.fetch;
+    const results = await uploadMany(files(250), { ...opts(fake), fetch: withLimits, completeDelayMs: 60_000 });
+    expect(results.every((r) => r.state === 'completed')).toBe(true);
+    expect(limitsReads).toEqual([`${fake.api}/v1/limits`]);
+    // A budget of 1,000: full batches of 100 (after the small first one), none in halves.
+    expect(fake.batchSizes.batchCreate).toEqual([16, 100, 100, 34]);
+    expect(Math.min(...fake.batchSizes.batchComplete.slice(0, -1))).toBe(100);
+  });
+
+  it("a profile's quota bounds the sessions kept open, and every create names the profile", async () => {
+    const fake = new FakeBackend({ partSize: 1000, singleMax: 1000, maxOpen: 20 });
+    const profiles: unknown[] = [];
+    const withLimits = ((url: string, init?: RequestInit) => {
+      if (new URL(url).pathname === '/v1/limits') {
+        return Promise.resolve(
+          Response.json({ maxOpenUploadsPerOwner: 100, profiles: { photos: { maxOpenUploadsPerOwner: 20 } } }),
+        );
+      }
+      if (url.endsWith('/v1/uploads/batch')) {
+        for (const u of (JSON.parse(String(init?.body)) as { uploads: { profile?: string }[] }).uploads) {
+          profiles.push(u.profile);
+        }
+      }
+      return fake.fetch(url, init);
+    }) as typeof fake.fetch;
+    const results = await runUploadMany(
+      files(60),
+      { ...opts(fake), fetch: withLimits, profile: 'photos', completeDelayMs: 5 },
+      { retry: noWait },
+    );
+    expect(results.every((r) => r.state === 'completed')).toBe(true);
+    expect(profiles).toEqual(Array(60).fill('photos'));
+    // Never a create past the profile's 20 (the first batch waited for the limits' answer or fit).
+    expect(fake.batchSizes.batchCreate.slice(1).every((n) => n <= 20)).toBe(true);
+    expect(fake.calls.batchCreate).toBe(fake.batchSizes.batchCreate.length);
+  });
+
+  it('md5 and trafficLimit: each file gets its URL from part-urls with its MD5 and the limit, none from create', async () => {
+    const fake = new FakeBackend({ partSize: 1000, singleMax: 1000 });
+    const set = files(12);
+    const results = await uploadMany(set, { ...opts(fake), md5: true, trafficLimit: 1_048_576 });
+    expect(results.every((r) => r.state === 'completed')).toBe(true);
+    expect(fake.calls.batchCreate).toBe(1);
+    expect(fake.partUrlBodies).toHaveLength(12);
+    for (const b of fake.partUrlBodies) {
+      expect(b.numbers).toEqual([1]);
+      expect(b.md5s?.[0]?.md5).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+      expect(b.trafficLimit).toBe(1_048_576);
+    }
+    for (const r of results)
+      if (r.state === 'completed') expect(fake.object(r.upload.id)).toEqual(set[r.index]!.source);
+  });
+
   it('a quota hit past our own open sessions waits for them instead of failing the files', async () => {
     const fake = new FakeBackend({ partSize: 1000, singleMax: 1000, maxOpen: 25 });
     const results = await runUploadMany(files(60), { ...opts(fake), completeDelayMs: 5 }, { retry: noWait });
