@@ -116,8 +116,8 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
   if (values.append && positionals.length > 1) throw usageError('--append takes one file (or -)');
   if (positionals[0] === '-' && !values.name && !values.append) throw usageError('stdin (-) needs --name');
   if (values.resume && positionals.length > 1) throw usageError('--resume takes one file');
-  if ((values.md5 || values['limit-rate']) && (positionals.length > 1 || positionals[0] === '-' || values.append)) {
-    throw usageError('--md5 and --limit-rate apply to one file (not a set, stdin or --append)');
+  if ((values.md5 || values['limit-rate']) && (positionals[0] === '-' || values.append)) {
+    throw usageError('--md5 and --limit-rate apply to files and sets (not stdin or --append)');
   }
   const api = values.api ?? env.UPLOADS_API_URL;
   const token = values.token ?? env.UPLOADS_TOKEN;

@@ -88,6 +88,8 @@ export async function runMany(args: CliArgs, io: CliIo): Promise<number> {
         partSize: args.partSize,
         contentType: args.contentType,
         ...args.objectHeaders,
+        ...(args.md5 ? { md5: true } : {}),
+        ...(args.trafficLimit === undefined ? {} : { trafficLimit: args.trafficLimit }),
         skipExisting: args.skipExisting,
         signal: io.interrupt,
         retry: { onRetry: (r) => bar.note(`retrying in ${formatDelay(r.delayMs)}: ${retryReason(r.error)}`) },

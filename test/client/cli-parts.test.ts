@@ -78,6 +78,14 @@ describe('CLI arguments', () => {
     for (const bad of ['99K', '101M', '1G', 'fast', '8 Mbit'])
       expect(() => parseCliArgs(['f', '--limit-rate', bad], env), bad).toThrow(/--limit-rate/);
   });
+
+  it('--md5 and --limit-rate take a set of paths, not stdin or --append', () => {
+    const env = { UPLOADS_API_URL: 'http://env', UPLOADS_TOKEN: 't' };
+    const set = parseCliArgs(['a', 'b', '--md5', '--limit-rate', '1M'], env);
+    expect(set).toMatchObject({ files: ['a', 'b'], md5: true, trafficLimit: 8_388_608 });
+    expect(() => parseCliArgs(['-', '--name', 'x', '--md5'], env)).toThrow(/not stdin or --append/);
+    expect(() => parseCliArgs(['f', '--append', '--limit-rate', '1M'], env)).toThrow(/not stdin or --append/);
+  });
 });
 
 describe('progress bar', () => {

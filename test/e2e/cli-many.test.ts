@@ -91,6 +91,26 @@ describe('CLI with many files against the local stack', () => {
     for (const r of second.report) expect(r.uploadId).toBe(byPath.get(r.path));
   });
 
+  it('a folder with --md5 and --limit-rate: byte-exact, COS checking each MD5-bound PUT', async () => {
+    const dir = join(e2e.dir, 'md5-set');
+    mkdirSync(dir, { recursive: true });
+    const files = new Map<string, Uint8Array>();
+    for (let i = 0; i < 10; i++) {
+      const path = join(dir, `scan-${i}.bin`);
+      const bytes = randomBytes(4096 + i * 1000, 500 + i);
+      writeFileSync(path, bytes);
+      files.set(path, bytes);
+    }
+    const env = await envFor('many-md5');
+    const out = await run(NODE, ['client/cli.ts', dir, '--md5', '--limit-rate', '8M'], env).exit;
+    expect(out.code, out.stderr).toBe(0);
+    const report = JSON.parse(out.stdout) as Report;
+    expect(report).toMatchObject({ files: 10, completed: 10, failed: 0 });
+    for (const r of report.report) {
+      expect(Buffer.compare(await readObject(e2e.stack, r.key!), files.get(r.path)!)).toBe(0);
+    }
+  });
+
   it('Ctrl-C midway, then the same command uploads only the rest', async () => {
     const dir = join(e2e.dir, 'backup');
     const files = makeTree(dir, 1000);
