@@ -120,7 +120,7 @@ export class ManyRun {
   async run(): Promise<UploadManyResult[]> {
     for (const f of this.files) if (f.item.uploadId) this.ready.push({ file: f, upload: null, urls: [] });
     const toCreate = this.files.filter((f) => !f.item.uploadId);
-    const quota = this.readQuota();
+    const quota = this.readQuota(toCreate.length);
     const workers = Array.from({ length: Math.max(1, this.options.concurrency ?? 4) }, () => this.work());
     await Promise.all([this.produce(toCreate), ...workers, quota]);
     this.completer.drain();
@@ -136,8 +136,10 @@ export class ManyRun {
    * uploads than its default lets the set go in fuller batches, so fewer calls. Unreadable (an
    * older server, a network failure): the default quota, and what a refusal teaches.
    */
-  private async readQuota(): Promise<void> {
-    if (this.options.maxOpenUploads !== undefined) return;
+  private async readQuota(creates: number): Promise<void> {
+    // A set that fits in one batch share of the default budget is planned the same whatever the
+    // quota (a smaller one is learned from the refusal): one small file stays at 2 calls.
+    if (this.options.maxOpenUploads !== undefined || creates <= Math.round(DEFAULT_MAX_OPEN * BATCH_SHARE)) return;
     const limits = await fetchServerLimits({ endpoint: this.options.baseUrl, fetch: this.fetchImpl });
     this.serverQuota = quotaOf(limits, this.options.profile);
     this.notify();

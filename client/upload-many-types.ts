@@ -90,8 +90,9 @@ export interface UploadManyOptions
   completeDelayMs?: number;
   /**
    * Sessions this call keeps open at once. Default: the owner's quota as `GET /v1/limits` reports
-   * it (`maxOpenUploadsPerOwner`, the profile's when it has one), read once at the start; 100 (the
-   * server's default quota) when that cannot be read. Creating past the quota would only be refused.
+   * it (`maxOpenUploadsPerOwner`, the profile's when it has one), read once at the start of a set
+   * of more than 50 files to create; 100 (the server's default quota) when not read. Creating past
+   * the quota would only be refused.
    * With `md5` or `trafficLimit` each file's URLs come from its own part-urls call (create cannot
    * sign a part's MD5 or the client's traffic limit): one more call per file.
    */

@@ -8,12 +8,19 @@ export interface StackInfo {
   bucket: string;
   region: string;
   token: string;
+  /** Tokens of the extra owners asked for, by owner. */
+  tokens: Record<string, string>;
 }
 
-/** Starts bench/lib/stack-server.ts in a child process and waits for its URLs. */
-export function stackProcess(env: Record<string, string> = {}): Promise<StackInfo & { stop(): Promise<void> }> {
+/** Starts bench/lib/stack-server.ts in a child process and waits for its URLs (and `owners`' tokens). */
+export function stackProcess(
+  env: Record<string, string> = {},
+  owners: readonly string[] = [],
+): Promise<StackInfo & { stop(): Promise<void> }> {
   const script = fileURLToPath(new URL('./stack-server.ts', import.meta.url));
-  const child = spawn(process.execPath, [script, JSON.stringify(env)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [script, JSON.stringify(env), JSON.stringify(owners)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const exited = new Promise<void>((res) => child.once('exit', () => res()));
   const stop = async () => {
     child.stdin.end();

@@ -1,8 +1,8 @@
 /**
- * The local stack as its own process (`node bench/lib/stack-server.ts '<env json>'`), so the
+ * The local stack as its own process (`node bench/lib/stack-server.ts '<env json>' '<owners json>'`), so the
  * emulator and the API get their own core and event loop instead of sharing the uploader's —
  * as `npm start` on one side and a client on the other would. Prints one JSON line with the
- * URLs and an owner token, then serves until its stdin closes (the parent exited or is done).
+ * URLs, a token for `bench-owner` and one per extra owner asked for, then serves until its stdin closes (the parent exited or is done).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startLocalStack } from '../../local/stack.ts';
 
 const env = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>;
+const owners = JSON.parse(process.argv[3] ?? '[]') as string[];
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-stack-'));
 const stack = await startLocalStack({
   dataDir,
@@ -19,8 +20,10 @@ const stack = await startLocalStack({
   env: { LOG_LEVEL: 'silent', ...env },
 });
 const token = await stack.token('bench-owner', { expiresIn: '2h' });
+const tokens: Record<string, string> = {};
+for (const owner of owners) tokens[owner] = await stack.token(owner, { expiresIn: '2h' });
 process.stdout.write(
-  `${JSON.stringify({ apiUrl: stack.apiUrl, cosUrl: stack.cosUrl, bucketUrl: stack.bucketUrl, bucket: stack.bucket, region: stack.region, token })}\n`,
+  `${JSON.stringify({ apiUrl: stack.apiUrl, cosUrl: stack.cosUrl, bucketUrl: stack.bucketUrl, bucket: stack.bucket, region: stack.region, token, tokens })}\n`,
 );
 
 const shutdown = async () => {
