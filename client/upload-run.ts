@@ -1,4 +1,5 @@
 import type { ApiClient } from './api-client.ts';
+import type { BatchLane } from './batch-lane.ts';
 import { abortedError, isAbortError, stoppedError, throwIfStopped, UploadClientError } from './errors.ts';
 import { apiSettings, HttpApiClient } from './http-api-client.ts';
 import { PartLedger } from './ledger.ts';
@@ -44,10 +45,16 @@ export class UploadRun implements UploadTask {
   private readonly fetchImpl: FetchLike;
   private readonly retry: RetryPolicy;
   private readonly now: () => number;
+  private readonly lane: BatchLane | null;
 
-  /** Starts at once; `done` rejects with INVALID_OPTIONS before any request if the options are bad. */
-  constructor(input: UploadInput, options: UploadOptions, seams: Seams = {}) {
+  /**
+   * Starts at once; `done` rejects with INVALID_OPTIONS before any request if the options are bad.
+   * With a `lane` (the Uppy plugin's), a new session is created, and the upload completed, in
+   * batches shared with the other files of that lane.
+   */
+  constructor(input: UploadInput, options: UploadOptions, seams: Seams = {}, lane: BatchLane | null = null) {
     this.options = options;
+    this.lane = lane;
     this.progressTracker = new ProgressTracker(options.onProgress);
     // Validated in main(), so bad options reject `done` rather than throw here.
     const settings = apiSettings(options, seams);
@@ -156,10 +163,7 @@ export class UploadRun implements UploadTask {
     for (;;) {
       if (!assembling) await this.sendParts(source, session, ledger);
       try {
-        const completed = await this.api.complete(session.upload.id, this.stop, {
-          timeoutMs: this.options.completeTimeoutMs,
-          onAssembling: () => this.progressTracker.setPhase('assembling'),
-        });
+        const completed = await this.completeSession(session.upload.id, assembling);
         session.upload = completed;
         verifyCompletedCrc(session);
         return completed;
@@ -197,9 +201,19 @@ export class UploadRun implements UploadTask {
     const uploadId = resumeTarget(this.options);
     // The create/get call ignores abort() so a session created server-side is known and deleted.
     if (uploadId) return resumeSession(this.api, uploadId, source, signal);
-    const { urls, ...session } = await createSession(this.api, source, this.options, signal);
+    const { urls, ...session } = await createSession(this.lane ?? this.api, source, this.options, signal);
     this.presigned = urls;
     return session;
+  }
+
+  /** Completes through the lane's batch when there is one; a merge already under way is waited on alone. */
+  private completeSession(id: string, assembling: boolean): Promise<Upload> {
+    const single = () =>
+      this.api.complete(id, this.stop, {
+        timeoutMs: this.options.completeTimeoutMs,
+        onAssembling: () => this.progressTracker.setPhase('assembling'),
+      });
+    return this.lane && !assembling ? this.lane.complete(id, single, this.stop) : single();
   }
 
   /** Sends every part not yet done; survives pause/resume; records the ledger on the way out. */
