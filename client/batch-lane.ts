@@ -71,7 +71,9 @@ export class BatchLane {
    */
   complete(id: string, single: () => Promise<Upload>, signal: AbortSignal): Promise<Upload> {
     this.singles.set(id, single);
-    const done = this.completer.add(id);
+    const done = this.completer.add(id).catch((e: unknown) => {
+      throw withRouteStatus(e);
+    });
     const forget = () => void this.singles.delete(id);
     done.then(forget, forget);
     return untilStopped(done, signal);
@@ -111,10 +113,17 @@ export class BatchLane {
   }
 }
 
-/** An item's error with the status the single-item route sends its code with (null if unknown). */
-function withRouteStatus(e: UploadClientError): UploadClientError {
-  const statuses = Object.hasOwn(ERROR_STATUSES, e.code) ? ERROR_STATUSES[e.code as ErrorCode] : null;
-  return new UploadClientError(statuses?.[0] ?? null, e.code, e.message, e.details, { cause: e });
+/**
+ * A batch item's error (no status of its own) with the status the single-item route sends its
+ * code with; any other error as it is.
+ */
+function withRouteStatus(e: unknown): unknown {
+  if (!(e instanceof UploadClientError) || e.status !== null || !Object.hasOwn(ERROR_STATUSES, e.code)) return e;
+  const [status] = ERROR_STATUSES[e.code as ErrorCode];
+  return new UploadClientError(status, e.code, e.message, e.details, {
+    cause: e,
+    ...(e.upload ? { upload: e.upload } : {}),
+  });
 }
 
 /** `done`, or `STOPPED` once `signal` fires (`done` goes on, and its outcome is ignored). */

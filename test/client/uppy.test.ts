@@ -361,6 +361,35 @@ describe('CosUpload shares API calls between files (batch, the default)', () => 
     expect(fake.calls.create).toBe(1);
   });
 
+  it('a merge that fails its CRC64 check after batch-complete is waited on alone, then repaired', async () => {
+    const { fake, uppy, heard, add, file } = setup({
+      assemble: ({ attempt }) => (attempt === 0 ? { outcome: 'crc64Mismatch', retryAfter: 0 } : undefined),
+    });
+    const { id, bytes } = add('merge.bin', 100 * KiB);
+    await uppy.upload();
+    expect(heard.errors).toEqual([]);
+    expect(fake.object(file(id).meta.cosUploadId!)).toEqual(bytes);
+    // `completing` in the batch: the single complete waited for the merge (and its PARTS_INVALID).
+    expect(fake.calls).toMatchObject({ batchComplete: 2, complete: 1 });
+    // Part 1's first URL came with create; the repair signs both parts for the fresh COS upload.
+    expect(fake.partUrlRequests).toEqual([[2], [1, 2]]);
+    expect([...fake.puts.values()]).toEqual([2, 2]);
+  });
+
+  it('an item refused at batch-complete reports the status its own complete would have had', async () => {
+    const { fake, uppy, heard, add, file } = setup();
+    const { id } = add('lost.bin', 100 * KiB);
+    uppy.on('upload-progress', (f, p) => {
+      // The ledger lists part 2, but COS lost it: complete refuses with PARTS_INVALID, twice.
+      if (f?.id === id && p.bytesUploaded === p.bytesTotal) fake.dropStoredPart(file(id).meta.cosUploadId!, 2);
+    });
+    await uppy.upload();
+    expect(heard.errors.map((e) => e.error)).toEqual([
+      expect.objectContaining({ code: 'PARTS_INVALID', status: 409, retryable: false }),
+    ]);
+    expect(fake.calls.batchComplete).toBe(2);
+  });
+
   it('a server without the batch routes gets per-file creates and completes', async () => {
     const fake = new FakeBackend({ partSize: 64 * KiB, singleMax: 32 * KiB });
     const batchless: FetchLike = async (url, init) =>
