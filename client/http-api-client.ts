@@ -92,7 +92,7 @@ export class HttpApiClient implements ApiClient {
     signal?: AbortSignal,
     options: CreateOptions = {},
   ): Promise<CreateAnswer> {
-    const key = options.idempotencyKey ?? globalThis.crypto.randomUUID();
+    const key = options.idempotencyKey ?? randomKey();
     const res = await this.callWithHeaders('POST', '/v1/uploads', createEnvelope, body, signal, {
       'idempotency-key': key,
     });
@@ -105,7 +105,7 @@ export class HttpApiClient implements ApiClient {
     options: CreateOptions = {},
   ): Promise<CreateBatchResult[]> {
     // As create: one key for this batch, reused by its retries (the server keys item i as `<key>#<i>`).
-    const key = options.idempotencyKey ?? globalThis.crypto.randomUUID();
+    const key = options.idempotencyKey ?? randomKey();
     const res = await this.callWithHeaders(
       'POST',
       '/v1/uploads/batch',

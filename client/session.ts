@@ -1,10 +1,10 @@
 import { Crc64, combineParts } from '../shared/core/crc64.ts';
-import type { ApiClient } from './api-client.ts';
+import type { ApiClient, CreateUploadBody } from './api-client.ts';
 import { throwIfStopped, UploadClientError } from './errors.ts';
 import { objectHeaderFields } from './object-headers.ts';
 import { type PartRange, partRanges } from './part-plan.ts';
 import type { UploadSource } from './sources.ts';
-import type { RecordedPart, Upload, UploadOptions } from './types.ts';
+import type { PartUrl, RecordedPart, Upload, UploadOptions } from './types.ts';
 
 /** Where one planned part stands before this run. */
 export interface PartSlot extends PartRange {
@@ -32,27 +32,56 @@ export async function sourceCrc64(source: UploadSource, signal?: AbortSignal): P
   return crc.toString();
 }
 
-/** Creates a new upload session for `source`. */
-export async function createSession(
-  api: ApiClient,
+/** A session just created, with the part URLs its create answer carried (`presign`). */
+export interface NewSession extends Session {
+  /** Presigned PUTs for the first parts (part 1, or none): no part-urls call is needed for them. */
+  urls: PartUrl[];
+}
+
+/** What creates a session: the API itself, or a lane that batches the creates of several files. */
+export type SessionCreator = Pick<ApiClient, 'createWithUrls'>;
+
+/**
+ * How many part URLs to ask create for: part 1's, unless the file is empty (born completed) or the
+ * URLs must bind what create cannot sign (a part's Content-MD5, only known once the part is read;
+ * the traffic limit, which only part-urls takes).
+ */
+function presignCount(size: number, options: Pick<UploadOptions, 'md5' | 'trafficLimit'>): number {
+  return size > 0 && options.md5 !== true && options.trafficLimit === undefined ? 1 : 0;
+}
+
+/** The body of `POST /v1/uploads` for `source` with these options. */
+async function createBody(
   source: UploadSource,
   options: UploadOptions,
   signal?: AbortSignal,
-): Promise<Session> {
-  const upload = await api.create(
-    {
-      fileName: options.fileName ?? source.name ?? 'upload.bin',
-      size: source.size,
-      contentType: options.contentType ?? source.type ?? 'application/octet-stream',
-      ...(options.metadata ? { metadata: options.metadata } : {}),
-      ...(options.partSize ? { partSize: options.partSize } : {}),
-      ...(options.declareCrc64 ? { crc64: await sourceCrc64(source, signal) } : {}),
-      ...objectHeaderFields(options),
-    },
-    signal,
-  );
+): Promise<CreateUploadBody> {
+  const presign = presignCount(source.size, options);
+  return {
+    fileName: options.fileName ?? source.name ?? 'upload.bin',
+    size: source.size,
+    contentType: options.contentType ?? source.type ?? 'application/octet-stream',
+    ...(options.metadata ? { metadata: options.metadata } : {}),
+    ...(options.partSize ? { partSize: options.partSize } : {}),
+    ...(options.declareCrc64 ? { crc64: await sourceCrc64(source, signal) } : {}),
+    ...objectHeaderFields(options),
+    ...(presign > 0 ? { presign } : {}),
+  };
+}
+
+/**
+ * Creates a new upload session for `source`. Part 1's URL comes with it when it can
+ * ({@link presignCount}), so a small file costs create, one PUT and complete.
+ */
+export async function createSession(
+  creator: SessionCreator,
+  source: UploadSource,
+  options: UploadOptions,
+  signal?: AbortSignal,
+): Promise<NewSession> {
+  const { upload, urls } = await creator.createWithUrls(await createBody(source, options, signal), signal);
   checkSize(upload, source);
-  return { upload, slots: partRanges(upload).map((r) => ({ ...r, recorded: null, done: null })) };
+  return { upload, slots: partRanges(upload).map((r) => ({ ...r, recorded: null, done: null })), urls: urls ?? [] };
 }
 
 /**

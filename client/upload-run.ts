@@ -1,4 +1,5 @@
 import type { ApiClient } from './api-client.ts';
+import type { BatchLane } from './batch-lane.ts';
 import { abortedError, isAbortError, stoppedError, throwIfStopped, UploadClientError } from './errors.ts';
 import { apiSettings, HttpApiClient } from './http-api-client.ts';
 import { PartLedger } from './ledger.ts';
@@ -9,7 +10,7 @@ import { linkSignals } from './scheduler.ts';
 import type { Seams } from './seams.ts';
 import { createSession, partsToRepair, resumeSession, type Session, verifyCompletedCrc } from './session.ts';
 import { toSource, type UploadInput, type UploadSource } from './sources.ts';
-import type { FetchLike, Upload, UploadOptions, UploadProgress } from './types.ts';
+import type { FetchLike, PartUrl, Upload, UploadOptions, UploadProgress } from './types.ts';
 import type { UploadTask, UploadTaskStatus } from './upload-task.ts';
 import { resumeTarget, validateUploadOptions } from './validate-options.ts';
 
@@ -25,6 +26,11 @@ export class UploadRun implements UploadTask {
   readonly done: Promise<Upload>;
   private statusValue: UploadTaskStatus = 'running';
   private session: Session | null = null;
+  /**
+   * The part URLs create answered with. They sign the COS upload of that moment: a repair after
+   * a failed CRC64 check may run on a fresh one, so they are dropped then.
+   */
+  private presigned: PartUrl[] = [];
   private readonly progressTracker: ProgressTracker;
   private readonly cancel = new AbortController();
   /** Fires on abort() or the caller's signal — everything but pause. */
@@ -39,10 +45,16 @@ export class UploadRun implements UploadTask {
   private readonly fetchImpl: FetchLike;
   private readonly retry: RetryPolicy;
   private readonly now: () => number;
+  private readonly lane: BatchLane | null;
 
-  /** Starts at once; `done` rejects with INVALID_OPTIONS before any request if the options are bad. */
-  constructor(input: UploadInput, options: UploadOptions, seams: Seams = {}) {
+  /**
+   * Starts at once; `done` rejects with INVALID_OPTIONS before any request if the options are bad.
+   * With a `lane` (the Uppy plugin's), a new session is created, and the upload completed, in
+   * batches shared with the other files of that lane.
+   */
+  constructor(input: UploadInput, options: UploadOptions, seams: Seams = {}, lane: BatchLane | null = null) {
     this.options = options;
+    this.lane = lane;
     this.progressTracker = new ProgressTracker(options.onProgress);
     // Validated in main(), so bad options reject `done` rather than throw here.
     const settings = apiSettings(options, seams);
@@ -127,12 +139,7 @@ export class UploadRun implements UploadTask {
   }
 
   private async runSession(source: UploadSource): Promise<Upload> {
-    const signal = this.options.signal;
-    const uploadId = resumeTarget(this.options);
-    // The create/get call ignores abort() so a session created server-side is known and deleted.
-    const session = uploadId
-      ? await resumeSession(this.api, uploadId, source, signal)
-      : await createSession(this.api, source, this.options, signal);
+    const session = await this.openSession(source);
     this.session = session;
     this.options.onUploadCreated?.(session.upload);
     const total = session.slots.reduce((sum, s) => sum + (s.end - s.start), 0);
@@ -156,10 +163,7 @@ export class UploadRun implements UploadTask {
     for (;;) {
       if (!assembling) await this.sendParts(source, session, ledger);
       try {
-        const completed = await this.api.complete(session.upload.id, this.stop, {
-          timeoutMs: this.options.completeTimeoutMs,
-          onAssembling: () => this.progressTracker.setPhase('assembling'),
-        });
+        const completed = await this.completeSession(session.upload.id, assembling);
         session.upload = completed;
         verifyCompletedCrc(session);
         return completed;
@@ -175,6 +179,7 @@ export class UploadRun implements UploadTask {
         // and the server started over): send those parts once more. Their ledger records are
         // void too, or a resume-time record would skip them again.
         repaired = true;
+        this.presigned = [];
         for (const slot of session.slots) {
           if (!repair.includes(slot.partNumber)) continue;
           slot.recorded = null;
@@ -188,6 +193,27 @@ export class UploadRun implements UploadTask {
         this.progressTracker.setPhase('uploading');
       }
     }
+  }
+
+  /** Resumes the session the options name, else creates one (keeping the URLs create answered). */
+  private async openSession(source: UploadSource): Promise<Session> {
+    const signal = this.options.signal;
+    const uploadId = resumeTarget(this.options);
+    // The create/get call ignores abort() so a session created server-side is known and deleted.
+    if (uploadId) return resumeSession(this.api, uploadId, source, signal);
+    const { urls, ...session } = await createSession(this.lane ?? this.api, source, this.options, signal);
+    this.presigned = urls;
+    return session;
+  }
+
+  /** Completes through the lane's batch when there is one; a merge already under way is waited on alone. */
+  private completeSession(id: string, assembling: boolean): Promise<Upload> {
+    const single = () =>
+      this.api.complete(id, this.stop, {
+        timeoutMs: this.options.completeTimeoutMs,
+        onAssembling: () => this.progressTracker.setPhase('assembling'),
+      });
+    return this.lane && !assembling ? this.lane.complete(id, single, this.stop) : single();
   }
 
   /** Sends every part not yet done; survives pause/resume; records the ledger on the way out. */
@@ -204,6 +230,7 @@ export class UploadRun implements UploadTask {
       urlExpiryMarginMs: this.options.urlExpiryMarginMs ?? 60_000,
       md5: this.options.md5 === true,
       trafficLimit: this.options.trafficLimit,
+      presigned: this.presigned,
     };
     for (;;) {
       await this.whilePaused();

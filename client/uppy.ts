@@ -15,10 +15,13 @@
  */
 import { BasePlugin, type Body, EventManager, type Meta, type PluginOpts, type Uppy, type UppyFile } from '@uppy/core';
 import { UploadClientError, type UploadErrorCode } from './errors.ts';
-import type { FetchLike, RetryOptions, Upload, UploadProgress } from './types.ts';
+import { BatchLane } from './batch-lane.ts';
+import { apiSettings, HttpApiClient } from './http-api-client.ts';
+import type { FetchLike, RetryOptions, Upload, UploadOptions, UploadProgress } from './types.ts';
 import { type ObjectHeaderOptions, objectHeadersFor } from './uppy-object-headers.ts';
 import { fetchServerLimits, restrictionsFromLimits, type ServerLimits } from './uppy-limits.ts';
-import { createUpload, type UploadTask } from './upload-task.ts';
+import { UploadRun } from './upload-run.ts';
+import type { UploadTask } from './upload-task.ts';
 
 export { allowedTypes, fetchServerLimits, restrictionsFromLimits, type ServerLimits } from './uppy-limits.ts';
 export type { ObjectHeaderOptions } from './uppy-object-headers.ts';
@@ -89,6 +92,14 @@ export interface CosUploadOptions<M extends Meta, B extends Body> extends Plugin
   fetch?: FetchLike;
   /** Backoff for retryable failures (network errors, 5xx...) of API calls and part PUTs. */
   retry?: RetryOptions;
+  /**
+   * Share API calls between files (default true): the sessions of files that get their slots
+   * together (the Upload button, resume-all, slots freeing at once) are created in one
+   * `POST /v1/uploads/batch`, each with part 1's URL, and files whose bytes end together are
+   * completed in one `POST /v1/uploads/batch-complete`. A file resumed by its saved id is looked up
+   * on its own. `false`: each file creates and completes its own upload.
+   */
+  batch?: boolean;
 }
 
 /**
@@ -127,6 +138,24 @@ export class CosUploadError extends Error {
 
 const DEFAULTS = { limit: 4, concurrency: 4, recordIntervalMs: 5_000, serverLimits: true };
 
+/**
+ * How long a file whose bytes are all in COS waits for others to complete with it. Files started
+ * together with like sizes end within a few tens of ms of each other (PUT latency jitter), so
+ * 100 ms gathers them; it is also all a lone file loses, a fraction of one complete's round trip
+ * on a phone. When every slot's file is waiting, none can join, and they are sent at once.
+ */
+const COMPLETE_DELAY_MS = 100;
+
+/** The API connection part of the client's options, from the plugin's. */
+function connection<M extends Meta, B extends Body>(opts: CosUploadOptions<M, B>) {
+  return {
+    baseUrl: opts.endpoint,
+    ...(opts.token ? { token: opts.token } : { getToken: opts.getToken }),
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    ...(opts.retry ? { retry: opts.retry } : {}),
+  };
+}
+
 /** A saved upload id the server no longer takes: start a fresh session instead (once). */
 const STALE_ID_CODES: ReadonlySet<string> = new Set(['NOT_FOUND', 'UPLOAD_NOT_OPEN', 'SOURCE_MISMATCH']);
 
@@ -149,6 +178,8 @@ export default class CosUpload<M extends Meta, B extends Body> extends BasePlugi
   readonly #slots: Slots;
   readonly #runs = new Map<string, FileRun<M, B>>();
   #finishWaiters: (() => void)[] = [];
+  /** The lane and the options it was built from (`setOptions` replaces `opts`). */
+  #lane: { opts: CosUploadOptions<M, B>; lane: BatchLane } | null = null;
 
   /** Called by `uppy.use(CosUpload, options)`; throws when `endpoint` or the token are missing. */
   constructor(uppy: Uppy<M, B>, opts: CosUploadOptions<M, B>) {
@@ -208,9 +239,22 @@ export default class CosUpload<M extends Meta, B extends Body> extends BasePlugi
     return run.finished;
   }
 
+  /** The lane the files starting now share, for the options of the moment; null with `batch: false`. */
+  #batchLane(): BatchLane | null {
+    if (this.opts.batch === false) return null;
+    if (this.#lane?.opts !== this.opts) {
+      const api = new HttpApiClient(apiSettings(connection(this.opts)));
+      // Once every slot's file waits for its complete, no other file can be sending: send then.
+      const options = { flushAt: this.opts.limit ?? DEFAULTS.limit, completeDelayMs: COMPLETE_DELAY_MS };
+      this.#lane = { opts: this.opts, lane: new BatchLane(api, options) };
+    }
+    return this.#lane.lane;
+  }
+
   /** What a file run needs of the plugin beyond its options. */
   readonly #host: RunHost = {
     slots: () => this.#slots,
+    lane: () => this.#batchLane(),
     othersBusy: (fileId) => [...this.#runs].some(([id, run]) => id !== fileId && run.holding),
     whenAnotherFinishes: (fn) => void this.#finishWaiters.push(fn),
     ended: (fileId) => {
@@ -225,6 +269,8 @@ export default class CosUpload<M extends Meta, B extends Body> extends BasePlugi
 /** The plugin's shared state, as a {@link FileRun} sees it. */
 interface RunHost {
   slots(): Slots;
+  /** Where new sessions are created and uploads completed in batches; null: one by one. */
+  lane(): BatchLane | null;
   /** Another file of ours holds a slot: it will end, and free quota. */
   othersBusy(fileId: string): boolean;
   /** Calls `fn` once the next file run ends. */
@@ -346,11 +392,8 @@ class FileRun<M extends Meta, B extends Body> {
     }
     const opts = this.plugin.opts;
     const savedId = this.fresh ? undefined : (file.meta as CosUploadMeta)[UPLOAD_ID_META];
-    const task = createUpload(file.data, {
-      baseUrl: opts.endpoint,
-      ...(opts.token ? { token: opts.token } : { getToken: opts.getToken }),
-      ...(opts.fetch ? { fetch: opts.fetch } : {}),
-      ...(opts.retry ? { retry: opts.retry } : {}),
+    const options: UploadOptions = {
+      ...connection(opts),
       concurrency: opts.concurrency ?? DEFAULTS.concurrency,
       ...(opts.partSize ? { partSize: opts.partSize } : {}),
       recordIntervalMs: opts.recordIntervalMs ?? DEFAULTS.recordIntervalMs,
@@ -367,7 +410,9 @@ class FileRun<M extends Meta, B extends Body> {
         }
       },
       onProgress: (p) => this.progress(p),
-    });
+    };
+    // A saved id is resumed on its own: only new sessions go through the lane's batch create.
+    const task = new UploadRun(file.data, options, {}, this.host.lane());
     this.task = task;
     task.done.then(
       (upload) => this.succeeded(task, upload),

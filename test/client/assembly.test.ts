@@ -72,9 +72,10 @@ describe('upload with an assembly that outlasts complete', () => {
     expect(done.cosUploadId).not.toBe(`cos-${done.id}`);
     expect(task.upload?.cosUploadId).toBe(done.cosUploadId);
     expect([...fake.puts.values()]).toEqual([2, 2, 2, 2]);
-    // New URLs for all four (the old ones name the replaced COS upload), and a ledger for them.
+    // Part 1's first URL came with create. Then new URLs for all four, part 1's too (the old ones
+    // name the replaced COS upload), and a ledger for them.
     expect(fake.partUrlRequests).toEqual([
-      [1, 2, 3, 4],
+      [2, 3, 4],
       [1, 2, 3, 4],
     ]);
     expect(fake.uploads.get(done.id)!.ledger.size).toBe(4);

@@ -29,6 +29,8 @@ interface Opened {
   page: Page;
   requests: Seen[];
   statuses: { url: string; method: string; status: number }[];
+  /** The answers of `POST /v1/uploads/batch`, read as they arrive. */
+  batchAnswers: Promise<{ results: { upload?: Upload; error?: { code: string } }[] }>[];
   errors: string[];
 }
 
@@ -75,14 +77,18 @@ describe('Uppy with the CosUpload plugin in headless Chromium', () => {
     const page = await context.newPage();
     const requests: Seen[] = [];
     const statuses: Opened['statuses'] = [];
+    const batchAnswers: Opened['batchAnswers'] = [];
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('request', (r) => requests.push({ url: r.url(), method: r.method() }));
-    page.on('response', (r) => statuses.push({ url: r.url(), method: r.request().method(), status: r.status() }));
+    page.on('response', (r) => {
+      statuses.push({ url: r.url(), method: r.request().method(), status: r.status() });
+      if (isCall(r.request().method(), r.url(), 'POST', '/v1/uploads/batch')) batchAnswers.push(r.json());
+    });
     const qs = new URLSearchParams({ token, ...query });
     await page.goto(`${api}/uppy?${qs}`);
     await listen(page);
-    return { page, requests, statuses, errors };
+    return { page, requests, statuses, batchAnswers, errors };
   }
 
   /** Records the plugin's events in the page, as an app would hear them. */
@@ -154,6 +160,19 @@ describe('Uppy with the CosUpload plugin in headless Chromium', () => {
   const cosPuts = (requests: Seen[]) =>
     requests.filter((r) => r.method === 'PUT' && r.url.startsWith(e2e.stack.cosUrl));
 
+  const isCall = (method: string, url: string, wantMethod: string, path: string | RegExp) =>
+    method === wantMethod &&
+    url.startsWith(`${api}/v1/`) &&
+    (typeof path === 'string' ? new URL(url).pathname === path : path.test(new URL(url).pathname));
+  /** The requests that were `method path` calls of the API. */
+  const calls = (requests: Seen[], method: string, path: string | RegExp) =>
+    requests.filter((r) => isCall(r.method, r.url, method, path));
+  /** Calls that open sessions: per-file creates and batch creates. */
+  const creates = (requests: Seen[]) => [
+    ...calls(requests, 'POST', '/v1/uploads'),
+    ...calls(requests, 'POST', '/v1/uploads/batch'),
+  ];
+
   it('uploads a 3 MiB and a 40 MiB file picked in the Dashboard, byte-exact, in few API calls', async () => {
     const token = await e2e.stack.token('uppy-basic');
     const small = randomBytes(3 * MiB, 31);
@@ -200,16 +219,65 @@ describe('Uppy with the CosUpload plugin in headless Chromium', () => {
     const lastProgress = seen.filter((e) => e.type === 'upload-progress' && e.fileId === ids['large clip.bin']).at(-1);
     expect(lastProgress?.bytesUploaded).toBe(large.length);
 
-    // API calls per file: each id's own calls, plus its create.
+    // Both picked at once: their sessions in one batch create, each with part 1's URL.
     const apiCalls = o.requests.filter((r) => r.url.startsWith(`${api}/v1/`));
-    const creates = apiCalls.filter((r) => r.method === 'POST' && new URL(r.url).pathname === '/v1/uploads');
-    expect(creates).toHaveLength(2);
+    expect(calls(o.requests, 'POST', '/v1/uploads')).toEqual([]);
+    expect(calls(o.requests, 'POST', '/v1/uploads/batch')).toHaveLength(1);
+    // Each file's complete went in a batch-complete (they end apart: one each).
+    expect(calls(o.requests, 'POST', '/v1/uploads/batch-complete').length).toBeLessThanOrEqual(2);
+    // API calls per file: each id's own calls, plus its share of the batch create.
     const callsFor = (uploadId: string) => 1 + apiCalls.filter((r) => r.url.includes(`/v1/uploads/${uploadId}`)).length;
-    expect(callsFor(small1.uploadId!)).toBeLessThanOrEqual(4);
+    expect(callsFor(small1.uploadId!)).toBeLessThanOrEqual(2);
     expect(callsFor(large1.uploadId!)).toBeLessThanOrEqual(6);
     // Beyond the uploads, at most the one limits read at install.
     const others = apiCalls.filter((r) => !new URL(r.url).pathname.startsWith('/v1/uploads'));
     expect(others.map((r) => new URL(r.url).pathname)).toEqual(['/v1/limits']);
+    expect(o.errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('12 small files picked at once: sessions in batch creates, completes in batch-completes, byte-exact', async () => {
+    const token = await e2e.stack.token('uppy-batch');
+    const limit = QUOTA;
+    const files = Array.from({ length: 12 }, (_, i) => ({
+      name: `batch-${i}.bin`,
+      bytes: randomBytes(48 * 1024 + i * 1000, 90 + i),
+    }));
+    const paths = files.map((f) => {
+      const path = join(e2e.dir, f.name);
+      writeFileSync(path, f.bytes);
+      return path;
+    });
+    const o = await open(token, { limit: String(limit) });
+    const { page } = o;
+    await page.setInputFiles('.uppy-Dashboard-input >> nth=0', paths);
+    await expect.poll(() => page.evaluate(() => window.uppy.getFiles().length)).toBe(files.length);
+    await page.click('.uppy-StatusBar-actionBtn--upload');
+    await expect.poll(() => page.locator('#results li').count(), { timeout: 45_000 }).toBe(files.length);
+
+    const ids = await page.evaluate(() =>
+      Object.fromEntries(window.uppy.getFiles().map((f) => [f.name, f.id] as [string, string])),
+    );
+    for (const f of files) {
+      const st = (await fileState(page, ids[f.name]!))!;
+      expect(st.complete, f.name).toBe(true);
+      const { upload } = await getUpload(token, st.uploadId!);
+      expect(upload).toMatchObject({ state: 'completed', strategy: 'single', size: f.bytes.length });
+      expect(Buffer.compare(await readObject(e2e.stack, upload.key), f.bytes), f.name).toBe(0);
+    }
+    // Each group of files holding the slots ended together, so the next group was created together.
+    const batchCreates = calls(o.requests, 'POST', '/v1/uploads/batch');
+    expect(batchCreates.length).toBeLessThanOrEqual(Math.ceil(files.length / limit) + 1);
+    const items = (await Promise.all(o.batchAnswers)).flatMap((a) => a.results);
+    expect(items.filter((r) => r.upload)).toHaveLength(files.length);
+    expect(calls(o.requests, 'POST', '/v1/uploads')).toEqual([]);
+    expect(calls(o.requests, 'POST', /\/part-urls$/)).toEqual([]);
+    expect(calls(o.requests, 'POST', /^\/v1\/uploads\/upl_[^/]+\/complete$/)).toEqual([]);
+    expect(calls(o.requests, 'POST', '/v1/uploads/batch-complete').length).toBeLessThanOrEqual(
+      Math.ceil(files.length / limit) + 2,
+    );
+    expect(cosPuts(o.requests)).toHaveLength(files.length);
+    expect((await events(page)).filter((e) => e.type === 'upload-error')).toEqual([]);
     expect(o.errors).toEqual([]);
     await page.context().close();
   });
@@ -350,8 +418,9 @@ describe('Uppy with the CosUpload plugin in headless Chromium', () => {
     const { upload } = await getUpload(token, uploadId);
     expect(upload.state).toBe('completed');
     expect(Buffer.compare(await readObject(e2e.stack, upload.key), randomBytes(size, 61))).toBe(0);
-    // Only one session was created, and fewer parts were sent after the reload than there are.
-    expect(o.requests.filter((r) => r.method === 'POST' && new URL(r.url).pathname === '/v1/uploads')).toHaveLength(1);
+    // Only one session was created (before the reload), and fewer parts were sent after it than there are.
+    expect(creates(o.requests)).toHaveLength(1);
+    expect(creates(o.requests.slice(sentBefore))).toEqual([]);
     const after = cosPuts(o.requests.slice(sentBefore)).length;
     expect(after).toBeGreaterThan(0);
     expect(after).toBeLessThanOrEqual(16 - 5);
@@ -374,9 +443,11 @@ describe('Uppy with the CosUpload plugin in headless Chromium', () => {
       expect(st.complete, files[i]!.name).toBe(true);
       expect(Buffer.compare(await readObject(e2e.stack, st.upload!.key), randomBytes(files[i]!.size, 70 + i))).toBe(0);
     }
-    // The quota was hit (429) and waited out, never surfaced.
-    const refused = o.statuses.filter((s) => s.method === 'POST' && s.status === 429);
+    // The quota was hit (items of the batch creates refused) and waited out, never surfaced.
+    const items = (await Promise.all(o.batchAnswers)).flatMap((a) => a.results);
+    const refused = items.filter((r) => r.error?.code === 'TOO_MANY_OPEN_UPLOADS');
     expect(refused.length).toBeGreaterThan(0);
+    expect(items.filter((r) => r.upload)).toHaveLength(files.length);
     expect((await events(page)).filter((e) => e.type === 'upload-error')).toEqual([]);
     expect(o.errors).toEqual([]);
     await page.context().close();
@@ -415,7 +486,7 @@ describe('Uppy with the CosUpload plugin in headless Chromium', () => {
     expect(Buffer.compare(await readObject(e2e.stack, upload.key), randomBytes(size, 81))).toBe(0);
     // The same session: no second create, and the parts stored before the failure were not sent again.
     const retried = o.requests.slice(sentBefore);
-    expect(retried.filter((r) => r.method === 'POST' && new URL(r.url).pathname === '/v1/uploads')).toEqual([]);
+    expect(creates(retried)).toEqual([]);
     expect(cosPuts(retried).length).toBeLessThan(12);
     expect(o.errors).toEqual([]);
     await page.context().close();
