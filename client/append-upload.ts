@@ -1,10 +1,11 @@
 import { buildApiClient } from './http-api-client.ts';
 import type { ApiClient } from './api-client.ts';
 import { describe, isAbortError, stoppedError, throwIfStopped, UploadClientError } from './errors.ts';
+import { type ObjectFieldOptions, objectFields } from './object-headers.ts';
 import type { ApiClientOptions, Upload } from './types.ts';
 
 /** Options of {@link appendUpload}. */
-export interface AppendUploadOptions extends ApiClientOptions {
+export interface AppendUploadOptions extends ApiClientOptions, ObjectFieldOptions {
   /** The object's file name (sanitised by the server into its key). */
   fileName: string;
   /** Content type of the object (default `application/octet-stream`). */
@@ -52,6 +53,7 @@ export async function appendUpload(
       ...(options.contentType ? { contentType: options.contentType } : {}),
       ...(options.metadata ? { metadata: options.metadata } : {}),
       ...(options.maxSize !== undefined ? { maxSize: options.maxSize } : {}),
+      ...objectFields(options),
     },
     signal,
   );

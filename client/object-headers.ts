@@ -16,6 +16,9 @@ type ObjectHeaderName = (typeof OBJECT_HEADER_NAMES)[number];
 /** The object headers an upload may set at create (see {@link UploadOptions}). */
 export type ObjectHeaderOptions = Pick<UploadOptions, ObjectHeaderName>;
 
+/** What shapes the new object besides its bytes and name: the object headers and the profile. */
+export type ObjectFieldOptions = ObjectHeaderOptions & Pick<UploadOptions, 'profile'>;
+
 /**
  * The object headers the caller set, for create (unset ones are left to the server). A storage
  * class the server does not know is its to refuse (`VALIDATION_FAILED`), not the client's to guess.
@@ -24,4 +27,12 @@ export function objectHeaderFields(options: ObjectHeaderOptions): Pick<CreateUpl
   const out: Partial<Record<ObjectHeaderName, string>> = {};
   for (const k of OBJECT_HEADER_NAMES) if (options[k] !== undefined) out[k] = options[k];
   return out as Pick<CreateUploadBody, ObjectHeaderName>;
+}
+
+/**
+ * Create's fields for the object the caller shapes: its object headers and upload profile (every
+ * way of creating — one file, a set, a stream, an append — sends the same ones).
+ */
+export function objectFields(options: ObjectFieldOptions): Pick<CreateUploadBody, ObjectHeaderName | 'profile'> {
+  return { ...objectHeaderFields(options), ...(options.profile ? { profile: options.profile } : {}) };
 }

@@ -1,7 +1,7 @@
 import { Crc64, combineParts } from '../shared/core/crc64.ts';
 import type { ApiClient, CreateUploadBody } from './api-client.ts';
 import { throwIfStopped, UploadClientError } from './errors.ts';
-import { objectHeaderFields } from './object-headers.ts';
+import { objectFields } from './object-headers.ts';
 import { type PartRange, partRanges } from './part-plan.ts';
 import type { UploadSource } from './sources.ts';
 import type { PartUrl, RecordedPart, Upload, UploadOptions } from './types.ts';
@@ -46,7 +46,7 @@ export type SessionCreator = Pick<ApiClient, 'createWithUrls'>;
  * URLs must bind what create cannot sign (a part's Content-MD5, only known once the part is read;
  * the traffic limit, which only part-urls takes).
  */
-function presignCount(size: number, options: Pick<UploadOptions, 'md5' | 'trafficLimit'>): number {
+export function presignCount(size: number, options: Pick<UploadOptions, 'md5' | 'trafficLimit'>): number {
   return size > 0 && options.md5 !== true && options.trafficLimit === undefined ? 1 : 0;
 }
 
@@ -64,7 +64,7 @@ async function createBody(
     ...(options.metadata ? { metadata: options.metadata } : {}),
     ...(options.partSize ? { partSize: options.partSize } : {}),
     ...(options.declareCrc64 ? { crc64: await sourceCrc64(source, signal) } : {}),
-    ...objectHeaderFields(options),
+    ...objectFields(options),
     ...(presign > 0 ? { presign } : {}),
   };
 }

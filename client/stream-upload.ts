@@ -6,11 +6,12 @@ import { PartLedger } from './ledger.ts';
 import { putPart } from './part-put.ts';
 import { partUrlsEnvelope } from './schemas.ts';
 import { SlotPool } from './slot-pool.ts';
+import { type ObjectFieldOptions, objectFields } from './object-headers.ts';
 import type { ApiClientOptions, PartUrl, Upload } from './types.ts';
 import { validateUploadOptions } from './validate-options.ts';
 
 /** Options of {@link uploadStream}. */
-export interface StreamUploadOptions extends Omit<ApiClientOptions, 'baseUrl'> {
+export interface StreamUploadOptions extends Omit<ApiClientOptions, 'baseUrl'>, ObjectFieldOptions {
   /** Base URL of the API. */
   baseUrl: string;
   /** The object's file name. */
@@ -45,14 +46,12 @@ export async function uploadStream(chunks: AsyncIterable<Uint8Array>, options: S
   const signal = options.signal;
   const wish = options.partSize ?? 8 * MiB;
   const reader = new PartReader(chunks[Symbol.asyncIterator]());
-  const contentType = options.contentType ?? 'application/octet-stream';
+  const named = { fileName: options.fileName, contentType: options.contentType ?? 'application/octet-stream' };
+  const object = { ...named, ...objectFields(options) };
   const first = await reader.take(1);
-  if (first.byteLength === 0) return api.create({ fileName: options.fileName, size: 0, contentType }, signal);
+  if (first.byteLength === 0) return api.create({ ...object, size: 0 }, signal);
   reader.unshift(first);
-  const upload = await api.create(
-    { fileName: options.fileName, contentType, partSize: wish, maxSize: options.maxSize ?? wish * 10_000 },
-    signal,
-  );
+  const upload = await api.create({ ...object, partSize: wish, maxSize: options.maxSize ?? wish * 10_000 }, signal);
   try {
     return await sendAll(api, settings, upload, reader, options);
   } catch (e) {

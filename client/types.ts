@@ -253,6 +253,12 @@ export interface UploadOptions extends Omit<ApiClientOptions, 'baseUrl'> {
   /** Object file name (default: the File's name, else `upload.bin`). */
   fileName?: string;
   /**
+   * The upload profile (one of the server's `UPLOAD_PROFILES`, listed by `GET /v1/limits`): its
+   * size, type, storage and quota rules apply, and its key segment names the object. Unknown to the
+   * server: create fails with `VALIDATION_FAILED`.
+   */
+  profile?: string;
+  /**
    * Read the whole source once before creating the session to declare its CRC64 (default false).
    * By default the client declares no file CRC: it records each part's CRC64 (computed while
    * reading the part and cross-checked with COS's `x-cos-hash-crc64ecma`) in the ledger, so the

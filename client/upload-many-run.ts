@@ -10,9 +10,9 @@ import { ProgressTracker } from './progress.ts';
 import { backoffDelay, type RetryPolicy } from './retry.ts';
 import { linkSignals } from './scheduler.ts';
 import type { Seams } from './seams.ts';
-import { objectHeaderFields } from './object-headers.ts';
+import { objectFields } from './object-headers.ts';
 import { fetchServerLimits, type ServerLimits } from './server-limits.ts';
-import { resumeSession, type Session, sourceCrc64, verifyCompletedCrc } from './session.ts';
+import { presignCount, resumeSession, type Session, sourceCrc64, verifyCompletedCrc } from './session.ts';
 import { SlotPool } from './slot-pool.ts';
 import { toSource, type UploadSource } from './sources.ts';
 import type { FetchLike, PartUrl, Upload, UploadOptions } from './types.ts';
@@ -232,18 +232,16 @@ export class ManyRun {
     // Every file of the set gets the same object headers (the server sets them at Initiate).
     const { item, source } = f;
     const metadata = item.metadata ?? this.options.metadata;
-    const { partSize, profile, md5, trafficLimit } = this.options;
+    const { partSize } = this.options;
     const body: BatchCreateBody = {
       fileName: item.fileName ?? source.name ?? 'upload.bin',
       size: source.size,
       contentType: item.contentType ?? this.options.contentType ?? source.type ?? 'application/octet-stream',
       ...(metadata ? { metadata } : {}),
       ...(partSize ? { partSize } : {}),
-      ...(profile ? { profile } : {}),
-      ...objectHeaderFields(this.options),
+      ...objectFields(this.options),
       // Part 1's URL comes with the session: a small file then needs no part-urls call at all.
-      // Not with md5 or a traffic limit: create signs neither, part-urls does.
-      presign: source.size > 0 && !md5 && trafficLimit === undefined ? 1 : 0,
+      presign: presignCount(source.size, this.options),
     };
     if (this.options.skipExisting) Object.assign(body, { crc64: await sourceCrc64(source, this.stop), dedupe: true });
     return body;

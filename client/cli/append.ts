@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { appendUpload } from '../append-upload.ts';
 import type { Upload } from '../types.ts';
+import type { ObjectHeaderArgs } from './args.ts';
 
 /**
  * `npm run upload -- --append <file|->`: an append upload of a source that is still growing. A
@@ -61,6 +62,8 @@ export interface AppendCliArgs {
   api: string;
   token: string;
   contentType?: string;
+  objectHeaders: ObjectHeaderArgs;
+  profile?: string;
   idleSeconds: number;
 }
 
@@ -78,6 +81,8 @@ export async function runAppend(
     token: args.token,
     fileName: args.file === '-' ? 'stdin' : basename(args.file),
     contentType: args.contentType,
+    ...args.objectHeaders,
+    ...(args.profile ? { profile: args.profile } : {}),
     signal: io.interrupt,
     onUploadCreated: (u) => io.stderr(`append upload ${u.id}\n`),
     onAppended: (n) => io.stderr(`appended ${n} bytes\n`),

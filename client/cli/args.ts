@@ -24,6 +24,8 @@ export interface CliArgs {
   objectHeaders: ObjectHeaderArgs;
   /** `--md5`: each part URL binds the part's Content-MD5. */
   md5: boolean;
+  /** `--profile`: the server's upload profile for the files. */
+  profile?: string;
   /** `--limit-rate`, converted to the API's bits/s. */
   trafficLimit?: number;
   /** `--append`: an append upload of a growing file (or `-`, stdin); see cli/append.ts. */
@@ -51,7 +53,7 @@ export const USAGE = `usage: npm run upload -- <file|dir>... [--api URL] [--toke
          [--concurrency N] [--part-size BYTES] [--content-type TYPE] [--skip-existing]
          [--storage-class CLASS] [--cache-control V] [--content-disposition V]
          [--content-encoding V] [--content-language V] [--expires HTTP-DATE]
-         [--md5] [--limit-rate RATE]
+         [--md5] [--limit-rate RATE] [--profile NAME]
        npm run upload -- - --name NAME   (reads stdin)
        npm run upload -- --append <file|-> [--idle-seconds N]
   --api            API base URL, without /v1 (default $UPLOADS_API_URL)
@@ -64,6 +66,8 @@ export const USAGE = `usage: npm run upload -- <file|dir>... [--api URL] [--toke
   --content-language, --expires
                    object headers the server sets on the object (a storage class
                    the server allows; --expires like "Tue, 01 Dec 2026 00:00:00 GMT")
+  --profile        the server's upload profile for the files (its limits, quota
+                   and key segment; GET /v1/limits lists them)
   --md5            bind each part's MD5: COS refuses bytes changed on the way
   --limit-rate     cap each part PUT, in BYTES per second as curl's --limit-rate:
                    a number with K, M or G (x1024), 100K to 100M (COS's range)
@@ -142,6 +146,7 @@ export function parseCliArgs(argv: string[], env: Record<string, string | undefi
       }),
     ),
     md5: values.md5 === true,
+    ...(values.profile === undefined ? {} : { profile: values.profile }),
     trafficLimit: values['limit-rate'] === undefined ? undefined : limitRateBits(values['limit-rate']),
     append: values.append === true,
     idleSeconds: positiveInt('idle-seconds', values['idle-seconds']) ?? 5,
@@ -168,6 +173,7 @@ const parse = (args: string[]) =>
       expires: { type: 'string' },
       md5: { type: 'boolean' },
       'limit-rate': { type: 'string' },
+      profile: { type: 'string' },
       append: { type: 'boolean' },
       'idle-seconds': { type: 'string' },
       'skip-existing': { type: 'boolean' },

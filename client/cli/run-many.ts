@@ -89,6 +89,7 @@ export async function runMany(args: CliArgs, io: CliIo): Promise<number> {
         contentType: args.contentType,
         ...args.objectHeaders,
         ...(args.md5 ? { md5: true } : {}),
+        ...(args.profile ? { profile: args.profile } : {}),
         ...(args.trafficLimit === undefined ? {} : { trafficLimit: args.trafficLimit }),
         skipExisting: args.skipExisting,
         signal: io.interrupt,

@@ -19,6 +19,8 @@ export async function runStdin(args: CliArgs, io: CliIo): Promise<number> {
     token: args.token,
     fileName: args.name!,
     contentType: args.contentType,
+    ...args.objectHeaders,
+    ...(args.profile ? { profile: args.profile } : {}),
     partSize: args.partSize,
     concurrency: args.concurrency,
     signal: io.interrupt,

@@ -77,6 +77,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         ...args.objectHeaders,
         md5: args.md5,
         trafficLimit: args.trafficLimit,
+        ...(args.profile ? { profile: args.profile } : {}),
         signal: io.interrupt,
         onProgress: (p) => progress.update(p),
         onUploadCreated: (u) => {

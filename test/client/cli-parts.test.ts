@@ -79,12 +79,14 @@ describe('CLI arguments', () => {
       expect(() => parseCliArgs(['f', '--limit-rate', bad], env), bad).toThrow(/--limit-rate/);
   });
 
-  it('--md5 and --limit-rate take a set of paths, not stdin or --append', () => {
+  it('--md5 and --limit-rate take a set of paths, not stdin or --append; --profile is passed on', () => {
     const env = { UPLOADS_API_URL: 'http://env', UPLOADS_TOKEN: 't' };
     const set = parseCliArgs(['a', 'b', '--md5', '--limit-rate', '1M'], env);
     expect(set).toMatchObject({ files: ['a', 'b'], md5: true, trafficLimit: 8_388_608 });
     expect(() => parseCliArgs(['-', '--name', 'x', '--md5'], env)).toThrow(/not stdin or --append/);
     expect(() => parseCliArgs(['f', '--append', '--limit-rate', '1M'], env)).toThrow(/not stdin or --append/);
+    expect(parseCliArgs(['d', '--profile', 'photos'], env).profile).toBe('photos');
+    expect(parseCliArgs(['d'], env)).not.toHaveProperty('profile');
   });
 });
 

@@ -149,18 +149,26 @@ describe('CLI with many files against the local stack', () => {
     }
   });
 
-  it('cat f | npm run -s upload -- - --name f.bin: the object is byte-exact', async () => {
+  it('cat f | npm run -s upload -- - --name f.bin: the object is byte-exact, with the object header flags', async () => {
     const bytes = randomBytes(3 * 1024 * 1024 + 12_345, 77);
     const file = join(e2e.dir, 'piped.bin');
     writeFileSync(file, bytes);
     const env = await envFor('stdin');
-    const res = await run('sh', ['-c', `cat '${file}' | npm run -s upload -- - --name f.bin --part-size 1048576`], env)
-      .exit;
+    const res = await run(
+      'sh',
+      ['-c', `cat '${file}' | npm run -s upload -- - --name f.bin --part-size 1048576 --cache-control max-age=60`],
+      env,
+    ).exit;
     expect(res.code, res.stderr).toBe(0);
     const out = JSON.parse(res.stdout) as { id: string; key: string; size: number };
     expect(out.size).toBe(bytes.length);
     expect(out.key).toMatch(/\/f\.bin$/);
     expect(Buffer.compare(await readObject(e2e.stack, out.key), bytes)).toBe(0);
+    // The object header flags reach a stdin upload's create too.
+    const got = await fetch(`${e2e.stack.apiUrl}/v1/uploads/${out.id}`, {
+      headers: { authorization: `Bearer ${env.UPLOADS_TOKEN}` },
+    });
+    expect(((await got.json()) as { upload: { cacheControl?: string } }).upload.cacheControl).toBe('max-age=60');
     expect(readFileSync(file).length).toBe(bytes.length);
   });
 });

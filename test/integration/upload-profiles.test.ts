@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.ts';
 import type { LimitsResponse } from '../../shared/api/schemas.ts';
+import { upload, uploadMany } from '../../client/upload.ts';
 import { ownerHash } from '../../shared/core/keys.ts';
 import type { SweepReport } from '../../shared/core/sweep-run.ts';
 import { type Answer, apiClient, bytesOf, expectError, putPart } from '../helpers/api-client.ts';
@@ -129,6 +130,19 @@ describe.each(['sqlite', 'dynamodb'] as const)('upload profiles over HTTP with t
     // A slot of the profile frees when one of its uploads ends.
     expect((await alice.abort(first.body.upload.id)).status).toBe(204);
     expect((await avatar()).status).toBe(201);
+  });
+
+  it("the client SDK's profile option: upload() and uploadMany() create under it, uploadMany within its quota", async () => {
+    const options = { baseUrl: stack.apiUrl, token: await stack.token(`carol-${backend}`), contentType: 'image/png' };
+    const one = await upload(bytesOf(100, 7), { ...options, fileName: 'me.png', profile: 'avatars' });
+    expect(one).toMatchObject({ state: 'completed', profile: 'avatars' });
+    expect(one.key.startsWith(`${stack.config.KEY_PREFIX}avatars/`)).toBe(true);
+    // More files than one batch share: uploadMany reads the profile's quota (2) from /v1/limits and
+    // keeps within it, so no file is refused for the quota.
+    const files = Array.from({ length: 52 }, (_, i) => ({ source: bytesOf(64 + i, i), fileName: `p${i}.png` }));
+    const results = await uploadMany(files, { ...options, profile: 'avatars', concurrency: 4, completeDelayMs: 0 });
+    expect(results.map((r) => r.state)).toEqual(Array(52).fill('completed'));
+    for (const r of results) if (r.state === 'completed') expect(r.upload.profile).toBe('avatars');
   });
 
   it('GET /v1/limits lists each profile with the fields it overrides', async () => {
