@@ -79,6 +79,11 @@ export interface CosUploadOptions<M extends Meta, B extends Body> extends Plugin
    * A file's `meta` fields of those names win, so `uppy.setFileMeta(id, { contentDisposition })` works.
    */
   objectHeaders?: ObjectHeaderOptions | ((file: UppyFile<M, B>) => ObjectHeaderOptions | undefined);
+  /**
+   * The server's upload profile for a file (one of `profiles` in `GET /v1/limits`), fixed or per
+   * file: the server holds the file to that profile's limits and quota. None by default.
+   */
+  profile?: string | ((file: UppyFile<M, B>) => string | undefined);
   /** Bind each part's Content-MD5 in its URL (the client's `md5` option); default false. */
   md5?: boolean;
   /** Bits per second COS may take each part PUT at (the client's `trafficLimit`). */
@@ -401,6 +406,7 @@ class FileRun<M extends Meta, B extends Body> {
       contentType: file.type || undefined,
       metadata: opts.metadata?.(file),
       ...objectHeadersFor(opts.objectHeaders, file),
+      profile: typeof opts.profile === 'function' ? opts.profile(file) : opts.profile,
       ...(opts.md5 ? { md5: true } : {}),
       ...(opts.trafficLimit === undefined ? {} : { trafficLimit: opts.trafficLimit }),
       ...(savedId ? { uploadId: savedId } : {}),

@@ -337,7 +337,7 @@ export class FakeBackend {
       crc64Verified: null,
       location: `https://b-1250000000.cos.ap-guangzhou.myqcloud.com/${encodeURI(key)}`,
       lastError: null,
-      profile: null,
+      profile: (body.profile as string | undefined) ?? null,
       storageClass: (body.storageClass as string | undefined) ?? 'STANDARD',
       cacheControl: (body.cacheControl as string | undefined) ?? null,
       contentDisposition: (body.contentDisposition as string | undefined) ?? null,

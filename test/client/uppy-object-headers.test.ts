@@ -44,4 +44,23 @@ describe('CosUpload object headers', () => {
     expect(fake.partUrlBodies.every((r) => r.md5s !== undefined && r.trafficLimit === 2_000_000)).toBe(true);
     expect([a, b].every((id) => uppy.getFile(id).progress.uploadComplete)).toBe(true);
   });
+
+  it('creates each file under the profile the option names for it', async () => {
+    const fake = new FakeBackend({ partSize: 64 * 1024, singleMax: 32 * 1024 });
+    const uppy = new Uppy<M, CosUploadBody>().use(CosUpload, {
+      endpoint: fake.api,
+      token: 't0k',
+      fetch: fake.fetch,
+      serverLimits: false,
+      profile: (file) => (file.name.endsWith('.png') ? 'avatars' : undefined),
+    });
+    const blob = new Blob([testBytes(10) as Uint8Array<ArrayBuffer>]);
+    uppy.addFile({ name: 'me.png', type: 'image/png', data: blob });
+    uppy.addFile({ name: 'notes.txt', type: 'text/plain', data: blob });
+    const result = await uppy.upload();
+    expect(result?.failed ?? []).toHaveLength(0);
+    const byName = new Map([...fake.uploads.values()].map((s) => [s.upload.fileName, s.upload]));
+    expect(byName.get('me.png')).toMatchObject({ profile: 'avatars', state: 'completed' });
+    expect(byName.get('notes.txt')).toMatchObject({ profile: null, state: 'completed' });
+  });
 });
