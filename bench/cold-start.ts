@@ -131,16 +131,15 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
       throw e;
     });
     if (!fns) throw new Error('build/bundle.ts refused the bundles (over its budget); fix that first');
-    const buildDir = join(out, 'lambda', 'build');
     const rows: Row[] = [];
     for (const f of fns) {
       const code = f.files.filter((n) => n.endsWith('.mjs'));
-      const entry = join(buildDir, `${f.fn}.mjs`);
+      const entry = join(f.dir, `${f.fn}.mjs`);
       rows.push({
         name: f.fn,
         label: f.fn,
         zipBytes: f.zipBytes,
-        codeZipBytes: zip(code.map((n) => ({ name: n, data: readFileSync(join(buildDir, n)) }))).length,
+        codeZipBytes: zip(code.map((n) => ({ name: n, data: readFileSync(join(f.dir, n)) }))).length,
         entry,
         lazy: firstUseChunks(entry),
         top: bytesByPackage(await analyseFunction(ROOT, f.fn)).slice(0, 3),
