@@ -2,9 +2,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROUTES } from '../../local/routes.ts';
-import { adminUploadObject } from '../../shared/api/admin-schemas.ts';
+import { adminUploadObject } from '../../shared/api/admin-response-schemas.ts';
 import { ERROR_STATUSES } from '../../shared/api/error-statuses.ts';
-import { uploadObject } from '../../shared/api/schemas.ts';
+import { uploadObject } from '../../shared/api/response-schemas.ts';
 import { configSchema } from '../../shared/config.ts';
 
 /**
