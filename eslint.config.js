@@ -7,6 +7,8 @@ const ZOD = { regex: '^zod(/.*)?$', message: 'import zod through shared/zod.ts (
 /** Production code never reaches the local runtime, the emulator, tests or benchmarks. */
 const PRODUCTION = [
   { regex: '(^|/)(local|test|bench)/', message: 'production code must not import local/, test/ or bench/' },
+  // A devDependency for bench/lib/proxied-fetch.ts; production code uses the runtime's global fetch.
+  { regex: '^undici(/.*)?$', message: 'undici is a bench-only devDependency: use the global fetch' },
 ];
 
 /**

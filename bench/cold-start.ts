@@ -74,8 +74,10 @@ const DYNAMIC_IMPORT = /\bimport\(\s*"(\.{1,2}\/[^"]+\.mjs)"\s*\)/g;
 
 /**
  * The chunks the project's own lazy `import()`s load on first use: dynamic imports found in the
- * entry's static closure. The SQLite adapter is left out (deployed functions use DynamoDB), and so
- * are the AWS SDK's own lazy chunks one level further (credential providers Lambda never needs).
+ * entry's static closure. The SQLite adapter and the completion worker that runs in-process next to
+ * it are left out (deployed functions use DynamoDB, whose stream runs the worker in its own
+ * function), and so are the AWS SDK's own lazy chunks one level further (credential providers
+ * Lambda never needs).
  */
 function firstUseChunks(entry: string): string[] {
   const seen = new Set<string>([entry]);
@@ -92,7 +94,7 @@ function firstUseChunks(entry: string): string[] {
     }
     for (const m of text.matchAll(DYNAMIC_IMPORT)) lazy.add(resolve(dirname(file), m[1]!));
   }
-  return [...lazy].filter((f) => !/sqlite-store-/.test(f) && !seen.has(f)).sort();
+  return [...lazy].filter((f) => !/(sqlite-store|completion-worker)-/.test(f) && !seen.has(f)).sort();
 }
 
 interface Row {
@@ -131,16 +133,15 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
       throw e;
     });
     if (!fns) throw new Error('build/bundle.ts refused the bundles (over its budget); fix that first');
-    const buildDir = join(out, 'lambda', 'build');
     const rows: Row[] = [];
     for (const f of fns) {
       const code = f.files.filter((n) => n.endsWith('.mjs'));
-      const entry = join(buildDir, `${f.fn}.mjs`);
+      const entry = join(f.dir, `${f.fn}.mjs`);
       rows.push({
         name: f.fn,
         label: f.fn,
         zipBytes: f.zipBytes,
-        codeZipBytes: zip(code.map((n) => ({ name: n, data: readFileSync(join(buildDir, n)) }))).length,
+        codeZipBytes: zip(code.map((n) => ({ name: n, data: readFileSync(join(f.dir, n)) }))).length,
         entry,
         lazy: firstUseChunks(entry),
         top: bytesByPackage(await analyseFunction(ROOT, f.fn)).slice(0, 3),

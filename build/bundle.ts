@@ -12,6 +12,8 @@ export interface BundledFunction {
   fn: string;
   /** Absolute path of the zip (serverless.yml: `dist/lambda/<fn>.zip`, handler `<fn>.handler`). */
   zipPath: string;
+  /** Where its files are, unzipped: `<outDir>/build/<fn>/` (`<fn>.mjs`, `chunks/`). */
+  dir: string;
   zipBytes: number;
   /** Total size of the files inside the zip. */
   unzippedBytes: number;
@@ -93,38 +95,27 @@ type Outputs = Metafile['outputs'];
 /** Map sources are paths relative to the map; the project's are the ones outside node_modules. */
 const isProjectSource = (source: string) => !/(^|\/)node_modules\//.test(source);
 
-/** Every output file `entry` loads, eagerly or through a dynamic import, itself included. */
-function closure(outputs: Outputs, entry: string): string[] {
-  const seen = new Set<string>([entry]);
-  const queue = [entry];
-  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
-    const out = outputs[file];
-    if (!out) throw new Error(`bundle: esbuild reported no output ${file}`);
-    for (const imp of out.imports) {
-      if (imp.external || seen.has(imp.path)) continue;
-      seen.add(imp.path);
-      queue.push(imp.path);
-    }
-  }
-  return [...seen].sort();
-}
-
 /**
- * One esbuild pass over every function (parsing the shared code once), ESM `.mjs` so the Lambda
- * runtime loads it as a module with no package.json, minified and tree-shaken, node builtins
- * external, the AWS SDK bundled. `splitting` keeps the code's dynamic imports lazy: the store,
- * COS and STS adapters become chunks loaded on first use, so a cold start parses only what the
- * configured adapters need. Each function's zip then holds its entry plus exactly the chunks it
- * can reach (from esbuild's metafile). Source maps carry no sources — stack traces need only the
- * mappings — and map only the project's own code (see keepProjectMappings), which keeps them to
- * a fraction of the code's size.
+ * One function bundled on its own into `dir`: ESM `.mjs` so the Lambda runtime loads it as a
+ * module with no package.json, minified and tree-shaken, node builtins external, the AWS SDK
+ * bundled. `splitting` keeps the code's dynamic imports lazy: the store, COS and STS adapters
+ * become chunks loaded on first use, so a cold start parses only what the configured adapters
+ * need. Source maps carry no sources — stack traces need only the mappings — and map only the
+ * project's own code (see keepProjectMappings), which keeps them to a fraction of the code's size.
+ *
+ * One esbuild pass per function, not one over all of them: in a shared pass esbuild tree-shakes
+ * for the union of the entries and puts a file in a chunk every entry that can reach it imports,
+ * so whatever one function uses of a shared file runs at every function's init. That is how
+ * openapi's use of zod's JSON Schema generator and of every API schema, and each route's own
+ * schemas, had become ~20 KB that all 26 functions parsed and ran at import (BENCHMARKS.md, 5).
+ * Alone, a function carries exactly what it uses; the build takes a few seconds longer.
  */
-async function buildAll(root: string, names: readonly string[], buildDir: string): Promise<Outputs> {
+async function buildFunction(root: string, fn: string, dir: string): Promise<Outputs> {
   const result = await build({
     ...lambdaBuildOptions,
     absWorkingDir: root,
-    entryPoints: Object.fromEntries(names.map((fn) => [fn, join(root, 'functions', `${fn}.ts`)])),
-    outdir: buildDir,
+    entryPoints: { [fn]: join(root, 'functions', `${fn}.ts`) },
+    outdir: dir,
     splitting: true,
     sourcemap: 'linked',
     sourcesContent: false,
@@ -142,26 +133,24 @@ async function buildAll(root: string, names: readonly string[], buildDir: string
         await writeFile(path, JSON.stringify(keepProjectMappings(map, isProjectSource)));
       }),
   );
-  // Metafile paths are relative to absWorkingDir; make them absolute once.
-  return Object.fromEntries(
-    Object.entries(result.metafile.outputs).map(([file, out]) => [
-      resolve(root, file),
-      { ...out, imports: out.imports.map((i) => ({ ...i, path: i.external ? i.path : resolve(root, i.path) })) },
-    ]),
-  );
+  return result.metafile.outputs;
 }
 
-async function zipFunction(fn: string, outputs: Outputs, buildDir: string, outDir: string): Promise<BundledFunction> {
-  const code = closure(outputs, join(buildDir, `${fn}.mjs`));
-  const withMaps = code.flatMap((f) => (outputs[`${f}.map`] ? [f, `${f}.map`] : [f]));
+/** Builds `fn` into `<buildDir>/<fn>/` and zips all of it: its entry, its chunks, their maps. */
+async function bundleFunction(root: string, fn: string, buildDir: string, outDir: string): Promise<BundledFunction> {
+  const dir = join(buildDir, fn);
+  const outputs = await buildFunction(root, fn, dir);
+  // Metafile paths are relative to absWorkingDir.
+  const files = Object.keys(outputs).map((file) => resolve(root, file));
   const entries = await Promise.all(
-    withMaps.map(async (file) => ({ name: relative(buildDir, file).split(sep).join('/'), data: await readFile(file) })),
+    files.map(async (file) => ({ name: relative(dir, file).split(sep).join('/'), data: await readFile(file) })),
   );
   const archive = zip(entries);
   const zipPath = join(outDir, `${fn}.zip`);
   await writeFile(zipPath, archive);
   return {
     fn,
+    dir,
     zipPath,
     zipBytes: archive.length,
     unzippedBytes: entries.reduce((n, e) => n + e.data.length, 0),
@@ -178,8 +167,7 @@ export async function bundleAll(opts: BundleOptions): Promise<BundledFunction[]>
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   const buildDir = join(outDir, 'build');
-  const outputs = await buildAll(root, names, buildDir);
-  const results = await Promise.all(names.map((fn) => zipFunction(fn, outputs, buildDir, outDir)));
+  const results = await Promise.all(names.map((fn) => bundleFunction(root, fn, buildDir, outDir)));
   const manifest = results.map(({ fn, zipBytes, unzippedBytes, files }) => ({ fn, zipBytes, unzippedBytes, files }));
   await writeFile(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   const over = results.filter((r) => r.zipBytes > ZIP_BUDGET_BYTES);

@@ -1,4 +1,5 @@
-import { type DownloadUrlResponse, downloadUrlBody, uploadIdParams } from '../shared/api/schemas.ts';
+import { downloadUrlBody, uploadIdParams } from '../shared/api/schemas.ts';
+import type { DownloadUrlResponse } from '../shared/api/response-schemas.ts';
 import { downloadUrl } from '../shared/core/download-url.ts';
 import { loadOwned } from '../shared/core/owned-upload.ts';
 import { json } from '../shared/http/api-event.ts';

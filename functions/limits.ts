@@ -1,4 +1,4 @@
-import type { LimitsResponse } from '../shared/api/schemas.ts';
+import type { LimitsResponse } from '../shared/api/response-schemas.ts';
 import { publicLimits } from '../shared/core/public-limits.ts';
 import { json } from '../shared/http/api-event.ts';
 import { route } from '../shared/http/route.ts';

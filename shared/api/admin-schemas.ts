@@ -1,10 +1,12 @@
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../core/list-uploads.ts';
 import { parseSweepCursor } from '../core/sweep-cursor.ts';
 import * as z from '../zod.ts';
-import { EVENT_STATES, EVENT_TYPES, UPLOAD_STATES } from '../ports.ts';
-import { uploadObject } from './schemas.ts';
+import { EVENT_STATES, UPLOAD_STATES } from '../ports.ts';
 
-/** The admin routes' shapes (docs/API.md, Admin), next to the public ones in schemas.ts. */
+/**
+ * The admin routes' request shapes (docs/API.md, Admin), next to the public ones in schemas.ts; their
+ * answers are in admin-response-schemas.ts.
+ */
 
 /** Ten years: beyond that a threshold is a typo, not a policy. */
 const MAX_OLDER_THAN_SECONDS = 10 * 365 * 86_400;
@@ -38,46 +40,9 @@ export const sweepBody = z.optional(
   }),
 );
 
-const uploadIds = z.array(uploadObject.shape.id);
-
-export const adminUploadObject = z.extend(uploadObject, {
-  owner: z.string(),
-  lastActivityAt: z.iso.datetime().check(z.describe('ISO-8601 UTC; the stale sweep reads it')),
-});
-export type AdminUpload = z.output<typeof adminUploadObject>;
-
-export const adminListResponse = z.object({
-  uploads: z.array(adminUploadObject),
-  nextCursor: z.nullable(z.string()),
-});
-export type AdminListResponse = z.output<typeof adminListResponse>;
-
-/** The sweep's report (core/sweep-run.ts SweepReport): the admin route and the schedule return it. */
-export const sweepResponse = z.object({
-  aborted: uploadIds,
-  expired: uploadIds,
-  orphans: z.array(z.object({ key: z.string(), uploadId: z.string().check(z.describe('COS multipart UploadId')) })),
-  redriven: uploadIds,
-  dryRun: z.boolean(),
-  more: z.boolean(),
-  nextCursor: z.nullable(z.string()),
-  errors: z.number().check(z.int(), z.gte(0)),
-});
-export type SweepResponse = z.output<typeof sweepResponse>;
-
 /** POST /v1/admin/quota-repair: one owner, as the token's `sub` names it. */
 export const quotaRepairBody = z.strictObject({
   owner: z.string().check(z.minLength(1), z.maxLength(256)),
-});
-
-const counterName = z.nullable(z.string()).check(z.describe('the profile; null is the owner-wide counter'));
-
-/** The repair's report (ports.ts OpenCountRepair). */
-export const quotaRepairResponse = z.object({
-  owner: z.string(),
-  open: z.number().check(z.int()),
-  corrected: z.array(z.object({ profile: counterName, was: z.number(), now: z.number() })),
-  skipped: z.array(z.object({ profile: counterName })),
 });
 
 /** GET /v1/admin/events (docs/API.md, Events): the webhook outbox, newest first. */
@@ -92,23 +57,3 @@ export const EVENT_ID_PATTERN = /^evt_[A-Za-z0-9_-]{1,200}$/;
 export const eventIdParams = z.strictObject({
   id: z.string().check(z.regex(EVENT_ID_PATTERN, 'must be an event id (evt_...)')),
 });
-
-export const adminEventObject = z.object({
-  id: z.string().check(z.describe('the webhook-id every attempt carries')),
-  type: z.enum(EVENT_TYPES),
-  uploadId: z.string(),
-  state: z.enum(EVENT_STATES),
-  attempts: z.number().check(z.int(), z.gte(0)),
-  nextAttemptAt: z.nullable(z.iso.datetime()),
-  lastError: z.nullable(z.string()),
-  createdAt: z.iso.datetime(),
-  deliveredAt: z.nullable(z.iso.datetime()),
-});
-export type AdminEvent = z.output<typeof adminEventObject>;
-
-export const adminEventsResponse = z.object({
-  events: z.array(adminEventObject),
-  nextCursor: z.nullable(z.string()),
-});
-
-export const redeliverResponse = z.object({ event: adminEventObject });

@@ -2,7 +2,7 @@ import type { ErrorCode } from '../errors.ts';
 import * as z from '../zod.ts';
 import { ERROR_STATUSES } from './error-statuses.ts';
 import { errorCodes, OPERATIONS, type Operation, type SuccessResponse } from './operations.ts';
-import { errorBody } from './schemas.ts';
+import { errorBody } from './response-schemas.ts';
 
 // Only the openapi function imports this module, so only it carries zod's JSON Schema generator.
 

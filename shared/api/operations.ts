@@ -1,7 +1,9 @@
 import type { ErrorCode } from '../errors.ts';
 import type * as z from '../zod.ts';
+import * as ar from './admin-response-schemas.ts';
 import * as a from './admin-schemas.ts';
 import { credentialsBody, credentialsResponse } from './credentials-schemas.ts';
+import * as r from './response-schemas.ts';
 import * as s from './schemas.ts';
 
 /**
@@ -48,7 +50,7 @@ export const OPERATIONS: readonly Operation[] = [
     path: '/healthz',
     summary: 'Liveness (calls no dependency)',
     auth: 'none',
-    success: { 200: ok(s.healthzResponse) },
+    success: { 200: ok(r.healthzResponse) },
     errors: [],
   },
   {
@@ -58,7 +60,7 @@ export const OPERATIONS: readonly Operation[] = [
     summary: 'This document',
     // No token: a client generator or a new user reads it before having one.
     auth: 'none',
-    success: { 200: ok(s.openApiResponse, 'the OpenAPI 3.1 document') },
+    success: { 200: ok(r.openApiResponse, 'the OpenAPI 3.1 document') },
     errors: [],
   },
   {
@@ -67,7 +69,7 @@ export const OPERATIONS: readonly Operation[] = [
     path: '/v1/limits',
     summary: 'The limits a create is held to, so clients plan without guessing',
     auth: 'none',
-    success: { 200: ok(s.limitsResponse) },
+    success: { 200: ok(r.limitsResponse) },
     errors: [],
   },
   {
@@ -79,8 +81,8 @@ export const OPERATIONS: readonly Operation[] = [
     body: s.createUploadBody,
     // 201 even for a 0-byte file, which is born completed; 200 only for a dedupe hit.
     success: {
-      201: ok(s.createUploadResponse, 'created (with `urls` for parts 1..presign when asked)'),
-      200: ok(s.createUploadResponse, '`dedupe`: an existing completed upload of the same file; nothing created'),
+      201: ok(r.createUploadResponse, 'created (with `urls` for parts 1..presign when asked)'),
+      200: ok(r.createUploadResponse, '`dedupe`: an existing completed upload of the same file; nothing created'),
     },
     errors: [
       'UPLOAD_TOO_LARGE',
@@ -100,7 +102,7 @@ export const OPERATIONS: readonly Operation[] = [
     auth: 'user',
     // The route checks the envelope and then each item on its own (an invalid item is its own error).
     body: s.createBatchBodyDoc,
-    success: { 200: ok(s.createBatchResponse, 'one result per item, in order') },
+    success: { 200: ok(r.createBatchResponse, 'one result per item, in order') },
     // Item errors are in the body; these fail the whole call (the quota count, the store).
     errors: ['STORE_UNAVAILABLE'],
   },
@@ -111,7 +113,7 @@ export const OPERATIONS: readonly Operation[] = [
     summary: 'Complete 1–100 uploads; each item answers as complete would (possibly `completing`)',
     auth: 'user',
     body: s.completeBatchBody,
-    success: { 200: ok(s.completeBatchResponse, 'one result per id, in order') },
+    success: { 200: ok(r.completeBatchResponse, 'one result per id, in order') },
     errors: [],
   },
   {
@@ -121,7 +123,7 @@ export const OPERATIONS: readonly Operation[] = [
     summary: 'Get an upload and its recorded parts',
     auth: 'user',
     params: s.uploadIdParams,
-    success: { 200: ok(s.getUploadResponse) },
+    success: { 200: ok(r.getUploadResponse) },
     errors: ['NOT_FOUND', 'STORE_UNAVAILABLE'],
   },
   {
@@ -143,7 +145,7 @@ export const OPERATIONS: readonly Operation[] = [
     params: s.uploadIdParams,
     body: s.partUrlsBody,
     // Presigning is local: no COS call, so no STORAGE_UNAVAILABLE.
-    success: { 200: ok(s.partUrlsResponse) },
+    success: { 200: ok(r.partUrlsResponse) },
     errors: ['NOT_FOUND', 'UPLOAD_NOT_OPEN', 'UPLOAD_TOO_LARGE', 'STORE_UNAVAILABLE'],
   },
   {
@@ -154,7 +156,7 @@ export const OPERATIONS: readonly Operation[] = [
     auth: 'user',
     params: s.uploadIdParams,
     body: s.recordPartsBody,
-    success: { 200: ok(s.recordPartsResponse) },
+    success: { 200: ok(r.recordPartsResponse) },
     errors: ['NOT_FOUND', 'UPLOAD_NOT_OPEN', 'STORE_UNAVAILABLE'],
   },
   {
@@ -166,9 +168,9 @@ export const OPERATIONS: readonly Operation[] = [
     params: s.uploadIdParams,
     body: s.completeBody,
     success: {
-      200: ok(s.uploadResponse, 'completed'),
+      200: ok(r.uploadResponse, 'completed'),
       202: {
-        schema: s.uploadResponse,
+        schema: r.uploadResponse,
         description: 'COS is still merging: the upload is `completing` and GET shows when it is done',
         headers: {
           'Retry-After': { description: 'seconds until it is worth asking again', schema: { type: 'integer' } },
@@ -194,9 +196,9 @@ export const OPERATIONS: readonly Operation[] = [
     auth: 'user',
     body: s.composeBody,
     success: {
-      200: ok(s.uploadResponse, 'completed'),
+      200: ok(r.uploadResponse, 'completed'),
       202: {
-        schema: s.uploadResponse,
+        schema: r.uploadResponse,
         description: 'COS is still copying or merging: the upload is `completing` and GET shows when it is done',
         headers: {
           'Retry-After': { description: 'seconds until it is worth asking again', schema: { type: 'integer' } },
@@ -226,7 +228,7 @@ export const OPERATIONS: readonly Operation[] = [
     auth: 'user',
     params: s.uploadIdParams,
     body: s.appendUrlBody,
-    success: { 200: ok(s.appendUrlResponse) },
+    success: { 200: ok(r.appendUrlResponse) },
     errors: [
       'NOT_FOUND',
       'UPLOAD_NOT_OPEN',
@@ -262,7 +264,7 @@ export const OPERATIONS: readonly Operation[] = [
     auth: 'user',
     params: s.uploadIdParams,
     body: s.downloadUrlBody,
-    success: { 200: ok(s.downloadUrlResponse) },
+    success: { 200: ok(r.downloadUrlResponse) },
     errors: ['NOT_FOUND', 'UPLOAD_NOT_COMPLETED', 'STORE_UNAVAILABLE'],
   },
   {
@@ -272,7 +274,7 @@ export const OPERATIONS: readonly Operation[] = [
     summary: 'List uploads of every owner (admin)',
     auth: 'admin',
     query: a.adminListQuery,
-    success: { 200: ok(a.adminListResponse) },
+    success: { 200: ok(ar.adminListResponse) },
     errors: ['STORE_UNAVAILABLE'],
   },
   {
@@ -293,7 +295,7 @@ export const OPERATIONS: readonly Operation[] = [
     auth: 'admin',
     body: a.sweepBody,
     // One failed action is counted in `errors`; a failed listing (store or COS) fails the run.
-    success: { 200: ok(a.sweepResponse) },
+    success: { 200: ok(ar.sweepResponse) },
     errors: ['STORAGE_UNAVAILABLE', 'STORE_UNAVAILABLE'],
   },
   {
@@ -303,7 +305,7 @@ export const OPERATIONS: readonly Operation[] = [
     summary: "Recompute an owner's quota counters from its uploads (admin)",
     auth: 'admin',
     body: a.quotaRepairBody,
-    success: { 200: ok(a.quotaRepairResponse) },
+    success: { 200: ok(ar.quotaRepairResponse) },
     errors: ['STORE_UNAVAILABLE'],
   },
   {
@@ -313,7 +315,7 @@ export const OPERATIONS: readonly Operation[] = [
     summary: 'List webhook events and their delivery (admin)',
     auth: 'admin',
     query: a.adminEventsQuery,
-    success: { 200: ok(a.adminEventsResponse) },
+    success: { 200: ok(ar.adminEventsResponse) },
     errors: ['STORE_UNAVAILABLE'],
   },
   {
@@ -323,7 +325,7 @@ export const OPERATIONS: readonly Operation[] = [
     summary: 'Queue a webhook event again, due now (admin)',
     auth: 'admin',
     params: a.eventIdParams,
-    success: { 202: ok(a.redeliverResponse, 'queued: the deliverer sends it') },
+    success: { 202: ok(ar.redeliverResponse, 'queued: the deliverer sends it') },
     errors: ['NOT_FOUND', 'STORE_UNAVAILABLE'],
   },
 ];

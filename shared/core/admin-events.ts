@@ -1,4 +1,4 @@
-import type { AdminEvent } from '../api/admin-schemas.ts';
+import type { AdminEvent } from '../api/admin-response-schemas.ts';
 import { notFound } from '../errors.ts';
 import type { Clock, EventState, EventStore, WebhookEvent } from '../ports.ts';
 

@@ -1,5 +1,5 @@
-import type { AdminUpload } from '../api/admin-schemas.ts';
-import type { PublicPart, PublicUpload } from '../api/schemas.ts';
+import type { AdminUpload } from '../api/admin-response-schemas.ts';
+import type { PublicPart, PublicUpload } from '../api/response-schemas.ts';
 import type { PartRecord, UploadRecord, UploadState } from '../ports.ts';
 
 // The mappers return the response schemas' own types (type-only imports: no zod in the core), so a

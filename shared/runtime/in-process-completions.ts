@@ -1,4 +1,4 @@
-import { type CompletionOutcome, runCompletion } from '../core/completion-worker.ts';
+import type { CompletionOutcome } from '../core/completion-worker.ts';
 import type { CoreDeps } from '../core/deps.ts';
 import type { CompletionTrigger } from '../ports.ts';
 
@@ -9,6 +9,13 @@ export interface InProcessCompletions extends CompletionTrigger {
 
 /** How long close() lets running workers finish their current step. */
 const CLOSE_WAIT_MS = 2_000;
+
+/**
+ * The worker is imported at its first run, not with this module: every entry's runtime imports
+ * this one, and only a SQLite process ever runs it, so a Lambda (DynamoDB: the stream starts the
+ * complete-worker function) would otherwise parse and run the whole worker at every init.
+ */
+const loadWorker = () => import('../core/completion-worker.ts');
 
 class Stopped extends Error {
   override readonly name = 'Stopped';
@@ -48,6 +55,7 @@ export function inProcessCompletions(deps: () => CoreDeps, opts: { retryMs?: num
     const workerDeps: CoreDeps = { ...base, clock: { now: () => base.clock.now(), sleep } };
     let outcome: CompletionOutcome;
     try {
+      const { runCompletion } = await loadWorker();
       outcome = await runCompletion(workerDeps, id);
     } catch (e) {
       if (!(e instanceof Stopped)) base.log.error('completion worker crashed', { uploadId: id, error: String(e) });

@@ -2,25 +2,27 @@ import { expect, onTestFinished } from 'vitest';
 import type { ZodMiniType } from 'zod/mini';
 import {
   completeBatchBody,
-  completeBatchResponse,
   completeBody,
   createBatchBodyDoc,
-  createBatchResponse,
   createUploadBody,
+  partUrlsBody,
+  recordPartsBody,
+  uploadIdParams,
+} from '../../shared/api/schemas.ts';
+import {
+  completeBatchResponse,
+  createBatchResponse,
   createUploadResponse,
   errorBody,
   getUploadResponse,
-  partUrlsBody,
   partUrlsResponse,
-  recordPartsBody,
   recordPartsResponse,
-  uploadIdParams,
   uploadResponse,
-} from '../../shared/api/schemas.ts';
+} from '../../shared/api/response-schemas.ts';
 
 /**
  * The fake backend held to the contract's own schemas (shared/api/schemas.ts, what the handlers
- * validate with and /v1/openapi.json is generated from): a request the client builds that the
+ * validate with, and response-schemas.ts; /v1/openapi.json is generated from both): a request the client builds that the
  * server would refuse, or an answer the fake gives that the server could not, is a violation,
  * and every test that built a fake fails on one — whatever the test itself asserts.
  */

@@ -333,7 +333,7 @@ describe('serverless.yml → CloudFormation (osls package, offline)', () => {
       ...(fn.Properties.Environment as { Variables: Record<string, string> }).Variables,
       UPLOADS_TABLE: 'uploads-table',
     };
-    const defaults = configSchema.parse({ COS_SECRET_ID: 'x', COS_SECRET_KEY: 'x', AUTH_JWT_SECRET: 'x'.repeat(16) });
+    const defaults = configSchema().parse({ COS_SECRET_ID: 'x', COS_SECRET_KEY: 'x', AUTH_JWT_SECRET: 'x'.repeat(16) });
     // Secrets and the table name differ by construction; every other setting must be config.ts's default.
     const comparable = (c: Config) => {
       const o: Partial<Config> = { ...c };

@@ -5,7 +5,7 @@ import type {
   PublicUpload,
   RecordPartsResponse,
   UploadResponse,
-} from '../../shared/api/schemas.ts';
+} from '../../shared/api/response-schemas.ts';
 import { Crc64 } from '../../shared/core/crc64.ts';
 import { checkAnswer } from './check-answer.ts';
 
@@ -55,7 +55,7 @@ export function apiClient(apiUrl: string, token: string) {
   };
 }
 
-/** The contract's types (shared/api/schemas.ts), under the names the tests know. */
+/** The contract's types (shared/api/response-schemas.ts), under the names the tests know. */
 export type UploadView = PublicUpload;
 export type PartUrlView = PartUrlsResponse['urls'][number];
 

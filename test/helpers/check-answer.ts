@@ -1,6 +1,6 @@
 import { ERROR_STATUSES } from '../../shared/api/error-statuses.ts';
 import { errorCodes, OPERATIONS, type Operation } from '../../shared/api/operations.ts';
-import { errorBody } from '../../shared/api/schemas.ts';
+import { errorBody } from '../../shared/api/response-schemas.ts';
 import * as z from '../../shared/zod.ts';
 
 /** What the test client read off one response. */

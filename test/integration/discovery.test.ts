@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.ts';
-import { limitsResponse, openApiResponse } from '../../shared/api/schemas.ts';
+import { limitsResponse, openApiResponse } from '../../shared/api/response-schemas.ts';
 import { ownerHash } from '../../shared/core/keys.ts';
 import { apiClient, bytesOf, expectError, putPart } from '../helpers/api-client.ts';
 import { startTestStack, type TestStack } from '../helpers/test-stack.ts';

@@ -4,7 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../client/upload.ts';
 import { storageUnavailable } from '../../shared/errors.ts';
 import type { LocalStack } from '../../local/stack.ts';
-import type { CompleteBatchResponse, CreateBatchResponse, CreateUploadResponse } from '../../shared/api/schemas.ts';
+import type {
+  CompleteBatchResponse,
+  CreateBatchResponse,
+  CreateUploadResponse,
+} from '../../shared/api/response-schemas.ts';
 import { type Answer, apiClient, bytesOf, crcOf, expectError, putPart, settled } from '../helpers/api-client.ts';
 import { startTestDynamoDb } from '../helpers/dynamodb-local.ts';
 import { officialCos, sdk } from '../helpers/official-cos.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.ts';
-import type { LimitsResponse } from '../../shared/api/schemas.ts';
 import { upload, uploadMany } from '../../client/upload.ts';
+import type { LimitsResponse } from '../../shared/api/response-schemas.ts';
 import { ownerHash } from '../../shared/core/keys.ts';
 import type { SweepReport } from '../../shared/core/sweep-run.ts';
 import { type Answer, apiClient, bytesOf, expectError, putPart } from '../helpers/api-client.ts';

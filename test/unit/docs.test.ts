@@ -2,9 +2,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROUTES } from '../../local/routes.ts';
-import { adminUploadObject } from '../../shared/api/admin-schemas.ts';
+import { adminUploadObject } from '../../shared/api/admin-response-schemas.ts';
 import { ERROR_STATUSES } from '../../shared/api/error-statuses.ts';
-import { uploadObject } from '../../shared/api/schemas.ts';
+import { uploadObject } from '../../shared/api/response-schemas.ts';
 import { configSchema } from '../../shared/config.ts';
 
 /**
@@ -48,7 +48,7 @@ describe('docs/API.md covers the code', () => {
   });
 
   it('every variable of shared/config.ts in the configuration table, and only those', () => {
-    const variables = Object.keys(configSchema.shape);
+    const variables = Object.keys(configSchema().shape);
     const rows = firstColumn(section('Configuration'));
     expect(
       variables.filter((v) => !rows.includes(v)),

@@ -1,7 +1,7 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import type { AdminListResponse, SweepResponse } from '../../shared/api/admin-schemas.ts';
+import type { AdminListResponse, SweepResponse } from '../../shared/api/admin-response-schemas.ts';
 import type { CredentialsResponse } from '../../shared/api/credentials-schemas.ts';
-import type { PartUrlsResponse } from '../../shared/api/schemas.ts';
+import type { PartUrlsResponse } from '../../shared/api/response-schemas.ts';
 import type { CredentialsGrant } from '../../shared/core/issue-credentials.ts';
 import type { listUploads } from '../../shared/core/list-uploads.ts';
 import type { PartUrl } from '../../shared/core/part-urls.ts';
