@@ -17,7 +17,7 @@ import { SlotPool } from './slot-pool.ts';
 import { toSource, type UploadSource } from './sources.ts';
 import type { FetchLike, PartUrl, Upload, UploadOptions } from './types.ts';
 import type { UploadManyItem, UploadManyOptions, UploadManyResult } from './upload-many-types.ts';
-import { validateUploadOptions } from './validate-options.ts';
+import { resolveBaseUrl, validateUploadOptions } from './validate-options.ts';
 
 interface File {
   index: number;
@@ -140,7 +140,7 @@ export class ManyRun {
     // A set that fits in one batch share of the default budget is planned the same whatever the
     // quota (a smaller one is learned from the refusal): one small file stays at 2 calls.
     if (this.options.maxOpenUploads !== undefined || creates <= Math.round(DEFAULT_MAX_OPEN * BATCH_SHARE)) return;
-    const limits = await fetchServerLimits({ endpoint: this.options.baseUrl, fetch: this.fetchImpl });
+    const limits = await fetchServerLimits({ endpoint: resolveBaseUrl(this.options), fetch: this.fetchImpl });
     this.serverQuota = quotaOf(limits, this.options.profile);
     this.notify();
   }
