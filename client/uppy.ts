@@ -14,15 +14,18 @@
  * imports it.
  */
 import { BasePlugin, type Body, EventManager, type Meta, type PluginOpts, type Uppy, type UppyFile } from '@uppy/core';
-import { UploadClientError, type UploadErrorCode } from './errors.ts';
+import { UploadClientError } from './errors.ts';
 import { BatchLane } from './batch-lane.ts';
 import { apiSettings, HttpApiClient } from './http-api-client.ts';
 import type { FetchLike, RetryOptions, Upload, UploadOptions, UploadProgress } from './types.ts';
+import { CosUploadError } from './uppy-error.ts';
 import { type ObjectHeaderOptions, objectHeadersFor } from './uppy-object-headers.ts';
+import { Slots } from './uppy-slots.ts';
 import { fetchServerLimits, restrictionsFromLimits, type ServerLimits } from './uppy-limits.ts';
 import { UploadRun } from './upload-run.ts';
 import type { UploadTask } from './upload-task.ts';
 
+export { CosUploadError } from './uppy-error.ts';
 export { allowedTypes, fetchServerLimits, restrictionsFromLimits, type ServerLimits } from './uppy-limits.ts';
 export type { ObjectHeaderOptions } from './uppy-object-headers.ts';
 
@@ -105,40 +108,6 @@ export interface CosUploadOptions<M extends Meta, B extends Body> extends Plugin
    * on its own. `false`: each file creates and completes its own upload.
    */
   batch?: boolean;
-}
-
-/**
- * What `upload-error` carries: the client's {@link UploadClientError} (`cause`) shaped for Uppy.
- * `code`, `message` and `contract` are the API's error body (or a client code such as
- * `NETWORK_ERROR`); `details` is the code as text, which Uppy shows after the message.
- */
-export class CosUploadError extends Error {
-  /** Always `CosUploadError`. */
-  override readonly name = 'CosUploadError';
-  /** The contract's (or the client's) error code, e.g. `UPLOAD_TOO_LARGE`. */
-  readonly code: UploadErrorCode;
-  /** The HTTP status of the answer the error came from; null without one. */
-  readonly status: number | null;
-  /** Whether trying again (Uppy's retry) may succeed. */
-  readonly retryable: boolean;
-  /** The error body: `{ code, message, details }` with the contract's structured details. */
-  readonly contract: { code: UploadErrorCode; message: string; details: Record<string, unknown> };
-  /** Shown by Uppy after the message: the code. */
-  readonly details: string;
-
-  /** Wraps a client error (anything else becomes `UPLOAD_FAILED`). */
-  constructor(error: unknown) {
-    const e =
-      error instanceof UploadClientError
-        ? error
-        : new UploadClientError(null, 'UPLOAD_FAILED', error instanceof Error ? error.message : String(error));
-    super(e.message, { cause: error });
-    this.code = e.code;
-    this.status = e.status;
-    this.retryable = e.retryable;
-    this.contract = { code: e.code, message: e.message, details: e.details };
-    this.details = `(${e.code})`;
-  }
 }
 
 const DEFAULTS = { limit: 4, concurrency: 4, recordIntervalMs: 5_000, serverLimits: true };
@@ -282,44 +251,6 @@ interface RunHost {
   whenAnotherFinishes(fn: () => void): void;
   /** A file run ended. */
   ended(fileId: string): void;
-}
-
-/** Files uploading at once: FIFO tickets for `limit` slots. */
-class Slots {
-  private active = 0;
-  private readonly queue: { start: () => void; cancelled: boolean }[] = [];
-  private readonly limit: number;
-
-  constructor(limit: number) {
-    this.limit = limit;
-  }
-
-  /** Queues `start`, called once a slot is free; the caller owns the slot until `release()`. */
-  acquire(start: () => void): { cancel(): void } {
-    const ticket = { start, cancelled: false };
-    this.queue.push(ticket);
-    this.pump();
-    return {
-      cancel: () => {
-        ticket.cancelled = true;
-      },
-    };
-  }
-
-  release(): void {
-    this.active--;
-    this.pump();
-  }
-
-  private pump(): void {
-    while (this.active < this.limit) {
-      const ticket = this.queue.shift();
-      if (!ticket) return;
-      if (ticket.cancelled) continue;
-      this.active++;
-      ticket.start();
-    }
-  }
 }
 
 /**
