@@ -2,6 +2,7 @@
  * `GET /v1/limits`: what the server accepts, so clients plan without guessing — the Uppy plugin
  * turns it into restrictions (uppy-limits.ts), `uploadMany` reads the open-upload quota from it.
  */
+import { linkSignals } from './scheduler.ts';
 import type { FetchLike } from './types.ts';
 
 /** The fields of `GET /v1/limits` the client reads; a newer server's other fields pass through. */
@@ -29,6 +30,8 @@ export interface LimitsRequest {
   fetch?: FetchLike;
   /** Gives up after this long (default 10,000 ms). */
   timeoutMs?: number;
+  /** Gives up when this fires (resolving null, as for any failure). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -38,15 +41,19 @@ export interface LimitsRequest {
  */
 export async function fetchServerLimits(req: LimitsRequest): Promise<ServerLimits | null> {
   const fetchImpl = req.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  // A timer rather than AbortSignal.timeout, which React Native and older browsers lack.
+  const link = linkSignals(req.signal);
+  const timer = setTimeout(() => link.controller.abort('timeout'), req.timeoutMs ?? 10_000);
   try {
-    const res = await fetchImpl(`${req.endpoint.replace(/\/+$/, '')}/v1/limits`, {
-      signal: AbortSignal.timeout(req.timeoutMs ?? 10_000),
-    });
+    const res = await fetchImpl(`${req.endpoint.replace(/\/+$/, '')}/v1/limits`, { signal: link.controller.signal });
     if (!res.ok) return null;
     const body: unknown = await res.json();
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
     return body as ServerLimits;
   } catch {
     return null;
+  } finally {
+    clearTimeout(timer);
+    link.dispose();
   }
 }

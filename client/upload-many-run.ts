@@ -120,9 +120,8 @@ export class ManyRun {
   async run(): Promise<UploadManyResult[]> {
     for (const f of this.files) if (f.item.uploadId) this.ready.push({ file: f, upload: null, urls: [] });
     const toCreate = this.files.filter((f) => !f.item.uploadId);
-    const quota = this.readQuota(toCreate.length);
     const workers = Array.from({ length: Math.max(1, this.options.concurrency ?? 4) }, () => this.work());
-    await Promise.all([this.produce(toCreate), ...workers, quota]);
+    await Promise.all([this.readQuota(toCreate.length).then(() => this.produce(toCreate)), ...workers]);
     this.completer.drain();
     // Stopped before a worker took them: their sessions exist, so a resume can use them.
     for (const r of this.ready.splice(0)) this.finish(r.file, r.upload, stoppedError(this.stop.reason));
@@ -132,15 +131,20 @@ export class ManyRun {
 
   /**
    * Without `maxOpenUploads`, the budget is the owner's quota as the server reports it (one
-   * `GET /v1/limits`, read while the first batch is created): a server that allows more open
-   * uploads than its default lets the set go in fuller batches, so fewer calls. Unreadable (an
-   * older server, a network failure): the default quota, and what a refusal teaches.
+   * `GET /v1/limits`, read before the first create, so not even the first batch crosses a small
+   * quota; files being resumed are sent meanwhile): a server that allows more open uploads than
+   * its default lets the set go in fuller batches, so fewer calls. Unreadable (an older server, a
+   * network failure): the default quota, and what a refusal teaches.
    */
   private async readQuota(creates: number): Promise<void> {
     // A set that fits in one batch share of the default budget is planned the same whatever the
     // quota (a smaller one is learned from the refusal): one small file stays at 2 calls.
     if (this.options.maxOpenUploads !== undefined || creates <= Math.round(DEFAULT_MAX_OPEN * BATCH_SHARE)) return;
-    const limits = await fetchServerLimits({ endpoint: resolveBaseUrl(this.options), fetch: this.fetchImpl });
+    const limits = await fetchServerLimits({
+      endpoint: resolveBaseUrl(this.options),
+      fetch: this.fetchImpl,
+      signal: this.stop,
+    });
     this.serverQuota = quotaOf(limits, this.options.profile);
     this.notify();
   }
