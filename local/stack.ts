@@ -48,8 +48,12 @@ export interface LocalStackOptions {
   worker?: Partial<WorkerTuning>;
   /** DynamoDB only: the stream trigger's handler and timing (tests crash a worker through it). */
   streamTrigger?: Pick<StreamTriggerOptions, 'handler' | 'pollMs' | 'retryDelayMs'>;
-  /** Webhooks: the attempt timeout and retry schedule in ms, how often the outbox is polled, and (DynamoDB) the events' stream handler. */
-  webhooks?: Partial<WebhookTuning> & { pollMs?: number; handler?: StreamTriggerOptions['handler'] };
+  /**
+   * Webhooks: the attempt timeout and retry schedule in ms, how often the outbox is polled (`poll:
+   * false`: not at all, a test drives the retries through the deliver-due-events handler, as the
+   * schedule does in AWS), and (DynamoDB) the events' stream handler.
+   */
+  webhooks?: Partial<WebhookTuning> & { pollMs?: number; poll?: false; handler?: StreamTriggerOptions['handler'] };
 }
 
 export interface LocalStack {
@@ -161,9 +165,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
           pollMs: opts.streamTrigger?.pollMs,
         })
       : null;
-  const poller: WebhookPoller | null = webhooks
-    ? startWebhookPoller(webhooks, { pollMs: opts.webhooks?.pollMs })
-    : null;
+  const poller: WebhookPoller | null =
+    webhooks && opts.webhooks?.poll !== false ? startWebhookPoller(webhooks, { pollMs: opts.webhooks?.pollMs }) : null;
 
   const api = await startApiServer({
     port: opts.port ?? Number(base.PORT ?? 8787),

@@ -1,5 +1,6 @@
-import type { DynamoDBRecord } from 'aws-lambda';
+import type { Context, DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { handler as deliverDueEvents } from '../../functions/deliver-due-events.ts';
 import { handler as deliverEvents } from '../../functions/deliver-events.ts';
 import type { StreamHandler } from '../../local/dynamodb-stream-trigger.ts';
 import type { LocalStack } from '../../local/stack.ts';
@@ -13,9 +14,10 @@ import { startWebhookReceiver, TEST_WEBHOOK_SECRET, type WebhookReceiver } from 
 /**
  * Webhooks on DynamoDB: nothing in the API process records or sends an event. The local stack's
  * event trigger reads DynamoDB Local's real stream and invokes the real deliver-events handler
- * with the records that serverless.yml's filters let through; the stack's poller stands in for the
- * deliver-due-events schedule. The test wraps the handler only to watch it, to hand it every batch
- * twice (Lambda delivers at least once), and once to crash it after the EVENT item is written.
+ * with the records that serverless.yml's filters let through; the retries come from the real
+ * deliver-due-events handler, invoked every 100 ms as its schedule would every minute (the stack
+ * runs no poller of its own). The test wraps the stream handler only to watch it, to hand it every
+ * batch twice (Lambda delivers at least once), and once to crash it after the EVENT item is written.
  */
 let receiver: WebhookReceiver;
 let db: { endpoint: string; stop(): Promise<void> } | undefined;
@@ -24,6 +26,28 @@ let stack: LocalStack;
 let alice: ReturnType<typeof apiClient>;
 
 const seen: DynamoDBRecord[] = [];
+
+/** What the schedule's runs of deliver-due-events have done so far. */
+const scheduled = { runs: 0, delivered: 0, retrying: 0 };
+let schedule: ReturnType<typeof setInterval> | undefined;
+const scheduleContext = {
+  awsRequestId: 'req-due',
+  functionName: 'deliver-due-events',
+  getRemainingTimeInMillis: () => 60_000,
+} as Context;
+let running = false;
+async function runSchedule(): Promise<void> {
+  if (running) return;
+  running = true;
+  try {
+    const counts = await deliverDueEvents({ 'detail-type': 'Scheduled Event', source: 'aws.events' }, scheduleContext);
+    scheduled.runs++;
+    scheduled.delivered += counts.delivered;
+    scheduled.retrying += counts.retrying;
+  } finally {
+    running = false;
+  }
+}
 /** Uploads whose stream delivery dies right after writing the EVENT item (before any attempt). */
 const crashAfterRecord = new Set<string>();
 
@@ -53,14 +77,16 @@ beforeAll(async () => {
       WEBHOOK_URL: receiver.url,
       WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
     },
-    webhooks: { timeoutMs: 400, retryBaseMs: 150, maxAgeMs: 60_000, pollMs: 50, handler: watching },
+    webhooks: { timeoutMs: 400, retryBaseMs: 150, maxAgeMs: 60_000, poll: false, handler: watching },
     streamTrigger: { pollMs: 50, retryDelayMs: 100 },
   });
   stack = testStack.stack;
+  schedule = setInterval(() => void runSchedule(), 100);
   alice = apiClient(stack.apiUrl, await stack.token('alice'));
 }, 120_000);
 
 afterAll(async () => {
+  clearInterval(schedule);
   await testStack?.stop();
   await receiver?.close();
   await db?.stop();
@@ -97,6 +123,10 @@ describe('webhooks on DynamoDB (the stream is the outbox)', () => {
     // The third attempt is the first answered 2xx (a fourth only if that answer came too late: at least once).
     expect(tries.map((d) => d.answered).slice(0, 3)).toEqual([500, 500, 204]);
     expect(new Set(tries.map((d) => d.id))).toEqual(new Set([`evt_${up.id}_aborted`]));
+    // The stream's handler made the first attempt; the retries can only have come from the schedule's.
+    // (The run that sent the third attempt counts it once it has recorded the answer.)
+    await expect.poll(() => scheduled.delivered, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(scheduled.retrying).toBeGreaterThan(0);
   }, 60_000);
 
   it('deliver-events dying after it wrote the EVENT item: the retry finds the copy, the schedule sends it', async () => {
