@@ -266,6 +266,18 @@ describe.each(['sqlite', 'dynamodb'] as const)('with the %s store', (backend) =>
   }
 
   describe('append uploads', () => {
+    it("the first piece's URL (position 0) lives at most 5 minutes, the next pieces' the usual URL lifetime", async () => {
+      const up = (await alice.create({ fileName: 'short.m4a', mode: 'append' })).body.upload;
+      const life = (b: { expiresAt: string }) => (Date.parse(b.expiresAt) - Date.now()) / 1000;
+      const first = (await appendUrl(up.id, { position: 0, size: 4 })).body as unknown as { expiresAt: string };
+      expect(life(first)).toBeLessThanOrEqual(300);
+      expect(life(first)).toBeGreaterThan(290);
+      await appendPiece(up.id, 0, bytesOf(4, 1));
+      const next = (await appendUrl(up.id, { position: 4, size: 4 })).body as unknown as { expiresAt: string };
+      expect(life(next)).toBeGreaterThan(stack.config.URL_EXPIRES_SECONDS - 10);
+      expect((await alice.abort(up.id)).status).toBe(204);
+    });
+
     it('37 pieces of 1 byte to 3 MiB become one ordinary object, byte-exact and CRC64-verified', async () => {
       const created = await alice.create({ fileName: 'memo.m4a', mode: 'append', contentType: 'audio/mp4' });
       expect(created.status, JSON.stringify(created.body)).toBe(201);
