@@ -1,20 +1,28 @@
 import Uppy from '@uppy/core';
 import { describe, expect, it } from 'vitest';
-import CosUpload, { type CosUploadBody, type CosUploadMeta } from '../../client/uppy.ts';
+import CosUpload, { type CosUploadBody, type CosUploadMeta, type CosUploadOptions } from '../../client/uppy.ts';
 import { FakeBackend, testBytes } from './fake-backend.ts';
 
 /** The Uppy plugin passes object headers (options, then file meta), md5 and trafficLimit through. */
 
 type M = CosUploadMeta & { contentDisposition?: string; album?: string };
 
+/** Uppy with the plugin over a fresh fake backend, no limits read, and these options. */
+function withPlugin(opts: Partial<CosUploadOptions<M, CosUploadBody>>) {
+  const fake = new FakeBackend({ partSize: 64 * 1024, singleMax: 32 * 1024 });
+  const uppy = new Uppy<M, CosUploadBody>().use(CosUpload, {
+    endpoint: fake.api,
+    token: 't0k',
+    fetch: fake.fetch,
+    serverLimits: false,
+    ...opts,
+  });
+  return { fake, uppy };
+}
+
 describe('CosUpload object headers', () => {
   it("sets the plugin's headers on every file, a file's meta overrides them, other meta never becomes one", async () => {
-    const fake = new FakeBackend({ partSize: 64 * 1024, singleMax: 32 * 1024 });
-    const uppy = new Uppy<M, CosUploadBody>().use(CosUpload, {
-      endpoint: fake.api,
-      token: 't0k',
-      fetch: fake.fetch,
-      serverLimits: false,
+    const { fake, uppy } = withPlugin({
       md5: true,
       trafficLimit: 2_000_000,
       objectHeaders: (file) => ({
@@ -46,12 +54,7 @@ describe('CosUpload object headers', () => {
   });
 
   it('creates each file under the profile the option names for it', async () => {
-    const fake = new FakeBackend({ partSize: 64 * 1024, singleMax: 32 * 1024 });
-    const uppy = new Uppy<M, CosUploadBody>().use(CosUpload, {
-      endpoint: fake.api,
-      token: 't0k',
-      fetch: fake.fetch,
-      serverLimits: false,
+    const { fake, uppy } = withPlugin({
       profile: (file) => (file.name.endsWith('.png') ? 'avatars' : undefined),
     });
     const blob = new Blob([testBytes(10) as Uint8Array<ArrayBuffer>]);
