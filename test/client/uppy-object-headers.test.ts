@@ -1,4 +1,4 @@
-import Uppy from '@uppy/core';
+import Uppy, { type Body, type Meta } from '@uppy/core';
 import { describe, expect, it } from 'vitest';
 import CosUpload, { type CosUploadBody, type CosUploadMeta, type CosUploadOptions } from '../../client/uppy.ts';
 import { FakeBackend, testBytes } from './fake-backend.ts';
@@ -8,7 +8,7 @@ import { FakeBackend, testBytes } from './fake-backend.ts';
 type M = CosUploadMeta & { contentDisposition?: string; album?: string };
 
 /** Uppy with the plugin over a fresh fake backend, no limits read, and these options. */
-function withPlugin(opts: Partial<CosUploadOptions<M, CosUploadBody>>) {
+function withPlugin(opts: Partial<CosUploadOptions<Meta, Body>>) {
   const fake = new FakeBackend({ partSize: 64 * 1024, singleMax: 32 * 1024 });
   const uppy = new Uppy<M, CosUploadBody>().use(CosUpload, {
     endpoint: fake.api,
