@@ -3,6 +3,8 @@
  * /v1/uploads/batch` and `POST /v1/uploads/batch-complete`. Items succeed or fail independently, so
  * each answer is a list of per-item results in request order.
  */
+import { ERROR_STATUSES } from '../shared/api/error-statuses.ts';
+import type { ErrorCode } from '../shared/errors.ts';
 import type { CreateUploadBody } from './api-client.ts';
 import { UploadClientError } from './errors.ts';
 import type { HttpApiClient } from './http-api-client.ts';
@@ -24,9 +26,14 @@ export type BatchCreateResult =
 /** One item of a batch complete: the upload (`completed`, or `completing` while COS merges) or its error. */
 export type BatchCompleteResult = { ok: true; upload: Upload } | { ok: false; error: UploadClientError };
 
-/** An item's error as the single-item route would have thrown it (status unknown: 0 → null). */
+/**
+ * An item's error as the single-item route would have thrown it: with the status that route sends
+ * its code with (so `upload-error` in Uppy, and a caller's status checks, see a 409 or a 429 as
+ * they would from the single call); null for a code this client does not know.
+ */
 function toError(e: ItemError['error']): UploadClientError {
-  return new UploadClientError(null, e.code, e.message, e.details ?? {});
+  const status = Object.hasOwn(ERROR_STATUSES, e.code) ? ERROR_STATUSES[e.code as ErrorCode][0] : null;
+  return new UploadClientError(status, e.code, e.message, e.details ?? {});
 }
 
 /** Loose objects leave `'error' in r` unnarrowed; an item is an error exactly when it has no upload. */

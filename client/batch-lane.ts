@@ -1,5 +1,3 @@
-import { ERROR_STATUSES } from '../shared/api/error-statuses.ts';
-import type { ErrorCode } from '../shared/errors.ts';
 import type { CreateAnswer, CreateUploadBody } from './api-client.ts';
 import { BATCH_MAX, batchCreate, idempotencyKey } from './batch-api.ts';
 import { BatchCompleter } from './batch-completer.ts';
@@ -71,9 +69,7 @@ export class BatchLane {
    */
   complete(id: string, single: () => Promise<Upload>, signal: AbortSignal): Promise<Upload> {
     this.singles.set(id, single);
-    const done = this.completer.add(id).catch((e: unknown) => {
-      throw withRouteStatus(e);
-    });
+    const done = this.completer.add(id);
     const forget = () => void this.singles.delete(id);
     done.then(forget, forget);
     return untilStopped(done, signal);
@@ -108,22 +104,9 @@ export class BatchLane {
       if (r.ok) q.resolve({ upload: r.upload, urls: r.urls, deduplicated: r.deduplicated });
       // A transient failure of this item opened nothing: the single create retries it with backoff.
       else if (r.error.retryable) this.api.createWithUrls(q.body).then(q.resolve, q.reject);
-      else q.reject(withRouteStatus(r.error));
+      else q.reject(r.error);
     });
   }
-}
-
-/**
- * A batch item's error (no status of its own) with the status the single-item route sends its
- * code with; any other error as it is.
- */
-function withRouteStatus(e: unknown): unknown {
-  if (!(e instanceof UploadClientError) || e.status !== null || !Object.hasOwn(ERROR_STATUSES, e.code)) return e;
-  const [status] = ERROR_STATUSES[e.code as ErrorCode];
-  return new UploadClientError(status, e.code, e.message, e.details, {
-    cause: e,
-    ...(e.upload ? { upload: e.upload } : {}),
-  });
 }
 
 /** `done`, or `STOPPED` once `signal` fires (`done` goes on, and its outcome is ignored). */
