@@ -4,7 +4,14 @@
  * to resume, or discard the interrupted upload from the banner). Served by the local server as
  * `/app.js`.
  */
-import { createApiClient, createUpload, UploadClientError, type UploadTask, uploadMany } from '../upload.ts';
+import {
+  createApiClient,
+  createUpload,
+  type Upload,
+  UploadClientError,
+  type UploadTask,
+  uploadMany,
+} from '../upload.ts';
 import { FileRow, friendlyError } from './file-row.ts';
 import { findSaved, forgetUpload, loadSaved, rememberUpload, type SavedUpload } from './saved-uploads.ts';
 
@@ -165,18 +172,7 @@ function start(file: File, resumeId?: string, place: (el: HTMLElement) => void =
     recordIntervalMs: 1000,
     onProgress: (p) => row.setProgress(p),
     onUploadCreated: (u) => {
-      active.add(u.id);
-      row.setUploadId(u.id, uploadId !== undefined);
-      if (u.state !== 'completed') {
-        rememberUpload({
-          uploadId: u.id,
-          api,
-          name: file.name,
-          size: file.size,
-          lastModified: file.lastModified,
-          savedAt: new Date().toISOString(),
-        });
-      }
+      sessionOpened(u, file, row, api, uploadId !== undefined);
       renderPending();
     },
   });
@@ -240,6 +236,24 @@ function startAll(files: FileList | null): void {
   startBatch(batch);
 }
 
+/**
+ * A file's session exists: its row shows the id, and one not yet completed is remembered, so a
+ * reload offers to resume it.
+ */
+function sessionOpened(u: Upload, file: File, row: FileRow, api: string, resumed: boolean): void {
+  active.add(u.id);
+  row.setUploadId(u.id, resumed);
+  if (u.state === 'completed') return;
+  rememberUpload({
+    uploadId: u.id,
+    api,
+    name: file.name,
+    size: file.size,
+    lastModified: file.lastModified,
+    savedAt: new Date().toISOString(),
+  });
+}
+
 function startBatch(files: File[]): void {
   const { api, token } = connection();
   const byFile = files.map((file) => {
@@ -264,21 +278,7 @@ function startBatch(files: File[]): void {
     baseUrl: api,
     token,
     ...tuning,
-    onUploadCreated: (u, i) => {
-      const file = files[i]!;
-      active.add(u.id);
-      byFile[i]!.setUploadId(u.id, false);
-      if (u.state !== 'completed') {
-        rememberUpload({
-          uploadId: u.id,
-          api,
-          name: file.name,
-          size: file.size,
-          lastModified: file.lastModified,
-          savedAt: new Date().toISOString(),
-        });
-      }
-    },
+    onUploadCreated: (u, i) => sessionOpened(u, files[i]!, byFile[i]!, api, false),
     onFileDone: (r) => {
       const row = byFile[r.index]!;
       if (r.upload) active.delete(r.upload.id);
