@@ -1,23 +1,21 @@
 import { isUploadError, notFound, tooManyOpenUploads, UploadError, validationFailed } from '../errors.ts';
-import type { ComposeSource, IdempotencyFinish, UploadRecord } from '../ports.ts';
+import type { ComposeSource, UploadRecord } from '../ports.ts';
 import { beginCompletion, type CompleteResult, completeUpload } from './complete-upload.ts';
 import { planCompose } from './compose-plan.ts';
 import { combineParts } from './crc64.ts';
 import type { CoreDeps } from './deps.ts';
-import { insertNewUpload, newObjectKey, type NewObjectInput, newObjectRules } from './new-object.ts';
+import {
+  insertNewUpload,
+  newObjectKey,
+  type NewObjectInput,
+  newObjectRules,
+  type NewUploadOptions,
+} from './new-object.ts';
 import { effectiveState } from './upload-view.ts';
 
 export interface ComposeInput extends NewObjectInput {
   fileName: string;
   sources: readonly { uploadId: string; range?: { start: number; end: number } }[];
-}
-
-export interface ComposeOptions {
-  /**
-   * An Idempotency-Key's response, written with the upload (idempotency.ts). With it, compose does
-   * not wait for the copies: the stored answer (202, the upload as accepted) is the answer.
-   */
-  seal?: (record: UploadRecord) => IdempotencyFinish;
 }
 
 /**
@@ -32,7 +30,7 @@ export async function composeUpload(
   deps: CoreDeps,
   owner: string,
   input: ComposeInput,
-  opts: ComposeOptions = {},
+  opts: NewUploadOptions = {},
 ): Promise<CompleteResult> {
   const { limits, headers } = newObjectRules(input, deps.limits);
   const { contentType, metadata, ...objectHeaders } = headers;

@@ -1,5 +1,5 @@
 import { tooManyOpenUploads, validationFailed } from '../errors.ts';
-import type { IdempotencyFinish, UploadRecord } from '../ports.ts';
+import type { UploadRecord } from '../ports.ts';
 import type { CoreDeps } from './deps.ts';
 import type { Limits } from './limits.ts';
 import {
@@ -8,6 +8,7 @@ import {
   newObjectKey,
   type NewObjectInput,
   newObjectRules,
+  type NewUploadOptions,
   type StoredObjectHeaders,
 } from './new-object.ts';
 import { maxPartNumber, type Plan, planAppend, planUpload } from './plan.ts';
@@ -65,11 +66,6 @@ export function checkCreateInput(
   return { limits, headers, plan };
 }
 
-export interface CreateOptions {
-  /** An Idempotency-Key's response, written with the upload (idempotency.ts). */
-  seal?: (record: UploadRecord) => IdempotencyFinish;
-}
-
 /**
  * Plans the upload, enforces type and quota, and initiates the COS multipart upload before the
  * record exists — a record never points at a COS upload that was not created. If the insert then
@@ -82,7 +78,7 @@ export async function createUpload(
   deps: CoreDeps,
   owner: string,
   input: CreateUploadInput,
-  opts: CreateOptions = {},
+  opts: NewUploadOptions = {},
 ): Promise<UploadRecord> {
   const { limits, headers, plan } = checkCreateInput(input, deps.limits);
 

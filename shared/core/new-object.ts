@@ -82,6 +82,15 @@ export const objectHeadersOf = (u: UploadRecord): StoredObjectHeaders => ({
   expires: u.expires,
 });
 
+/** How create and compose insert their new upload. */
+export interface NewUploadOptions {
+  /**
+   * An Idempotency-Key's response, written with the upload (idempotency.ts). With it, compose does
+   * not wait for the copies: the stored answer (202, the upload as accepted) is the answer.
+   */
+  seal?: (record: UploadRecord) => IdempotencyFinish;
+}
+
 /**
  * Inserts a new upload whose COS upload was already initiated, under the owner's (and the
  * profile's) quota, checked in the write itself: creates that raced past a first count lose here
