@@ -1,18 +1,12 @@
-import type { DynamoDBBatchItemFailure, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { recordedEvents } from '../shared/config.ts';
 import { deliverEvent } from '../shared/core/deliver-event.ts';
-import { isUploadError } from '../shared/errors.ts';
 import { runtimeFor } from '../shared/runtime/current.ts';
 import { invocation } from '../shared/runtime/invocation.ts';
+import { eachRecord, streamEvent } from '../shared/runtime/stream-batch.ts';
 import { webhookDeps } from '../shared/runtime/webhook-deps.ts';
 import { withStore } from '../shared/runtime/with-store.ts';
 import { eventOfRecord } from '../shared/store/dynamodb-stream-record.ts';
-import * as z from '../shared/zod.ts';
-
-const streamEvent = z.custom<DynamoDBStreamEvent>(
-  (e) => typeof e === 'object' && e !== null && Array.isArray((e as { Records?: unknown }).Records),
-  'not a DynamoDB stream event',
-);
 
 /**
  * Fed by the table's DynamoDB Stream (serverless.yml, filter shared/store/event-stream-filter.json):
@@ -35,23 +29,9 @@ export const handler = invocation<DynamoDBStreamEvent, DynamoDBBatchResponse, Dy
     });
     if (!webhooks) return { batchItemFailures: [] };
     const recorded = recordedEvents(runtime.config);
-    const runs = input.Records.map(async (record): Promise<DynamoDBBatchItemFailure | null> => {
-      const sequenceNumber = record.dynamodb?.SequenceNumber;
-      try {
-        const event = eventOfRecord(record, recorded);
-        if (!event) return null;
-        if (await webhooks.events.record(event)) await deliverEvent(webhooks, event);
-        return null;
-      } catch (e) {
-        log.error('event recording failed', {
-          sequenceNumber,
-          code: isUploadError(e) ? e.code : e instanceof Error ? e.name : 'unknown',
-          error: e instanceof Error ? e.message : String(e),
-        });
-        return { itemIdentifier: sequenceNumber ?? '' };
-      }
+    return eachRecord(input.Records, log, 'event recording failed', async (record) => {
+      const event = eventOfRecord(record, recorded);
+      if (event && (await webhooks.events.record(event))) await deliverEvent(webhooks, event);
     });
-    const failures = (await Promise.all(runs)).filter((f): f is DynamoDBBatchItemFailure => f !== null);
-    return { batchItemFailures: failures };
   },
 );
