@@ -175,6 +175,12 @@ async function rejectContent(run: Run, error: UploadError): Promise<CompletionOu
   await deps.storage.deleteObject(u.key);
   // An append upload's staging object goes too: nothing of an aborted upload stays behind.
   if (u.strategy === 'append') await deps.storage.deleteObject(appendStagingKey(u.key));
+  return abortWith(run, error);
+}
+
+/** `completing → aborted` with `error` as lastError: one conditional write, so of two workers one wins. */
+async function abortWith(run: Run, error: UploadError): Promise<CompletionOutcome> {
+  const { deps, upload: u } = run;
   const aborted = await deps.store.transition(u.id, {
     from: ['completing'],
     to: 'aborted',
@@ -199,16 +205,11 @@ export async function reopen(run: Run, error: ReturnType<typeof partsInvalid>): 
 
 /** No multipart upload and no object long after the assembly started: it cannot complete. */
 export async function giveUp(run: Run): Promise<CompletionOutcome> {
-  const { deps, upload: u } = run;
-  run.log.warn('multipart upload vanished', { assemblyStartedAt: u.assemblyStartedAt });
-  const error = uploadNotOpen('aborted', 'the COS multipart upload no longer exists and no object was assembled');
-  const aborted = await deps.store.transition(u.id, {
-    from: ['completing'],
-    to: 'aborted',
-    set: { lastError: storedError(error), leaseUntil: null },
-    at: deps.clock.now().toISOString(),
-  });
-  return aborted ? 'aborted' : 'skipped';
+  run.log.warn('multipart upload vanished', { assemblyStartedAt: run.upload.assemblyStartedAt });
+  return abortWith(
+    run,
+    uploadNotOpen('aborted', 'the COS multipart upload no longer exists and no object was assembled'),
+  );
 }
 
 /**
