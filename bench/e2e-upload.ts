@@ -14,7 +14,7 @@ import { LOCAL_SECRET_ID, LOCAL_SECRET_KEY } from '../local/cos/defaults.ts';
 import { CosObjectStorage } from '../shared/cos/cos-object-storage.ts';
 import { Presigner } from '../shared/cos/presign.ts';
 import { parseEndpoint } from '../shared/cos/url.ts';
-import { pool } from './lib/pool.ts';
+import { mapBounded } from '../shared/core/bounded.ts';
 import type { Bench, BenchContext, BenchResult } from './lib/result.ts';
 import { judged } from './lib/result.ts';
 import { type StackInfo, stackProcess } from './lib/stack-process.ts';
@@ -50,7 +50,7 @@ async function readRange(path: string, start: number, end: number): Promise<Uint
 async function rawPuts(presigner: Presigner, path: string, size: number, prefix: string): Promise<string[]> {
   const parts = Array.from({ length: Math.ceil(size / PART) }, (_, i) => i);
   const now = new Date();
-  return pool(parts, CONCURRENCY, async (i) => {
+  return mapBounded(parts, CONCURRENCY, async (i) => {
     const start = i * PART;
     const end = Math.min(size, start + PART);
     const key = `${prefix}/${i}`;
@@ -169,7 +169,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
 
     // Every run stores a full copy on the emulator's disk: deleted (untimed) before the next.
     const deleteStored = async () => {
-      await pool(cleanup.splice(0), 8, (key) => storage.deleteObject(key));
+      await mapBounded(cleanup.splice(0), 8, (key) => storage.deleteObject(key));
     };
     const on = (f: TestFile) => contenders.map((c) => ({ key: c.key, run: () => c.run(f), after: deleteStored }));
     ctx.log(

@@ -17,7 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import { createApiClient, type PartUrl, upload, uploadMany } from '../client/upload.ts';
 import { startLatencyProxy } from './lib/latency-proxy.ts';
-import { pool } from './lib/pool.ts';
+import { mapBounded } from '../shared/core/bounded.ts';
 import { type ProxiedFetch, proxiedFetch } from './lib/proxied-fetch.ts';
 import type { Bench, BenchContext, BenchResult } from './lib/result.ts';
 import { judged } from './lib/result.ts';
@@ -102,7 +102,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
     }
     results.push(
       await timed('raw parallel PUTs (URLs presigned beforehand)', pf, async () => {
-        await pool(urls, CONCURRENCY, async (u, i) => {
+        await mapBounded(urls, CONCURRENCY, async (u, i) => {
           const res = await pf.fetch(u.url, { method: 'PUT', headers: u.headers, body: files[i]! });
           const text = await res.text();
           if (!res.ok) throw new Error(`raw PUT ${res.status}: ${text.slice(0, 300)}`);
@@ -132,7 +132,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
     const one = base(stack, pf, 'one-by-one');
     results.push(
       await timed(`upload() per file, ${CONCURRENCY} files at a time`, pf, async () => {
-        await pool(files, CONCURRENCY, (f, i) => upload(f, { ...one, fileName: `one-${i}.bin`, concurrency: 1 }));
+        await mapBounded(files, CONCURRENCY, (f, i) => upload(f, { ...one, fileName: `one-${i}.bin`, concurrency: 1 }));
       }),
     );
 

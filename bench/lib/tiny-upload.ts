@@ -3,7 +3,7 @@ import { createUpload } from '../../shared/core/create-upload.ts';
 import type { CoreDeps } from '../../shared/core/deps.ts';
 import { type PartInput, recordParts } from '../../shared/core/record-parts.ts';
 import type { UploadRecord } from '../../shared/ports.ts';
-import { pool } from './pool.ts';
+import { mapBounded } from '../../shared/core/bounded.ts';
 
 /**
  * The same deps with the part-size floor lifted, so the real planner accepts a 10,000-part
@@ -41,7 +41,7 @@ export async function tinyPartUpload(
   if (upload.partCount !== o.parts) throw new Error(`planner chose ${upload.partCount} parts, wanted ${o.parts}`);
   const numbers = Array.from({ length: o.parts }, (_, i) => i + 1);
   const now = new Date();
-  const parts = await pool(numbers, o.concurrency, async (n): Promise<PartInput> => {
+  const parts = await mapBounded(numbers, o.concurrency, async (n): Promise<PartInput> => {
     const [signed] = d.storage.presignUploadParts(
       upload.key,
       upload.cosUploadId!,
