@@ -147,6 +147,59 @@ const only = async (fn: string, event: unknown, extraEnv?: NodeJS.ProcessEnv) =>
   return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : null };
 };
 
+/**
+ * One small upload through the bundles, completed by the stream: bundled create, part-urls and a
+ * PUT of `file`; complete with no wait (202), the merge left to a cold complete-worker bundle that
+ * the local trigger feeds DynamoDB Local's real stream records (as the stream's Lambda would); then
+ * the upload, read through the bundled get-upload, once it is no longer `completing`.
+ */
+async function completeThroughStream(
+  sub: string,
+  body: Record<string, unknown>,
+  file: Buffer<ArrayBuffer>,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<{ upload: { state: string; lastError: { code: string } | null }; stats: unknown }> {
+  const token = await mintToken({ secret: JWT_SECRET, sub });
+  const created = await only(
+    'create-upload',
+    httpEvent('POST /v1/uploads', '/v1/uploads', { token, body: { ...body, size: file.length } }),
+    extraEnv,
+  );
+  expect(created.status).toBe(201);
+  const id = (created.body!.upload as { id: string }).id;
+  const at = (suffix: string) => ({ token, pathParameters: { id }, path: `/v1/uploads/${id}${suffix}` });
+  const urls = await only(
+    'part-urls',
+    httpEvent('POST /v1/uploads/{id}/part-urls', at('/part-urls').path, { ...at(''), body: { partNumbers: [1] } }),
+  );
+  const url = (urls.body!.urls as { url: string; headers: Record<string, string> }[])[0]!;
+  expect((await fetch(url.url, { method: 'PUT', headers: url.headers, body: file })).status).toBe(200);
+  const trigger = await startDynamoDbStreamTrigger({
+    endpoint: db.endpoint,
+    table: env.UPLOADS_TABLE!,
+    log: createLogger('silent'),
+    handler: async (event) => (await invoke('complete-worker', [event], extraEnv)).results[0] as DynamoDBBatchResponse,
+  });
+  try {
+    // No wait at all: complete answers 202 and leaves the merge to the worker.
+    const completed = await only(
+      'complete-upload',
+      httpEvent('POST /v1/uploads/{id}/complete', at('/complete').path, at('')),
+      { ...extraEnv, COMPLETE_WAIT_SECONDS: '0' },
+    );
+    expect(completed.status, JSON.stringify(completed.body)).toBe(202);
+    let upload = { state: 'completing', lastError: null as { code: string } | null };
+    for (const end = Date.now() + 30_000; upload.state === 'completing' && Date.now() < end;) {
+      await new Promise((r) => setTimeout(r, 200));
+      const got = await only('get-upload', httpEvent('GET /v1/uploads/{id}', at('').path, at('')));
+      upload = got.body!.upload as typeof upload;
+    }
+    return { upload, stats: trigger.stats };
+  } finally {
+    await trigger.close();
+  }
+}
+
 describe('bundled handlers in a fresh Node 24 process', () => {
   it('every zip alone loads as an ES module and exports handler', async () => {
     // Two at a time: one per core.
@@ -271,94 +324,17 @@ describe('bundled handlers in a fresh Node 24 process', () => {
   });
 
   it('completes an upload from the table stream: the real stream records, the bundled worker', async () => {
-    const token = await mintToken({ secret: JWT_SECRET, sub: 'bundle-owner' });
     const file = Buffer.from('bytes merged by the stream-started worker');
-    const created = await only(
-      'create-upload',
-      httpEvent('POST /v1/uploads', '/v1/uploads', { token, body: { fileName: 'small.txt', size: file.length } }),
-    );
-    expect(created.status).toBe(201);
-    const id = (created.body!.upload as { id: string }).id;
-    const at = (suffix: string) => ({ token, pathParameters: { id }, path: `/v1/uploads/${id}${suffix}` });
-    const urls = await only(
-      'part-urls',
-      httpEvent('POST /v1/uploads/{id}/part-urls', at('/part-urls').path, { ...at(''), body: { partNumbers: [1] } }),
-    );
-    const url = (urls.body!.urls as { url: string; headers: Record<string, string> }[])[0]!;
-    expect((await fetch(url.url, { method: 'PUT', headers: url.headers, body: file })).status).toBe(200);
-
-    // The stream's Lambda, played by the local trigger: each batch goes to a cold complete-worker bundle.
-    const trigger = await startDynamoDbStreamTrigger({
-      endpoint: db.endpoint,
-      table: env.UPLOADS_TABLE!,
-      log: createLogger('silent'),
-      handler: async (event) => (await invoke('complete-worker', [event])).results[0] as DynamoDBBatchResponse,
-    });
-    try {
-      // No wait at all: complete answers 202 and leaves the merge to the worker.
-      const completed = await only(
-        'complete-upload',
-        httpEvent('POST /v1/uploads/{id}/complete', at('/complete').path, at('')),
-        { COMPLETE_WAIT_SECONDS: '0' },
-      );
-      expect(completed.status, JSON.stringify(completed.body)).toBe(202);
-      let state = 'completing';
-      for (const end = Date.now() + 30_000; state === 'completing' && Date.now() < end;) {
-        await new Promise((r) => setTimeout(r, 200));
-        const got = await only('get-upload', httpEvent('GET /v1/uploads/{id}', at('').path, at('')));
-        state = (got.body!.upload as { state: string }).state;
-      }
-      expect(state).toBe('completed');
-      expect(trigger.stats).toMatchObject({ invocations: 1, delivered: 1, failed: 0 });
-    } finally {
-      await trigger.close();
-    }
+    const { upload, stats } = await completeThroughStream('bundle-owner', { fileName: 'small.txt' }, file);
+    expect(upload.state).toBe('completed');
+    expect(stats).toMatchObject({ invocations: 1, delivered: 1, failed: 0 });
   });
 
   it('verifies content in the bundled stream worker: its lazily loaded file-type chunk is in the zip', async () => {
-    const verify = { VERIFY_CONTENT_TYPE: 'true' };
-    const token = await mintToken({ secret: JWT_SECRET, sub: 'bundle-verify' });
     const file = Buffer.from('plain words, declared to be a picture');
-    const created = await only(
-      'create-upload',
-      httpEvent('POST /v1/uploads', '/v1/uploads', {
-        token,
-        body: { fileName: 'fake.png', size: file.length, contentType: 'image/png' },
-      }),
-      verify,
-    );
-    expect(created.status).toBe(201);
-    const id = (created.body!.upload as { id: string }).id;
-    const at = (suffix: string) => ({ token, pathParameters: { id }, path: `/v1/uploads/${id}${suffix}` });
-    const urls = await only(
-      'part-urls',
-      httpEvent('POST /v1/uploads/{id}/part-urls', at('/part-urls').path, { ...at(''), body: { partNumbers: [1] } }),
-    );
-    const url = (urls.body!.urls as { url: string; headers: Record<string, string> }[])[0]!;
-    expect((await fetch(url.url, { method: 'PUT', headers: url.headers, body: file })).status).toBe(200);
-    const trigger = await startDynamoDbStreamTrigger({
-      endpoint: db.endpoint,
-      table: env.UPLOADS_TABLE!,
-      log: createLogger('silent'),
-      handler: async (event) => (await invoke('complete-worker', [event], verify)).results[0] as DynamoDBBatchResponse,
-    });
-    try {
-      const completed = await only(
-        'complete-upload',
-        httpEvent('POST /v1/uploads/{id}/complete', at('/complete').path, at('')),
-        { ...verify, COMPLETE_WAIT_SECONDS: '0' },
-      );
-      expect(completed.status, JSON.stringify(completed.body)).toBe(202);
-      let upload = { state: 'completing', lastError: null as { code: string } | null };
-      for (const end = Date.now() + 30_000; upload.state === 'completing' && Date.now() < end;) {
-        await new Promise((r) => setTimeout(r, 200));
-        const got = await only('get-upload', httpEvent('GET /v1/uploads/{id}', at('').path, at('')));
-        upload = got.body!.upload as typeof upload;
-      }
-      expect(upload).toMatchObject({ state: 'aborted', lastError: { code: 'CONTENT_MISMATCH' } });
-    } finally {
-      await trigger.close();
-    }
+    const body = { fileName: 'fake.png', contentType: 'image/png' };
+    const { upload } = await completeThroughStream('bundle-verify', body, file, { VERIFY_CONTENT_TYPE: 'true' });
+    expect(upload).toMatchObject({ state: 'aborted', lastError: { code: 'CONTENT_MISMATCH' } });
   });
 
   it('runs the scheduled sweep from an EventBridge event', async () => {
