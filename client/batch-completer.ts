@@ -6,8 +6,8 @@ import type { Upload } from './types.ts';
 /** When {@link BatchCompleter} sends: a full batch at once, else the oldest waits at most `delayMs`. */
 export interface CompleterOptions {
   batchSize: number;
-  /** Send as soon as this many wait (≤ batchSize; default batchSize); read at every add. */
-  flushAt?: number | (() => number);
+  /** Send as soon as this many wait (≤ batchSize; default batchSize); asked at every add. */
+  flushAt?: () => number;
   delayMs: number;
   /** Stops batches not yet sent (their files then reject with the stop). */
   signal: AbortSignal;
@@ -52,8 +52,7 @@ export class BatchCompleter {
   /** Queues `id`; resolves with the completed upload (rejects as `complete` would). */
   add(id: string): Promise<Upload> {
     const done = new Promise<Upload>((resolve, reject) => this.queue.push({ id, resolve, reject }));
-    const at = this.opts.flushAt;
-    if (this.queue.length >= (typeof at === 'function' ? at() : (at ?? this.opts.batchSize))) this.flush();
+    if (this.queue.length >= (this.opts.flushAt?.() ?? this.opts.batchSize)) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.delayMs);
     return done;
   }

@@ -44,7 +44,7 @@ export class BatchLane {
     const flushAt = Math.max(1, Math.min(BATCH_MAX, options.flushAt));
     this.completer = new BatchCompleter(
       api,
-      { batchSize: BATCH_MAX, flushAt, delayMs: options.completeDelayMs, signal: NEVER },
+      { batchSize: BATCH_MAX, flushAt: () => flushAt, delayMs: options.completeDelayMs, signal: NEVER },
       (id) => this.singles.get(id)?.() ?? api.complete(id),
     );
   }
